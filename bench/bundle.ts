@@ -1,0 +1,126 @@
+/**
+ * bundle: each Lambda handler bundled exactly as the stack bundles it (lib/functions.ts: esbuild,
+ * ESM, minify, platform node, the stack's target, AWS SDK inside, createRequire banner), then
+ * its size (raw and gzip) and its module init time in a fresh Node process (median of 20), with
+ * and without `--enable-source-maps` (the deployed functions set it in NODE_OPTIONS).
+ * Targets: ≤ 300 KB and ≤ 150 ms. The five biggest inputs and packages say what dominates.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import { progress, runBenchmark } from './support/output.js';
+import { median, round } from './support/stats.js';
+
+const execFileAsync = promisify(execFile);
+
+const HANDLERS = ['receiver', 'admin', 'worker'] as const;
+const INIT_RUNS = 20;
+const SIZE_TARGET_BYTES = 300 * 1024;
+const INIT_TARGET_MS = 150;
+
+/** Same text as lib/functions.ts `CJS_SHIM` (not exported there). */
+const CJS_SHIM =
+  "import { createRequire as __hooklineCreateRequire } from 'node:module'; const require = __hooklineCreateRequire(import.meta.url);";
+
+const outRoot = fileURLToPath(new URL('../.bench-out/bundle/', import.meta.url));
+
+/** The stack's bundling target, read from the stack itself so the two never drift. */
+async function stackTarget(): Promise<{ target: string; entry: (name: (typeof HANDLERS)[number]) => string }> {
+  const functions = await import('../lib/functions.js');
+  return { target: functions.BUNDLE_TARGET, entry: functions.handlerEntry };
+}
+
+/** Module init: a fresh `node`, time from before `import()` of the bundle to after it resolves. */
+async function initTimeMs(file: string, sourceMaps: boolean): Promise<number> {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+  const { stdout } = await execFileAsync(process.execPath, [...(sourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', script], {
+    // What a Lambda function's environment carries at init; handlers read the rest lazily.
+    env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: 'bench', LAMBDA_TASK_ROOT: outRoot },
+    timeout: 30_000,
+  });
+  const ms = Number(stdout.trim());
+  if (!Number.isFinite(ms)) throw new Error(`init of ${file} printed ${stdout}`);
+  return ms;
+}
+
+function topInputs(metafile: Metafile, output: string): { file: string; bytes: number }[] {
+  const inputs = metafile.outputs[output]?.inputs ?? {};
+  return Object.entries(inputs)
+    .map(([file, v]) => ({ file, bytes: v.bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 5);
+}
+
+/** Bytes by npm package (`@scope/name`), or `(project)` for our own files. */
+function topPackages(metafile: Metafile, output: string): { package: string; bytes: number }[] {
+  const byPackage = new Map<string, number>();
+  for (const [file, v] of Object.entries(metafile.outputs[output]?.inputs ?? {})) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
+    const key = m?.[1] ?? '(project)';
+    byPackage.set(key, (byPackage.get(key) ?? 0) + v.bytesInOutput);
+  }
+  return [...byPackage.entries()]
+    .map(([pkg, bytes]) => ({ package: pkg, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 5);
+}
+
+async function measure(): Promise<Record<string, unknown>> {
+  const { target, entry } = await stackTarget();
+  await rm(outRoot, { recursive: true, force: true });
+  const handlers: Record<string, unknown> = {};
+  for (const name of HANDLERS) {
+    const dir = `${outRoot}${name}/`;
+    await mkdir(dir, { recursive: true });
+    const outfile = `${dir}index.mjs`;
+    const result = await build({
+      entryPoints: [entry(name)],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target,
+      minify: true,
+      sourcemap: true,
+      mainFields: ['module', 'main'],
+      banner: { js: CJS_SHIM },
+      outfile,
+      metafile: true,
+      logLevel: 'warning',
+    });
+    const code = await readFile(outfile);
+    const outputKey = Object.keys(result.metafile.outputs).find((k) => k.endsWith(`${name}/index.mjs`)) as string;
+
+    progress(`bundle: ${name} ${code.length} bytes; timing ${INIT_RUNS} cold imports ×2`);
+    const plain: number[] = [];
+    const withMaps: number[] = [];
+    for (let i = 0; i < INIT_RUNS; i++) {
+      plain.push(await initTimeMs(outfile, false));
+      withMaps.push(await initTimeMs(outfile, true));
+    }
+    const initMs = round(median(plain), 1);
+    handlers[name] = {
+      bytes: code.length,
+      gzipBytes: gzipSync(code).length,
+      kb: round(code.length / 1024, 1),
+      withinSizeTarget: code.length <= SIZE_TARGET_BYTES,
+      initMsMedian: initMs,
+      initMsMedianWithSourceMaps: round(median(withMaps), 1),
+      withinInitTarget: initMs <= INIT_TARGET_MS,
+      topInputs: topInputs(result.metafile, outputKey),
+      topPackages: topPackages(result.metafile, outputKey),
+    };
+  }
+  return {
+    target,
+    node: process.version,
+    runs: INIT_RUNS,
+    sizeTargetBytes: SIZE_TARGET_BYTES,
+    initTargetMs: INIT_TARGET_MS,
+    handlers,
+  };
+}
+
+await runBenchmark('bundle', measure);

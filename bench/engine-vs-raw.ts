@@ -1,0 +1,252 @@
+/**
+ * engine-vs-raw: the worker's delivery path against raw undici, same bodies, same receiver, same
+ * concurrency, same run.
+ *
+ * (a) engine: `processBatch` (parse task, load state, build request, sign, send with the real
+ *     `createHttpSender`, classify, record the attempt and the delivery in memory) on batches of
+ *     10 records, as the worker Lambda gets them from SQS, `ENGINE_LOOPS` batches in flight.
+ * (b) raw: undici `request` POSTing the same JSON bodies, with as many requests in flight.
+ * The receiver runs on its own thread. Rounds alternate which side goes first, after a warm-up.
+ *
+ * Environment: BENCH_N (bodies per side, default 20000), BENCH_CONCURRENCY (default 50).
+ */
+import { performance } from 'node:perf_hooks';
+import { Agent, request } from 'undici';
+import type { AttemptLogLine } from '../lambdas/core/attempt-log.js';
+import { newMessageId, newSubscriptionId } from '../lambdas/core/ids.js';
+import type { Message, Subscription } from '../lambdas/core/model.js';
+import type { OutboundRequest, SendResult, WebhookSender } from '../lambdas/core/ports.js';
+import { presetValues } from '../lambdas/core/presets.js';
+import { generateSecret } from '../lambdas/core/secrets.js';
+import { processBatch, type DispatchDeps, type QueueRecord } from '../lambdas/core/services/dispatch.js';
+import { fanOut, type IntakeLimits } from '../lambdas/core/services/intake.js';
+import { createHttpSender } from '../lambdas/http/http-sender.js';
+import {
+  MemoryAlerts,
+  MemoryDeliveries,
+  MemoryJobs,
+  MemoryMessages,
+  MemoryPayloads,
+  MemoryQueue,
+  MemoryScheduler,
+  MemorySubscriptions,
+} from '../test/support/memory-ports.js';
+import { onCleanup, progress, runBenchmark } from './support/output.js';
+import { distribution, round } from './support/stats.js';
+import { startThreadReceiver } from './support/thread-receiver.js';
+import { envInt } from './support/env.js';
+
+/** SQS hands the worker at most 10 records per invocation (the stack's batch size). */
+const BATCH_SIZE = 10;
+const ROUNDS = 4;
+const WARMUP = 2000;
+
+const LIMITS: IntakeLimits = {
+  maxPayloadBytes: 262_144,
+  inlinePayloadBytes: 65_536,
+  taskPayloadBytes: 8192,
+  fanoutPageSize: 500,
+  retentionDays: 30,
+};
+
+interface Side {
+  /** Sends `count` bodies starting at `offset`; pushes one latency (ms) per request. */
+  run(offset: number, count: number, latencies: number[]): Promise<void>;
+}
+
+function body(i: number): Record<string, unknown> {
+  return {
+    orderId: `ord_${i.toString().padStart(8, '0')}`,
+    shopId: 'shop_123',
+    status: 'paid',
+    amount: { value: 4200 + (i % 100), currency: 'EUR' },
+    items: [{ sku: 'SKU-1', qty: 1 }, { sku: 'SKU-2', qty: 2 }],
+  };
+}
+
+function subscriptionFor(url: string): Subscription {
+  const now = new Date().toISOString();
+  return {
+    id: newSubscriptionId(),
+    url,
+    eventTypes: ['order.paid'],
+    fallback: false,
+    method: 'POST',
+    format: 'json',
+    envelope: 'none',
+    preset: 'standard',
+    signing: { scheme: 'standard-webhooks' },
+    customHeaders: {},
+    ...presetValues('standard'),
+    status: 'active',
+    metadata: {},
+    secrets: [{ secret: generateSecret(), createdAt: now }],
+    consecutiveFailures: 0,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+}
+
+/** The engine side: deliveries created by the real fan-out, tasks as SQS would carry them. */
+async function engineSide(url: string, total: number, loops: number): Promise<{ side: Side; deliveries: MemoryDeliveries; log: AttemptLogLine[]; close(): Promise<void> }> {
+  const subscriptions = new MemorySubscriptions();
+  const subscription = subscriptionFor(`${url}/hooks/orders`);
+  await subscriptions.create(subscription);
+  const deliveries = new MemoryDeliveries();
+  const queue = new MemoryQueue();
+  const clock = { now: () => Date.now() };
+  const created = Date.now();
+  for (let i = 0; i < total; i++) {
+    const message: Message = {
+      id: newMessageId(created),
+      type: 'order.paid',
+      eventTime: new Date(created).toISOString(),
+      createdAt: new Date(created).toISOString(),
+      routing: 'tenant',
+      subscriptionIds: [subscription.id],
+      payload: body(i),
+      payloadBytes: JSON.stringify(body(i)).length,
+    };
+    await fanOut({ deliveries, queue, clock, limits: LIMITS }, message, [{ subscriptionId: subscription.id, status: 'active' }], 0);
+  }
+  const records: QueueRecord[] = queue.sent.map((q, i) => ({ id: `rec-${i}`, body: JSON.stringify(q.task) }));
+
+  const http = createHttpSender({ allowHttpLoopback: true, userAgent: 'Hookline/bench' });
+  const latencies: { into: number[] } = { into: [] };
+  const timed: WebhookSender = {
+    async send(req: OutboundRequest): Promise<SendResult> {
+      const t = performance.now();
+      const result = await http.send(req);
+      latencies.into.push(performance.now() - t);
+      return result;
+    },
+  };
+  const log: AttemptLogLine[] = [];
+  const deps: DispatchDeps = {
+    subscriptions,
+    messages: new MemoryMessages(),
+    deliveries,
+    payloads: new MemoryPayloads(),
+    queue,
+    retryScheduler: new MemoryScheduler(),
+    alerts: new MemoryAlerts(),
+    jobs: new MemoryJobs(),
+    attemptLog: { write: (line) => log.push(line) },
+    sender: timed,
+    clock,
+    version: 'bench',
+    limits: LIMITS,
+    timeScale: 1,
+    concurrency: BATCH_SIZE,
+    uniqueTenantEvent: false,
+  };
+
+  const side: Side = {
+    async run(offset, count, into) {
+      latencies.into = into;
+      let next = offset;
+      const end = offset + count;
+      const failures: string[] = [];
+      await Promise.all(
+        Array.from({ length: loops }, async () => {
+          while (next < end) {
+            const batch = records.slice(next, Math.min(end, next + BATCH_SIZE));
+            next += batch.length;
+            failures.push(...(await processBatch(deps, batch)));
+          }
+        }),
+      );
+      if (failures.length > 0) throw new Error(`${failures.length} records failed in the engine`);
+    },
+  };
+  return { side, deliveries, log, close: () => http.close() };
+}
+
+function rawSide(url: string, concurrency: number): { side: Side; close(): Promise<void> } {
+  const agent = new Agent({ keepAliveTimeout: 4000 });
+  const target = `${url}/hooks/orders`;
+  const bodies = new Map<number, string>();
+  const side: Side = {
+    async run(offset, count, into) {
+      for (let i = offset; i < offset + count; i++) bodies.set(i, JSON.stringify(body(i)));
+      let next = offset;
+      const end = offset + count;
+      let failed = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < end) {
+            const i = next++;
+            const t = performance.now();
+            const res = await request(target, {
+              method: 'POST',
+              body: bodies.get(i) as string,
+              headers: { 'content-type': 'application/json' },
+              dispatcher: agent,
+            });
+            await res.body.dump();
+            into.push(performance.now() - t);
+            if (res.statusCode !== 200) failed += 1;
+          }
+        }),
+      );
+      for (let i = offset; i < offset + count; i++) bodies.delete(i);
+      if (failed > 0) throw new Error(`${failed} raw requests failed`);
+    },
+  };
+  return { side, close: () => agent.close() };
+}
+
+async function measure(): Promise<Record<string, unknown>> {
+  const n = envInt('BENCH_N', 20_000);
+  const concurrency = envInt('BENCH_CONCURRENCY', 50);
+  const loops = Math.max(1, Math.round(concurrency / BATCH_SIZE));
+  const perRound = Math.floor(n / ROUNDS);
+
+  const receiver = await startThreadReceiver();
+  onCleanup(() => receiver.close());
+  progress(`engine-vs-raw: receiver ${receiver.url}; preparing ${n + WARMUP} deliveries`);
+  const engine = await engineSide(receiver.url, n + WARMUP, loops);
+  onCleanup(() => engine.close());
+  const raw = rawSide(receiver.url, loops * BATCH_SIZE);
+  onCleanup(() => raw.close());
+
+  // Warm-up: JIT, connection pools, the receiver's sockets.
+  await engine.side.run(0, WARMUP, []);
+  await raw.side.run(0, WARMUP, []);
+
+  const totals = { engine: { ms: 0, latencies: [] as number[] }, raw: { ms: 0, latencies: [] as number[] } };
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? (['engine', 'raw'] as const) : (['raw', 'engine'] as const);
+    for (const which of order) {
+      const offset = WARMUP + r * perRound;
+      const t = performance.now();
+      await (which === 'engine' ? engine.side : raw.side).run(offset, perRound, totals[which].latencies);
+      totals[which].ms += performance.now() - t;
+    }
+    progress(`round ${r + 1}/${ROUNDS} done`);
+  }
+
+  const sent = perRound * ROUNDS;
+  const received = await receiver.count();
+  const succeeded = [...engine.deliveries.items.values()].filter((d) => d.status === 'succeeded').length;
+  if (succeeded !== sent + WARMUP) throw new Error(`engine recorded ${succeeded} successes, expected ${sent + WARMUP}`);
+  if (received !== 2 * (sent + WARMUP)) throw new Error(`receiver saw ${received} requests, expected ${2 * (sent + WARMUP)}`);
+  const engineRate = sent / (totals.engine.ms / 1000);
+  const rawRate = sent / (totals.raw.ms / 1000);
+  return {
+    bodiesPerSide: sent,
+    concurrency: loops * BATCH_SIZE,
+    engineBatch: `${loops} batches of ${BATCH_SIZE} in flight`,
+    bodyBytes: JSON.stringify(body(0)).length,
+    engineRate: round(engineRate, 0),
+    rawRate: round(rawRate, 0),
+    ratio: round(engineRate / rawRate, 3),
+    target: 0.9,
+    engineLatencyMs: distribution(totals.engine.latencies, 3),
+    rawLatencyMs: distribution(totals.raw.latencies, 3),
+    attemptsRecorded: engine.log.length,
+  };
+}
+
+await runBenchmark('engine-vs-raw', measure);

@@ -1,0 +1,73 @@
+/**
+ * `npm run bench [-- NAME...]`: runs each benchmark in its own Node process (so one's engines,
+ * pools and JIT state never colour another's figures), forwards its one JSON line to stdout and
+ * its progress to stderr, and exits non-zero if any benchmark failed or broke the one-line rule.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** In run order: the in-process ones first, then the ones that start local mode. */
+const BENCHMARKS = ['engine-vs-raw', 'bundle', 'e2e-local', 'fan-out', 'retry-timing', 'cost'] as const;
+
+/** A benchmark still running after this is stopped (its process group is killed). @default 10 min */
+const TIMEOUT_MS = 10 * 60 * 1000;
+
+function runOne(name: string): Promise<{ ok: boolean; line?: string }> {
+  const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+  return new Promise((resolve) => {
+    // Own process group, so a timeout can stop the benchmark and anything it started.
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const timer = setTimeout(() => {
+      process.stderr.write(`[bench] ${name}: timed out after ${TIMEOUT_MS / 1000} s, stopping it\n`);
+      try {
+        process.kill(-(child.pid as number), 'SIGTERM');
+        setTimeout(() => {
+          try {
+            process.kill(-(child.pid as number), 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }, 15_000).unref();
+      } catch {
+        // already gone
+      }
+    }, TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const lines = out.split('\n').filter((l) => l.trim() !== '');
+      const line = lines.length === 1 ? lines[0] : undefined;
+      let valid = false;
+      try {
+        valid = line !== undefined && typeof JSON.parse(line) === 'object';
+      } catch {
+        valid = false;
+      }
+      if (code === 0 && !valid) process.stderr.write(`[bench] ${name}: expected one JSON line on stdout, got ${lines.length} line(s)\n`);
+      resolve({ ok: code === 0 && valid, ...(line !== undefined && { line }) });
+    });
+  });
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const unknown = argv.filter((a) => !(BENCHMARKS as readonly string[]).includes(a));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.join(', ')}\n`);
+    process.exit(2);
+  }
+  const selected = argv.length > 0 ? argv : BENCHMARKS;
+  const failed: string[] = [];
+  for (const name of selected) {
+    process.stderr.write(`[bench] ${name}: starting\n`);
+    const { ok, line } = await runOne(name);
+    if (ok && line !== undefined) process.stdout.write(`${line}\n`);
+    else failed.push(name);
+  }
+  if (failed.length > 0) {
+    process.stderr.write(`[bench] failed: ${failed.join(', ')}\n`);
+    process.exit(1);
+  }
+}
+
+await main(process.argv.slice(2));

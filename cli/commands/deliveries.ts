@@ -1,0 +1,146 @@
+/** `hookline deliveries list|get|retry` and `hookline replay`: the delivery log and recovery. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { CommandContext, obj, pageItems, type CliDeps, type CliIo, type Obj } from '../context.js';
+import { cell, duration, renderFields, renderTable } from '../format.js';
+import { parseInteger, parseTime } from '../parse.js';
+
+/** @default 500 ms between polls of a replay job with `--wait` */
+const REPLAY_POLL_MS = 500;
+
+export function renderDeliveryList(body: unknown): string {
+  return renderTable(pageItems(body), [
+    { header: 'ID', value: (d: Obj) => d.id },
+    { header: 'STATUS', value: (d) => d.status },
+    { header: 'EVENT TYPE', value: (d) => d.eventType },
+    { header: 'TENANT', value: (d) => d.tenant },
+    { header: 'SUBSCRIPTION', value: (d) => d.subscriptionId },
+    { header: 'ATTEMPTS', value: (d) => d.attemptCount },
+    { header: 'LAST', value: (d) => d.lastOutcome },
+    { header: 'NEXT ATTEMPT', value: (d) => d.nextAttemptAt },
+    { header: 'CREATED', value: (d) => d.createdAt },
+  ]);
+}
+
+export function renderAttempts(attempts: readonly Obj[]): string {
+  return renderTable(attempts, [
+    { header: '#', value: (a: Obj) => a.attempt },
+    { header: 'STARTED', value: (a) => a.startedAt },
+    { header: 'DURATION', value: (a) => duration(a.durationMs) },
+    { header: 'STATUS', value: (a) => a.statusCode },
+    { header: 'OUTCOME', value: (a) => a.outcome },
+    { header: 'REASON', value: (a) => a.reason },
+    { header: 'NEXT ATTEMPT', value: (a) => a.nextAttemptAt },
+  ]);
+}
+
+export function renderDelivery(body: unknown): string {
+  const d = obj(body);
+  const attempts = Array.isArray(d.attempts) ? d.attempts.map(obj) : [];
+  let text = renderFields([
+    ['ID', d.id],
+    ['Status', d.status],
+    ['Message', d.messageId],
+    ['Subscription', d.subscriptionId],
+    ['Event type', d.eventType],
+    ['Tenant', d.tenant],
+    ['Attempts', d.attemptCount ?? attempts.length],
+    ['Next attempt', d.nextAttemptAt],
+    ['Reason', d.reason],
+  ]);
+  text += `\n${renderAttempts(attempts)}`;
+  const last = attempts.at(-1);
+  if (last?.responseExcerpt) text += `\nLast response: ${cell(last.responseExcerpt)}\n`;
+  return text;
+}
+
+/** Retry and replay answers vary in shape (job id, counts): show every scalar field. */
+function renderResult(body: unknown): string {
+  const entries = Object.entries(obj(body));
+  return entries.length ? renderFields(entries) : 'Accepted\n';
+}
+
+interface ListFlags {
+  subscription?: string;
+  tenant?: string;
+  eventType?: string;
+  status?: string;
+  since?: string;
+  until?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+export function registerDeliveries(program: Command, io: CliIo, deps: CliDeps): void {
+  const ctx = (cmd: Command): CommandContext => CommandContext.of(cmd, io, deps);
+  const group = program.command('deliveries').description('search the delivery log, inspect attempts, retry');
+
+  group
+    .command('list')
+    .description('search deliveries, newest first')
+    .option('--subscription <id>', 'only this subscription')
+    .option('--tenant <tenant>', 'only this tenant')
+    .option('--event-type <type>', 'only this event type')
+    .option('--status <status>', 'pending, succeeded, failed, paused or dropped')
+    .option('--since <time>', 'created at or after (ISO-8601, or an age like 2h)')
+    .option('--until <time>', 'created before (ISO-8601, or an age like 10m)')
+    .option('--limit <n>', 'page size')
+    .option('--cursor <cursor>', 'continue from a previous page')
+    .action(async (f: ListFlags, cmd: Command) => {
+      const c = ctx(cmd);
+      const res = await c.request('GET', '/v1/deliveries', {
+        query: {
+          subscriptionId: f.subscription,
+          tenant: f.tenant,
+          eventType: f.eventType,
+          status: f.status,
+          since: f.since === undefined ? undefined : parseTime('--since', f.since, c.now()),
+          until: f.until === undefined ? undefined : parseTime('--until', f.until, c.now()),
+          limit: f.limit === undefined ? undefined : parseInteger('--limit', f.limit, 1),
+          cursor: f.cursor,
+        },
+      });
+      c.print(res, renderDeliveryList);
+      const next = obj(res.body).nextCursor;
+      if (!c.json && typeof next === 'string') c.note(`More: --cursor ${next}`);
+    });
+
+  group
+    .command('get <id>')
+    .description('a delivery with all its attempts')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const c = ctx(cmd);
+      c.print(await c.request('GET', `/v1/deliveries/${encodeURIComponent(id)}`), renderDelivery);
+    });
+
+  group
+    .command('retry <id>')
+    .description('redeliver now')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const c = ctx(cmd);
+      c.print(await c.request('POST', `/v1/deliveries/${encodeURIComponent(id)}/retry`), renderResult);
+    });
+
+  program
+    .command('replay <subscriptionId>')
+    .description("redeliver a subscription's messages of a time window")
+    .requiredOption('--since <time>', 'window start (ISO-8601, or an age like 6h)')
+    .option('--until <time>', 'window end (ISO-8601, or an age); default: now')
+    .option('--only-failed', 'only deliveries that did not succeed')
+    .option('--wait', 'wait until the replay job has enqueued everything, then print the final job')
+    .action(async (id: string, f: { since: string; until?: string; onlyFailed?: boolean; wait?: boolean }, cmd: Command) => {
+      const c = ctx(cmd);
+      const body = {
+        since: parseTime('--since', f.since, c.now()),
+        ...(f.until !== undefined ? { until: parseTime('--until', f.until, c.now()) } : {}),
+        onlyFailed: f.onlyFailed === true,
+      };
+      let res = await c.request('POST', `/v1/subscriptions/${encodeURIComponent(id)}/replay`, { body });
+      // The job pages through the window asynchronously; `--wait` polls it until done.
+      while (f.wait && obj(res.body).status === 'running' && typeof obj(res.body).id === 'string' && !io.signal?.aborted) {
+        await sleep(REPLAY_POLL_MS);
+        res = await c.request('GET', `/v1/replays/${encodeURIComponent(String(obj(res.body).id))}`);
+      }
+      c.print(res, renderResult);
+    });
+}

@@ -1,0 +1,144 @@
+/**
+ * Subscription flags (kebab case, mirroring the API fields) → the JSON body of
+ * `POST /v1/subscriptions`, `PATCH /v1/subscriptions/{id}` and `POST /v1/subscriptions/test`.
+ * Only given flags appear, so a PATCH changes exactly what was asked; flags override
+ * the fields of `--from-file`.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { UsageError } from './errors.js';
+import { parseInteger, parseJsonObject, parseList, parsePairs, parseStatuses } from './parse.js';
+
+export interface SubscriptionFlags {
+  fromFile?: string;
+  url?: string;
+  eventTypes?: string;
+  /** `false` from `--no-tenant` (update only): clears it. */
+  tenant?: string | false;
+  fallback?: boolean;
+  method?: string;
+  format?: string;
+  envelope?: string;
+  preset?: string;
+  signingScheme?: string;
+  signingHeader?: string;
+  authType?: string;
+  username?: string;
+  password?: string;
+  token?: string;
+  authorization?: string;
+  header: string[];
+  timeoutMs?: string;
+  acceptStatuses?: string;
+  retryOn?: string;
+  retryPolicy?: string;
+  failurePolicy?: string;
+  /** `false` from `--no-description` (update only): clears it. */
+  description?: string | false;
+  metadata: string[];
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Declares the subscription field flags on `cmd`; `update` adds the flags that clear a field. */
+export function addSubscriptionFlags(cmd: Command, options: { update?: boolean } = {}): Command {
+  cmd
+    .option('--from-file <file>', 'JSON file with the full subscription body (flags override its fields)')
+    .option('--url <url>', 'endpoint URL (https)')
+    .option('--event-types <list>', 'comma-separated event types, * for all')
+    .option('--tenant <tenant>', 'tenant (shop, org, app) the subscription listens to')
+    .option('--fallback', 'receive events whose tenant matched no subscription')
+    .option('--no-fallback', 'do not act as a fallback')
+    .option('--method <method>', 'POST or GET')
+    .option('--format <format>', 'json or xml')
+    .option('--envelope <envelope>', 'none or standard')
+    .option('--preset <preset>', 'standard, tiktok-shop, shopify or partoo')
+    .option('--signing-scheme <scheme>', 'standard-webhooks, hmac-sha256, authorization or none')
+    .option('--signing-header <name>', 'header carrying the hmac-sha256 signature')
+    .option('--auth-type <type>', 'basic, bearer, header, or none (removes auth)')
+    .option('--username <name>', 'basic auth user, or the UserName header of --auth-type header')
+    .option('--password <password>', 'basic auth password')
+    .option('--token <token>', 'bearer token')
+    .option('--authorization <value>', 'verbatim Authorization value for --auth-type header')
+    .option('--header <X-Key=value>', 'custom header (repeatable)', collect, [])
+    .option('--timeout-ms <ms>', 'attempt timeout in milliseconds')
+    .option('--accept-statuses <list>', 'statuses counted as success, e.g. 200,401 or 2xx')
+    .option('--retry-on <list>', 'failure classes that retry: timeout,network,3xx,4xx,429,5xx')
+    .option('--retry-policy <json>', 'retry policy as JSON, e.g. {"type":"fixed","delays":[60,600]}')
+    .option('--failure-policy <json>', 'failure policy as JSON')
+    .option('--description <text>', 'free text')
+    .option('--metadata <key=value>', 'metadata entry (repeatable)', collect, []);
+  // Declared after `--tenant`/`--description`, so their default stays undefined (commander).
+  if (options.update) {
+    cmd.option('--no-tenant', 'remove the tenant (it then receives only events without a tenant)');
+    cmd.option('--no-description', 'remove the description');
+  }
+  return cmd;
+}
+
+function buildAuth(f: SubscriptionFlags): Record<string, unknown> | null | undefined {
+  const type = f.authType ?? (f.token ? 'bearer' : f.authorization ? 'header' : f.password ? 'basic' : undefined);
+  switch (type) {
+    case undefined:
+      if (f.username) throw new UsageError('--username needs --auth-type basic (with --password) or header (with --authorization)');
+      return undefined;
+    case 'none':
+      return null;
+    case 'basic':
+      if (!f.username || f.password === undefined) throw new UsageError('--auth-type basic needs --username and --password');
+      return { type, username: f.username, password: f.password };
+    case 'bearer':
+      if (!f.token) throw new UsageError('--auth-type bearer needs --token');
+      return { type, token: f.token };
+    case 'header':
+      if (!f.authorization) throw new UsageError('--auth-type header needs --authorization');
+      return { type, authorization: f.authorization, ...(f.username ? { username: f.username } : {}) };
+    default:
+      throw new UsageError(`--auth-type must be basic, bearer, header or none, got "${type}"`);
+  }
+}
+
+function buildSigning(f: SubscriptionFlags, base: unknown): Record<string, unknown> | undefined {
+  if (f.signingScheme === undefined && f.signingHeader === undefined) return undefined;
+  const prev = base && typeof base === 'object' ? (base as Record<string, unknown>) : {};
+  const scheme = f.signingScheme ?? (typeof prev.scheme === 'string' ? prev.scheme : 'hmac-sha256');
+  if (f.signingHeader !== undefined && scheme !== 'hmac-sha256') throw new UsageError('--signing-header applies to --signing-scheme hmac-sha256 only');
+  const header = f.signingHeader ?? (scheme === 'hmac-sha256' ? prev.header : undefined);
+  return { scheme, ...(header !== undefined ? { header } : {}) };
+}
+
+/** The request body for the given flags, on top of `--from-file` when given. */
+export async function buildSubscriptionBody(f: SubscriptionFlags): Promise<Record<string, unknown>> {
+  let body: Record<string, unknown> = {};
+  if (f.fromFile) {
+    let text: string;
+    try {
+      text = await readFile(f.fromFile, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--from-file: cannot read ${f.fromFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    body = parseJsonObject('--from-file', text);
+  }
+  const set = (key: string, value: unknown): void => {
+    if (value !== undefined) body[key] = value;
+  };
+  set('url', f.url);
+  set('eventTypes', f.eventTypes === undefined ? undefined : parseList(f.eventTypes));
+  set('tenant', f.tenant === false ? null : f.tenant);
+  set('fallback', f.fallback);
+  set('method', f.method?.toUpperCase());
+  set('format', f.format);
+  set('envelope', f.envelope);
+  set('preset', f.preset);
+  set('signing', buildSigning(f, body.signing));
+  set('auth', buildAuth(f));
+  if (f.header.length) body.customHeaders = { ...(body.customHeaders as object | undefined), ...parsePairs('--header', f.header) };
+  set('timeoutMs', f.timeoutMs === undefined ? undefined : parseInteger('--timeout-ms', f.timeoutMs, 1));
+  set('acceptStatuses', f.acceptStatuses === undefined ? undefined : parseStatuses(f.acceptStatuses));
+  set('retryOn', f.retryOn === undefined ? undefined : parseList(f.retryOn));
+  set('retryPolicy', f.retryPolicy === undefined ? undefined : parseJsonObject('--retry-policy', f.retryPolicy));
+  set('failurePolicy', f.failurePolicy === undefined ? undefined : parseJsonObject('--failure-policy', f.failurePolicy));
+  set('description', f.description === false ? null : f.description);
+  if (f.metadata.length) body.metadata = { ...(body.metadata as object | undefined), ...parsePairs('--metadata', f.metadata) };
+  return body;
+}

@@ -1,0 +1,52 @@
+/**
+ * A receiver for the `hmac-sha256` signing scheme (Shopify style): the base64 HMAC-SHA256 of
+ * the RAW body in a header (`X-Hookline-Hmac-SHA256` unless the subscription names another),
+ * keyed with the base64-decoded part of the `whsec_` secret, compared in constant time.
+ *
+ *   WEBHOOK_SECRET=whsec_… HMAC_HEADER=X-Shop-Hmac-SHA256 npx tsx examples/receivers/hmac-sha256.ts 4000
+ *   (during a rotation, WEBHOOK_PREVIOUS_SECRETS=whsec_old,… keeps the old secret accepted)
+ */
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { BodyTooLargeError, header, listEnv, readRawBody, reply, requireEnv, runIfMain, safeEqual, webhookOf, type WebhookHandler } from './common.js';
+
+export interface HmacReceiverOptions {
+  /** The subscription's `whsec_…` secret. */
+  secret: string;
+  /** @default 'X-Hookline-Hmac-SHA256' */
+  header?: string;
+  /** Secrets still accepted during a rotation's grace period. @default [] */
+  previousSecrets?: string[];
+  onWebhook?: WebhookHandler;
+}
+
+/** The HMAC key is the decoded base64 part of `whsec_…`, not the string itself. */
+export function whsecKey(secret: string): Buffer {
+  return Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+}
+
+export function createHmacReceiver(options: HmacReceiverOptions): Server {
+  const headerName = options.header ?? 'X-Hookline-Hmac-SHA256';
+  const keys = [options.secret, ...(options.previousSecrets ?? [])].map(whsecKey);
+  return createServer(async (req, res) => {
+    try {
+      const body = await readRawBody(req);
+      const sent = header(req, headerName) ?? '';
+      const valid = keys.some((key) => safeEqual(createHmac('sha256', key).update(body).digest('base64'), sent));
+      if (!valid) return reply(res, 401, 'invalid signature');
+      await options.onWebhook?.(webhookOf(req, body));
+      reply(res, 200);
+    } catch (err) {
+      reply(res, err instanceof BodyTooLargeError ? 413 : 500);
+    }
+  });
+}
+
+runIfMain(import.meta.url, () =>
+  createHmacReceiver({
+    secret: requireEnv('WEBHOOK_SECRET'),
+    previousSecrets: listEnv('WEBHOOK_PREVIOUS_SECRETS'),
+    ...(process.env.HMAC_HEADER ? { header: process.env.HMAC_HEADER } : {}),
+    onWebhook: (w) => console.log(`${w.id} ${w.eventType} ${w.body}`),
+  }),
+);

@@ -1,0 +1,124 @@
+/**
+ * The one place that builds AWS SDK clients. Every client counts its API calls by
+ * `service:Operation` into a process-wide counter that the cost benchmark reads.
+ */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface AwsClientConfig {
+  region: string;
+  /** A custom endpoint (local engines); absent in AWS. */
+  endpoint?: string;
+  /** Static credentials (local engines); absent in AWS, where the default provider chain applies. */
+  credentials?: AwsCredentials;
+  /** SDK attempts per call, including the first (standard retry mode with backoff). @default 4 */
+  maxAttempts?: number;
+  /** Path-style S3 URLs (required by the local S3 emulator). @default false */
+  forcePathStyle?: boolean;
+  /** Socket connect timeout in ms. @default 3000 */
+  connectionTimeoutMs?: number;
+  /** Per-request socket timeout in ms. @default 10000 */
+  requestTimeoutMs?: number;
+}
+
+export type AwsService = 'dynamodb' | 'sqs' | 's3' | 'sns' | 'scheduler';
+
+const requestCounts = new Map<string, number>();
+
+/** Every AWS API call made through a counted client since the last reset, keyed `service:Operation`. */
+export function getRequestCounts(): Record<string, number> {
+  return Object.fromEntries([...requestCounts.entries()].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function resetRequestCounts(): void {
+  requestCounts.clear();
+}
+
+interface MiddlewareHost {
+  middlewareStack: {
+    add(middleware: unknown, options: { step: 'initialize'; name: string; override?: boolean }): void;
+  };
+}
+
+/**
+ * Adds the counting middleware to `client`. It sits in the `initialize` step, so one logical
+ * call counts once however many times the SDK retries it (throttled requests are not billed).
+ */
+export function countRequests<C extends MiddlewareHost>(client: C, service: AwsService): C {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+      const key = `${service}:${operation}`;
+      requestCounts.set(key, (requestCounts.get(key) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'hooklineRequestCounter', override: true },
+  );
+  return client;
+}
+
+// One pair of keep-alive agents per process: Lambda reuses connections across invocations.
+let agents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent } | undefined;
+function sharedAgents(): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
+  agents ??= {
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+  };
+  return agents;
+}
+
+function baseConfig(config: AwsClientConfig) {
+  return {
+    region: config.region,
+    ...(config.endpoint !== undefined && { endpoint: config.endpoint }),
+    ...(config.credentials !== undefined && { credentials: config.credentials }),
+    maxAttempts: config.maxAttempts ?? 4,
+    retryMode: 'standard',
+    requestHandler: {
+      ...sharedAgents(),
+      connectionTimeout: config.connectionTimeoutMs ?? 3000,
+      requestTimeout: config.requestTimeoutMs ?? 10_000,
+    },
+  };
+}
+
+export function createDynamoClient(config: AwsClientConfig): DynamoDBClient {
+  return countRequests(new DynamoDBClient(baseConfig(config)), 'dynamodb');
+}
+
+/** Document client over a counted DynamoDB client; `undefined` attributes are dropped, never stored. */
+export function createDocumentClient(config: AwsClientConfig | DynamoDBClient): DynamoDBDocumentClient {
+  const client = config instanceof DynamoDBClient ? config : createDynamoClient(config);
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    unmarshallOptions: { wrapNumbers: false },
+  });
+}
+
+export function createSqsClient(config: AwsClientConfig): SQSClient {
+  return countRequests(new SQSClient(baseConfig(config)), 'sqs');
+}
+
+export function createS3Client(config: AwsClientConfig): S3Client {
+  return countRequests(new S3Client({ ...baseConfig(config), forcePathStyle: config.forcePathStyle ?? false }), 's3');
+}
+
+export function createSnsClient(config: AwsClientConfig): SNSClient {
+  return countRequests(new SNSClient(baseConfig(config)), 'sns');
+}
+
+export function createSchedulerClient(config: AwsClientConfig): SchedulerClient {
+  return countRequests(new SchedulerClient(baseConfig(config)), 'scheduler');
+}

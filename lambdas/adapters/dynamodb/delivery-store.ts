@@ -1,0 +1,114 @@
+/**
+ * Deliveries, one item each with its attempts inline (the worker's one write per attempt).
+ * Searched through three KEYS_ONLY indexes: by subscription, by tenant, and by hour of creation.
+ */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Delivery, DeliveryId } from '../../core/model.js';
+import type { DeliveryQuery, DeliveryStore, Page } from '../../core/ports.js';
+import {
+  batchGet,
+  batchPut,
+  dynamo,
+  expiryAfter,
+  forEachLimited,
+  isConditionFailure,
+  pageFromIndex,
+  withoutKeys,
+  type IndexPageSpec,
+  type Item,
+  type Key,
+  type StoreOptions,
+} from './table-access.js';
+
+const deliveryKey = (id: string): Key => ({ pk: `DLV#${id}`, sk: 'META' });
+const hourPartition = (iso: string) => `DLV#HOUR#${iso.slice(0, 13)}`;
+const CREATE_CONCURRENCY = 16;
+
+const decodeDelivery = (item: Item): Delivery | undefined => (item.kind === 'delivery' ? withoutKeys<Delivery>(item) : undefined);
+
+/** Hour buckets (newest first unless ascending) covering [since, until). */
+export function hourPartitions(since: string, until: string, ascending: boolean): string[] {
+  const hours: string[] = [];
+  const start = Date.parse(`${since.slice(0, 13)}:00:00.000Z`);
+  const end = Date.parse(until);
+  for (let t = start; t < end; t += 3_600_000) hours.push(hourPartition(new Date(t).toISOString()));
+  return ascending ? hours : hours.reverse();
+}
+
+export class DynamoDeliveryStore implements DeliveryStore {
+  constructor(private readonly options: StoreOptions) {}
+
+  /** Conditional puts: a delivery that already exists (a resumed fan-out) keeps its state. */
+  async createMany(deliveries: readonly Delivery[]): Promise<void> {
+    await forEachLimited(deliveries, CREATE_CONCURRENCY, async (delivery) => {
+      try {
+        await dynamo('PutItem', () =>
+          this.options.client.send(
+            new PutCommand({ TableName: this.options.tableName, Item: this.item(delivery), ConditionExpression: 'attribute_not_exists(pk)' }),
+          ),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    });
+  }
+
+  async get(id: DeliveryId): Promise<Delivery | undefined> {
+    const out = await dynamo('GetItem', () =>
+      this.options.client.send(new GetCommand({ TableName: this.options.tableName, Key: deliveryKey(id), ConsistentRead: true })),
+    );
+    return out.Item === undefined ? undefined : decodeDelivery(out.Item);
+  }
+
+  async getMany(ids: readonly DeliveryId[]): Promise<Map<DeliveryId, Delivery>> {
+    const items = await batchGet(this.options, ids.map(deliveryKey));
+    return new Map(items.flatMap((item) => {
+      const delivery = decodeDelivery(item);
+      return delivery === undefined ? [] : [[delivery.id, delivery] as const];
+    }));
+  }
+
+  async putMany(deliveries: readonly Delivery[]): Promise<void> {
+    await batchPut(this.options, deliveries.map((d) => this.item(d)));
+  }
+
+  list(query: DeliveryQuery): Promise<Page<Delivery>> {
+    const ascending = query.ascending ?? false;
+    const until = query.until ?? new Date(Date.now() + 60_000).toISOString();
+    const since = query.since ?? new Date(Date.now() - this.options.retentionDays * 86_400_000).toISOString();
+    const spec: Omit<IndexPageSpec<Delivery>, 'index' | 'partitions'> = {
+      from: since,
+      to: until,
+      ascending,
+      limit: query.limit,
+      ...(query.cursor !== undefined && { cursor: query.cursor }),
+      decode: decodeDelivery,
+      accept: (d) =>
+        (query.subscriptionId === undefined || d.subscriptionId === query.subscriptionId) &&
+        (query.tenant === undefined || d.tenant === query.tenant) &&
+        (query.eventType === undefined || d.eventType === query.eventType) &&
+        (query.status === undefined || d.status === query.status) &&
+        (query.messageId === undefined || d.messageId === query.messageId) &&
+        d.createdAt >= since &&
+        d.createdAt < until,
+    };
+    if (query.subscriptionId !== undefined) return pageFromIndex(this.options, { ...spec, index: 'gsi1', partitions: [`DLV#SUB#${query.subscriptionId}`] });
+    if (query.tenant !== undefined) return pageFromIndex(this.options, { ...spec, index: 'gsi2', partitions: [`DLV#TENANT#${query.tenant}`] });
+    return pageFromIndex(this.options, { ...spec, index: 'gsi3', partitions: hourPartitions(since, until, ascending) });
+  }
+
+  private item(delivery: Delivery): Item {
+    const sortKey = `${delivery.createdAt}#${delivery.id}`;
+    return {
+      ...deliveryKey(delivery.id),
+      kind: 'delivery',
+      expiresAt: expiryAfter(delivery.createdAt, this.options.retentionDays),
+      gsi1pk: `DLV#SUB#${delivery.subscriptionId}`,
+      gsi1sk: sortKey,
+      ...(delivery.tenant !== undefined && { gsi2pk: `DLV#TENANT#${delivery.tenant}`, gsi2sk: sortKey }),
+      gsi3pk: hourPartition(delivery.createdAt),
+      gsi3sk: sortKey,
+      ...delivery,
+    };
+  }
+}

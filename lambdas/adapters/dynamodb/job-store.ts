@@ -1,0 +1,23 @@
+/** Replay jobs: one item each, expiring with the deliveries they replay. */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { ReplayJob } from '../../core/model.js';
+import type { JobStore } from '../../core/ports.js';
+import { dynamo, expiryAfter, withoutKeys, type Key, type StoreOptions } from './table-access.js';
+
+const jobKey = (id: string): Key => ({ pk: `JOB#${id}`, sk: 'META' });
+
+export class DynamoJobStore implements JobStore {
+  constructor(private readonly options: StoreOptions) {}
+
+  async put(job: ReplayJob): Promise<void> {
+    const Item = { ...jobKey(job.id), kind: 'replay-job', expiresAt: expiryAfter(job.createdAt, this.options.retentionDays), ...job };
+    await dynamo('PutItem', () => this.options.client.send(new PutCommand({ TableName: this.options.tableName, Item })));
+  }
+
+  async get(id: string): Promise<ReplayJob | undefined> {
+    const out = await dynamo('GetItem', () =>
+      this.options.client.send(new GetCommand({ TableName: this.options.tableName, Key: jobKey(id), ConsistentRead: true })),
+    );
+    return out.Item?.kind === 'replay-job' ? withoutKeys<ReplayJob>(out.Item) : undefined;
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * Subscriptions with their route items and uniqueness claims. Every change to a subscription
+ * rewrites its routes (and claims) in the same transaction, so intake never routes on half an update.
+ */
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ConcurrentUpdateError, ConflictError } from '../../core/errors.js';
+import type { Subscription, SubscriptionId } from '../../core/model.js';
+import type { Page, RouteEntry, SubscriptionQuery, SubscriptionStore } from '../../core/ports.js';
+import { ANY_EVENT_TYPE, routeKeys, tenantKeyOf, type RouteKey } from '../../core/routing.js';
+import { errorName } from '../errors.js';
+import { batchGet, dynamo, isConditionFailure, pageFromIndex, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+const subscriptionKey = (id: string): Key => ({ pk: `SUB#${id}`, sk: 'META' });
+const routePartition = (route: Pick<RouteKey, 'tenantKey' | 'eventType' | 'fallback'>) =>
+  route.fallback ? `FALLBACK#${route.eventType}` : `ROUTE#${route.tenantKey}#${route.eventType}`;
+const claimKey = (tenantKey: string, eventType: string): Key => ({ pk: `UNIQ#${tenantKey}#${eventType}`, sk: 'UNIQ' });
+
+/** The (tenant, event type) pairs a subscription claims under the one-per-pair rule (direct routes only). */
+function claims(sub: Subscription): Key[] {
+  if (sub.fallback) return [];
+  return [...new Set(sub.eventTypes)].map((type) => claimKey(tenantKeyOf(sub.tenant), type));
+}
+
+function routeItems(sub: Subscription): Map<string, Item> {
+  const items = new Map<string, Item>();
+  for (const route of routeKeys(sub)) {
+    const pk = routePartition(route);
+    items.set(pk, { pk, sk: sub.id, kind: 'route', subscriptionId: sub.id, status: sub.status });
+  }
+  return items;
+}
+
+function subscriptionItem(sub: Subscription): Item {
+  const sortKey = `${sub.createdAt}#${sub.id}`;
+  return {
+    ...subscriptionKey(sub.id),
+    kind: 'subscription',
+    gsi1pk: 'SUBS',
+    gsi1sk: sortKey,
+    ...(sub.tenant !== undefined && { gsi2pk: `SUB#TENANT#${sub.tenant}`, gsi2sk: sortKey }),
+    ...sub,
+  };
+}
+
+const decodeSubscription = (item: Item): Subscription | undefined => (item.kind === 'subscription' ? withoutKeys<Subscription>(item) : undefined);
+
+export class DynamoSubscriptionStore implements SubscriptionStore {
+  constructor(private readonly options: StoreOptions) {}
+
+  private get table(): string {
+    return this.options.tableName;
+  }
+
+  async create(sub: Subscription, options: { unique: boolean }): Promise<void> {
+    const items: TransactItem[] = [
+      { Put: { TableName: this.table, Item: subscriptionItem(sub), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...[...routeItems(sub).values()].map((Item) => ({ Put: { TableName: this.table, Item } })),
+      ...(options.unique ? claims(sub).map((key) => this.claimPut(key, sub.id)) : []),
+    ];
+    await this.transact(items, sub);
+  }
+
+  async replace(prev: Subscription, next: Subscription, options: { unique: boolean }): Promise<void> {
+    const before = routeItems(prev);
+    const after = routeItems(next);
+    const claimsBefore = new Set(claims(prev).map((k) => k.pk));
+    const claimsAfter = options.unique ? claims(next) : [];
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.table,
+          Item: subscriptionItem(next),
+          ConditionExpression: 'attribute_exists(pk) AND #version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': prev.version },
+        },
+      },
+      ...[...before.keys()].filter((pk) => !after.has(pk)).map((pk) => ({ Delete: { TableName: this.table, Key: { pk, sk: prev.id } } })),
+      ...[...after.values()].map((Item) => ({ Put: { TableName: this.table, Item } })),
+      ...[...claimsBefore]
+        .filter((pk) => !claimsAfter.some((k) => k.pk === pk))
+        .map((pk) => this.claimDelete({ pk, sk: 'UNIQ' }, prev.id)),
+      ...claimsAfter.map((key) => this.claimPut(key, next.id)),
+    ];
+    await this.transact(items, next);
+  }
+
+  async delete(sub: Subscription): Promise<void> {
+    const items: TransactItem[] = [
+      { Delete: { TableName: this.table, Key: subscriptionKey(sub.id) } },
+      ...[...routeItems(sub).keys()].map((pk) => ({ Delete: { TableName: this.table, Key: { pk, sk: sub.id } } })),
+      ...claims(sub).map((key) => this.claimDelete(key, sub.id)),
+    ];
+    await this.transact(items, sub);
+  }
+
+  async get(id: SubscriptionId): Promise<Subscription | undefined> {
+    const out = await dynamo('GetItem', () =>
+      this.options.client.send(new GetCommand({ TableName: this.table, Key: subscriptionKey(id), ConsistentRead: true })),
+    );
+    return out.Item === undefined ? undefined : decodeSubscription(out.Item);
+  }
+
+  async getMany(ids: readonly SubscriptionId[]): Promise<Map<SubscriptionId, Subscription>> {
+    const items = await batchGet(this.options, ids.map(subscriptionKey));
+    return new Map(items.flatMap((item) => {
+      const sub = decodeSubscription(item);
+      return sub === undefined ? [] : [[sub.id, sub] as const];
+    }));
+  }
+
+  list(query: SubscriptionQuery): Promise<Page<Subscription>> {
+    const byTenant = query.tenant !== undefined;
+    return pageFromIndex(this.options, {
+      index: byTenant ? 'gsi2' : 'gsi1',
+      partitions: [byTenant ? `SUB#TENANT#${query.tenant}` : 'SUBS'],
+      ascending: false,
+      limit: query.limit,
+      ...(query.cursor !== undefined && { cursor: query.cursor }),
+      decode: decodeSubscription,
+      accept: (sub) =>
+        (query.status === undefined || sub.status === query.status) &&
+        (query.eventType === undefined || sub.eventTypes.includes(query.eventType) || sub.eventTypes.includes(ANY_EVENT_TYPE)),
+    });
+  }
+
+  routes(tenant: string | undefined, eventType: string): Promise<RouteEntry[]> {
+    const tenantKey = tenantKeyOf(tenant);
+    return this.routeEntries([eventType, ANY_EVENT_TYPE].map((type) => routePartition({ tenantKey, eventType: type, fallback: false })));
+  }
+
+  fallbackRoutes(eventType: string): Promise<RouteEntry[]> {
+    return this.routeEntries([eventType, ANY_EVENT_TYPE].map((type) => routePartition({ tenantKey: '', eventType: type, fallback: true })));
+  }
+
+  async recordFailure(id: SubscriptionId): Promise<number> {
+    try {
+      const out = await dynamo('UpdateItem', () =>
+        this.options.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: subscriptionKey(id),
+            UpdateExpression: 'ADD consecutiveFailures :one',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':one': 1 },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        ),
+      );
+      return Number(out.Attributes?.consecutiveFailures ?? 0);
+    } catch (error) {
+      if (isConditionFailure(error)) return 0; // deleted meanwhile: nothing to count
+      throw error;
+    }
+  }
+
+  async resetFailures(id: SubscriptionId): Promise<void> {
+    try {
+      await dynamo('UpdateItem', () =>
+        this.options.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: subscriptionKey(id),
+            UpdateExpression: 'SET consecutiveFailures = :zero',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':zero': 0 },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  private async routeEntries(partitions: string[]): Promise<RouteEntry[]> {
+    const entries: RouteEntry[] = [];
+    for (const pk of partitions) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await dynamo('Query', () =>
+          this.options.client.send(
+            new QueryCommand({
+              TableName: this.table,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': pk },
+              ProjectionExpression: 'subscriptionId, #status',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ...(start !== undefined && { ExclusiveStartKey: start }),
+            }),
+          ),
+        );
+        for (const item of out.Items ?? []) entries.push({ subscriptionId: item.subscriptionId as SubscriptionId, status: item.status as RouteEntry['status'] });
+        start = out.LastEvaluatedKey;
+      } while (start !== undefined);
+    }
+    return entries;
+  }
+
+  private claimPut(key: Key, holder: SubscriptionId): TransactItem {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: { ...key, kind: 'uniqueness', subscriptionId: holder },
+        ConditionExpression: 'attribute_not_exists(pk) OR subscriptionId = :holder',
+        ExpressionAttributeValues: { ':holder': holder },
+      },
+    };
+  }
+
+  /** Removes a claim only if this subscription holds it (claims of the rule switched off later are left to their holders). */
+  private claimDelete(key: Key, holder: SubscriptionId): TransactItem {
+    return {
+      Delete: {
+        TableName: this.table,
+        Key: key,
+        ConditionExpression: 'attribute_not_exists(pk) OR subscriptionId = :holder',
+        ExpressionAttributeValues: { ':holder': holder },
+      },
+    };
+  }
+
+  /** Writes `items` atomically; a failed condition becomes the domain error it means. */
+  private async transact(items: TransactItem[], sub: Subscription): Promise<void> {
+    try {
+      await this.options.client.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (errorName(error) !== 'TransactionCanceledException') return dynamo('TransactWriteItems', () => Promise.reject(error));
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+      const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+      const item = failed >= 0 ? items[failed] : undefined;
+      if (failed === 0 && item?.Put?.Item?.kind === 'subscription') {
+        throw new ConcurrentUpdateError(`subscription ${sub.id} changed meanwhile`, { cause: error });
+      }
+      const claimed = item?.Put?.Item?.kind === 'uniqueness' ? (item.Put.Item.pk as string) : undefined;
+      if (claimed !== undefined) {
+        const holder = await this.claimHolder(claimed);
+        const [, tenantKey, ...type] = claimed.split('#');
+        throw new ConflictError(
+          `subscription ${holder ?? '(unknown)'} already receives ${type.join('#')} for tenant ${tenantKey === '~' ? '(none)' : tenantKey}`,
+          holder,
+          { cause: error },
+        );
+      }
+      return dynamo('TransactWriteItems', () => Promise.reject(error));
+    }
+  }
+
+  private async claimHolder(pk: string): Promise<string | undefined> {
+    const out = await dynamo('GetItem', () =>
+      this.options.client.send(new GetCommand({ TableName: this.table, Key: { pk, sk: 'UNIQ' }, ConsistentRead: true })),
+    );
+    return out.Item?.subscriptionId as string | undefined;
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * What every DynamoDB store shares: the table handle, TTL, batched reads and writes that
+ * retry unprocessed items, and opaque pagination cursors. Item layout: ./table-schema.ts.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { TransientDependencyError, ValidationError } from '../../core/errors.js';
+import { errorName, mapErrors } from '../errors.js';
+import type { IndexName } from './table-schema.js';
+
+export interface StoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Messages, deliveries and jobs expire (DynamoDB TTL) this many days after creation. */
+  retentionDays: number;
+}
+
+export type Item = Record<string, unknown>;
+export type Key = { pk: string; sk: string };
+
+const BATCH_GET_SIZE = 100;
+const BATCH_WRITE_SIZE = 25;
+/** Unprocessed items are retried with backoff this many times before the call fails transiently. */
+const UNPROCESSED_RETRIES = 6;
+
+/** Epoch seconds `days` after `iso` (DynamoDB TTL is in seconds). */
+export function expiryAfter(iso: string, days: number): number {
+  return Math.floor(Date.parse(iso) / 1000) + days * 86_400;
+}
+
+/** Runs a DynamoDB call, mapping SDK errors to domain errors. */
+export function dynamo<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  return mapErrors('dynamodb', operation, call);
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++] as T);
+  });
+  await Promise.all(lanes);
+}
+
+const backoff = (attempt: number) => sleep(Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2));
+
+/** BatchGet of any number of keys; missing items are simply absent from the result. */
+export async function batchGet(options: StoreOptions, keys: readonly Key[]): Promise<Item[]> {
+  const found: Item[] = [];
+  for (const part of chunk(dedupeKeys(keys), BATCH_GET_SIZE)) {
+    let pending: Key[] = part;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > UNPROCESSED_RETRIES) throw new TransientDependencyError(`dynamodb BatchGetItem left ${pending.length} keys unprocessed`);
+      if (attempt > 0) await backoff(attempt);
+      const out = await dynamo('BatchGetItem', () =>
+        options.client.send(new BatchGetCommand({ RequestItems: { [options.tableName]: { Keys: pending } } })),
+      );
+      found.push(...((out.Responses?.[options.tableName] ?? []) as Item[]));
+      pending = (out.UnprocessedKeys?.[options.tableName]?.Keys ?? []) as Key[];
+    }
+  }
+  return found;
+}
+
+/** BatchWrite (puts) of any number of items. */
+export async function batchPut(options: StoreOptions, items: readonly Item[]): Promise<void> {
+  for (const part of chunk(items, BATCH_WRITE_SIZE)) {
+    let pending = part.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > UNPROCESSED_RETRIES) throw new TransientDependencyError(`dynamodb BatchWriteItem left ${pending.length} items unprocessed`);
+      if (attempt > 0) await backoff(attempt);
+      const out = await dynamo('BatchWriteItem', () =>
+        options.client.send(new BatchWriteCommand({ RequestItems: { [options.tableName]: pending } })),
+      );
+      pending = (out.UnprocessedItems?.[options.tableName] ?? []) as typeof pending;
+    }
+  }
+}
+
+function dedupeKeys(keys: readonly Key[]): Key[] {
+  const seen = new Map<string, Key>();
+  for (const key of keys) seen.set(`${key.pk}\u0000${key.sk}`, { pk: key.pk, sk: key.sk });
+  return [...seen.values()];
+}
+
+/** Cursors are the index position, base64url JSON: opaque to clients, validated on the way back. */
+export function encodeCursor(position: Item): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined, field = 'cursor'): Item | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) {
+      return value as Item;
+    }
+  } catch {
+    // fall through to the validation error
+  }
+  throw new ValidationError([{ field, message: 'is not a cursor returned by this API' }]);
+}
+
+export interface IndexQuery {
+  index: IndexName;
+  partition: string;
+  /** Sort-key range on the index, inclusive bounds. */
+  from?: string;
+  to?: string;
+  ascending: boolean;
+  startAfter?: Item;
+}
+
+/**
+ * Walks an index partition (KEYS_ONLY) and yields table keys in index order together with the
+ * index position of each, so a caller can stop mid-page and hand out an exact cursor.
+ */
+export async function* walkIndex(options: StoreOptions, query: IndexQuery, pageSize: number): AsyncGenerator<{ key: Key; position: Item }> {
+  const pk = `${query.index}pk`;
+  const sk = `${query.index}sk`;
+  const conditions = [`#pk = :pk`];
+  const values: Record<string, string> = { ':pk': query.partition };
+  if (query.from !== undefined && query.to !== undefined) {
+    conditions.push('#sk BETWEEN :from AND :to');
+    Object.assign(values, { ':from': query.from, ':to': query.to });
+  } else if (query.from !== undefined) {
+    conditions.push('#sk >= :from');
+    values[':from'] = query.from;
+  } else if (query.to !== undefined) {
+    conditions.push('#sk <= :to');
+    values[':to'] = query.to;
+  }
+  let start = query.startAfter;
+  do {
+    const input: QueryCommandInput = {
+      TableName: options.tableName,
+      IndexName: query.index,
+      KeyConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: { '#pk': pk, ...(conditions.length > 1 && { '#sk': sk }) },
+      ExpressionAttributeValues: values,
+      ScanIndexForward: query.ascending,
+      Limit: pageSize,
+      ...(start !== undefined && { ExclusiveStartKey: start }),
+    };
+    const out = await dynamo('Query', () => options.client.send(new QueryCommand(input)));
+    for (const item of (out.Items ?? []) as Item[]) {
+      const key = { pk: String(item.pk), sk: String(item.sk) };
+      yield { key, position: { pk: key.pk, sk: key.sk, [pk]: String(item[pk]), [sk]: String(item[sk]) } };
+    }
+    start = out.LastEvaluatedKey as Item | undefined;
+  } while (start !== undefined);
+}
+
+/** Strips the table's own attributes from an item, leaving the domain record. */
+export function withoutKeys<T>(item: Item): T {
+  const { pk: _pk, sk: _sk, kind: _kind, expiresAt: _e, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, gsi3pk: _f, gsi3sk: _g, ...record } = item;
+  return record as T;
+}
+
+export interface IndexPageSpec<T> {
+  index: IndexName;
+  /** Index partitions to walk, in order (one, or time buckets newest/oldest first). */
+  partitions: readonly string[];
+  from?: string;
+  to?: string;
+  ascending: boolean;
+  limit: number;
+  cursor?: string;
+  /** Turns a table item into the record (undefined: not of this kind, skipped). */
+  decode: (item: Item) => T | undefined;
+  /** Filters the index cannot express (status, event type…). */
+  accept: (record: T) => boolean;
+}
+
+/** Bounds the work of one list call; when reached, the page ends early with a cursor. */
+const MAX_KEYS_EXAMINED = 2_000;
+const MAX_PARTITIONS_WALKED = 200;
+
+interface CursorState {
+  part: string;
+  after?: Item;
+}
+
+/**
+ * One page of records from a KEYS_ONLY index: keys in index order, items by BatchGet, filters
+ * applied, and a cursor that resumes exactly after the last record examined.
+ */
+export async function pageFromIndex<T>(options: StoreOptions, spec: IndexPageSpec<T>): Promise<{ items: T[]; nextCursor?: string }> {
+  const state = decodeCursorState(spec);
+  const startIndex = state === undefined ? 0 : spec.partitions.indexOf(state.part);
+  const items: T[] = [];
+  let examined = 0;
+  const pageSize = Math.min(100, Math.max(25, spec.limit));
+  for (let p = startIndex; p < spec.partitions.length; p++) {
+    const part = spec.partitions[p] as string;
+    if (p - startIndex >= MAX_PARTITIONS_WALKED || examined >= MAX_KEYS_EXAMINED) return { items, nextCursor: encodeState({ part }) };
+    const walker = walkIndex(
+      options,
+      {
+        index: spec.index,
+        partition: part,
+        ascending: spec.ascending,
+        ...(spec.from !== undefined && { from: spec.from }),
+        ...(spec.to !== undefined && { to: spec.to }),
+        ...(p === startIndex && state?.after !== undefined && { startAfter: state.after }),
+      },
+      pageSize,
+    );
+    for await (const keys of inGroups(walker, pageSize)) {
+      const records = new Map((await batchGet(options, keys.map((k) => k.key))).map((item) => [`${String(item.pk)}\u0000${String(item.sk)}`, item]));
+      for (const { key, position } of keys) {
+        examined++;
+        const item = records.get(`${key.pk}\u0000${key.sk}`);
+        const record = item === undefined ? undefined : spec.decode(item);
+        if (record !== undefined && spec.accept(record)) items.push(record);
+        if (items.length >= spec.limit || examined >= MAX_KEYS_EXAMINED) return { items, nextCursor: encodeState({ part, after: position }) };
+      }
+    }
+  }
+  return { items };
+}
+
+function encodeState(state: CursorState): string {
+  return encodeCursor({ part: state.part, ...(state.after !== undefined && { after: JSON.stringify(state.after) }) });
+}
+
+function decodeCursorState(spec: Pick<IndexPageSpec<unknown>, 'cursor' | 'partitions'>): CursorState | undefined {
+  const raw = decodeCursor(spec.cursor);
+  if (raw === undefined) return undefined;
+  const part = raw.part;
+  let after: Item | undefined;
+  try {
+    after = typeof raw.after === 'string' ? (JSON.parse(raw.after) as Item) : undefined;
+  } catch {
+    after = undefined;
+  }
+  if (typeof part !== 'string' || !spec.partitions.includes(part) || (raw.after !== undefined && after === undefined)) {
+    throw new ValidationError([{ field: 'cursor', message: 'does not belong to this query' }]);
+  }
+  return { part, ...(after !== undefined && { after }) };
+}
+
+async function* inGroups<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let group: T[] = [];
+  for await (const value of source) {
+    group.push(value);
+    if (group.length >= size) {
+      yield group;
+      group = [];
+    }
+  }
+  if (group.length > 0) yield group;
+}
+
+/** A failed condition, raw or already mapped by `dynamo()` (which keeps the SDK error as cause). */
+export function isConditionFailure(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return errorName(error) === 'ConditionalCheckFailedException' || errorName(cause) === 'ConditionalCheckFailedException';
+}

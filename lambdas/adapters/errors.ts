@@ -1,0 +1,89 @@
+/**
+ * Errors of the AWS adapters, and the one function that turns SDK exceptions into domain
+ * errors so nothing above a port ever sees an SDK type.
+ */
+import { HooklineError, TransientDependencyError } from '../core/errors.js';
+
+/** A dependency answered in a way the adapter cannot use (bad request, missing resource, partial failure). */
+export class DependencyError extends HooklineError {
+  readonly status = 500;
+  readonly title = 'Dependency failure';
+  constructor(
+    message: string,
+    readonly service: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const TRANSIENT_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'TransactionConflictException',
+  'TransactionInProgressException',
+  'InternalServerError',
+  'InternalServerException',
+  'InternalFailure',
+  'InternalError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'KMSThrottlingException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
+
+interface SdkLikeError {
+  name?: string;
+  code?: string;
+  $retryable?: unknown;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** True for throttling, 5xx and network failures: retrying later may succeed. */
+export function isTransient(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as SdkLikeError;
+  if (e.name !== undefined && TRANSIENT_NAMES.has(e.name)) return true;
+  if (e.code !== undefined && TRANSIENT_CODES.has(e.code)) return true;
+  if (e.$retryable !== undefined) return true;
+  const status = e.$metadata?.httpStatusCode;
+  return status !== undefined && (status >= 500 || status === 429);
+}
+
+export function errorName(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? (error as SdkLikeError).name : undefined;
+}
+
+/**
+ * Maps an SDK exception raised by `operation` to a domain error. Domain errors pass through;
+ * transient ones become `TransientDependencyError`; anything else a `DependencyError`.
+ */
+export function toDomainError(error: unknown, service: string, operation: string): Error {
+  if (error instanceof HooklineError) return error;
+  const name = errorName(error) ?? 'Error';
+  const detail = error instanceof Error ? error.message : String(error);
+  if (isTransient(error)) {
+    return new TransientDependencyError(`${service} ${operation} failed transiently (${name}): ${detail}`, { cause: error });
+  }
+  return new DependencyError(`${service} ${operation} failed (${name}): ${detail}`, service, { cause: error });
+}
+
+/** Runs `call`, mapping whatever it throws with `toDomainError`. */
+export async function mapErrors<T>(service: string, operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toDomainError(error, service, operation);
+  }
+}

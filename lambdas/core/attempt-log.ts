@@ -1,0 +1,67 @@
+/**
+ * The attempt log line: one JSON object per attempt, written to the worker's log group and
+ * archived to S3 by Firehose (`attempts/YYYY/MM/DD/`, gzip NDJSON). Versioned by `v`; fields are
+ * only ever added. Never carries secrets, auth headers, signatures or the full URL.
+ * Documented in docs/attempt-log.md.
+ */
+import type { Attempt, Delivery, DeliveryStatus } from './model.js';
+
+export const ATTEMPT_LOG_KIND = 'hookline.attempt';
+
+export interface AttemptLogLine {
+  kind: typeof ATTEMPT_LOG_KIND;
+  v: 1;
+  deliveryId: string;
+  messageId: string;
+  subscriptionId: string;
+  tenant?: string;
+  eventType: string;
+  attempt: number;
+  trigger: Attempt['trigger'];
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  urlHost?: string;
+  statusCode?: number;
+  outcome: Attempt['outcome'];
+  reason?: string;
+  responseExcerpt?: string;
+  nextAttemptAt?: string;
+  /** The delivery's status after this attempt. */
+  status: DeliveryStatus;
+}
+
+export interface AttemptLog {
+  write(line: AttemptLogLine): void;
+}
+
+export function attemptLogLine(delivery: Delivery, attempt: Attempt): AttemptLogLine {
+  return {
+    kind: ATTEMPT_LOG_KIND,
+    v: 1,
+    deliveryId: delivery.id,
+    messageId: delivery.messageId,
+    subscriptionId: delivery.subscriptionId,
+    ...(delivery.tenant !== undefined && { tenant: delivery.tenant }),
+    eventType: delivery.eventType,
+    attempt: attempt.attempt,
+    trigger: attempt.trigger,
+    startedAt: attempt.startedAt,
+    endedAt: attempt.endedAt,
+    durationMs: attempt.durationMs,
+    ...(attempt.urlHost !== undefined && { urlHost: attempt.urlHost }),
+    ...(attempt.statusCode !== undefined && { statusCode: attempt.statusCode }),
+    outcome: attempt.outcome,
+    ...(attempt.reason !== undefined && { reason: attempt.reason }),
+    ...(attempt.responseExcerpt !== undefined && { responseExcerpt: attempt.responseExcerpt }),
+    ...(attempt.nextAttemptAt !== undefined && { nextAttemptAt: attempt.nextAttemptAt }),
+    status: delivery.status,
+  };
+}
+
+/** Writes each line as raw JSON on stdout: Lambda ships it to CloudWatch Logs unchanged. */
+export const stdoutAttemptLog: AttemptLog = {
+  write(line) {
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  },
+};

@@ -1,0 +1,47 @@
+/**
+ * Outbound authentication headers, and the masked public view of credentials: auth is
+ * write-only, so every read shows `****` instead of passwords, tokens and secrets.
+ */
+import type { AuthConfig, Subscription } from './model.js';
+
+export const MASK = '****';
+
+export function authHeaders(auth?: AuthConfig): Record<string, string> {
+  if (auth === undefined) return {};
+  switch (auth.type) {
+    case 'basic':
+      // RFC 7617 with charset="UTF-8": base64 of the UTF-8 bytes of "user:pass".
+      return { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}` };
+    case 'bearer':
+      return { Authorization: `Bearer ${auth.token}` };
+    case 'header':
+      return { Authorization: auth.authorization, ...(auth.username !== undefined && { UserName: auth.username }) };
+  }
+}
+
+export type MaskedAuth =
+  | { type: 'basic'; username: string; password: typeof MASK }
+  | { type: 'bearer'; token: typeof MASK }
+  | { type: 'header'; authorization: typeof MASK; username?: string };
+
+export function maskAuth(auth: AuthConfig): MaskedAuth;
+export function maskAuth(auth: AuthConfig | undefined): MaskedAuth | undefined;
+export function maskAuth(auth: AuthConfig | undefined): MaskedAuth | undefined {
+  if (auth === undefined) return undefined;
+  switch (auth.type) {
+    case 'basic':
+      return { type: 'basic', username: auth.username, password: MASK };
+    case 'bearer':
+      return { type: 'bearer', token: MASK };
+    case 'header':
+      return { type: 'header', authorization: MASK, ...(auth.username !== undefined && { username: auth.username }) };
+  }
+}
+
+/** What the API returns for a stored subscription: no secrets, credentials masked. */
+export type PublicSubscription = Omit<Subscription, 'secrets' | 'auth'> & { auth?: MaskedAuth };
+
+export function maskSubscription(sub: Subscription): PublicSubscription {
+  const { secrets: _secrets, auth, ...rest } = sub;
+  return { ...rest, ...(auth !== undefined && { auth: maskAuth(auth) }) };
+}

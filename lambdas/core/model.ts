@@ -1,0 +1,210 @@
+/**
+ * The domain model every layer shares. Plain data, no behaviour, no AWS SDK.
+ * Field names follow DESIGN.md §4 (they are a public contract).
+ */
+
+type Brand<T, B extends string> = T & { readonly __brand: B };
+
+/** `sub_…` */
+export type SubscriptionId = Brand<string, 'SubscriptionId'>;
+/** `msg_…` (also the `webhook-id` of every request for the message) */
+export type MessageId = Brand<string, 'MessageId'>;
+/** `dlv_…`, derived from (message id, subscription id): one delivery per pair, ever. */
+export type DeliveryId = Brand<string, 'DeliveryId'>;
+
+export type PresetName = 'standard' | 'tiktok-shop' | 'shopify' | 'partoo';
+
+/** Failure classes of an attempt; `refused` is the SSRF/URL-policy refusal and never retries. */
+export type FailureClass = 'timeout' | 'network' | '3xx' | '4xx' | '429' | '5xx';
+export type Outcome = 'success' | FailureClass | 'refused';
+
+export type SigningConfig =
+  | { scheme: 'standard-webhooks' }
+  | { scheme: 'hmac-sha256'; header: string }
+  | { scheme: 'authorization' }
+  | { scheme: 'none' };
+
+export type AuthConfig =
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'bearer'; token: string }
+  | { type: 'header'; authorization: string; username?: string };
+
+/** `200`, or a range written `"2xx"` / `"200-299"`. */
+export type StatusMatcher = number | string;
+
+export type RetryPolicy =
+  | { type: 'fixed'; delays: number[] }
+  | {
+      type: 'exponential';
+      initialDelay: number;
+      factor: number;
+      maxDelay: number;
+      retries: number;
+      /** 0..1: each delay is multiplied by a uniform factor in [1 - jitter, 1 + jitter]. */
+      jitter: number;
+    };
+
+export interface FailurePolicy {
+  /** Consecutive failed attempts (across deliveries) that trigger `action`; null = never. */
+  afterConsecutiveFailures: number | null;
+  action: 'disable' | 'delete' | 'none';
+  /** Consecutive failures at which the SNS warning is sent (before the action). */
+  warnAt?: number;
+}
+
+/** A signing secret; the first of `Subscription.secrets` is current, others sign until `expiresAt`. */
+export interface SigningSecret {
+  secret: string; // whsec_…
+  createdAt: string; // ISO-8601
+  expiresAt?: string; // ISO-8601, set on rotation for the previous secret
+}
+
+export type SubscriptionStatus = 'active' | 'disabled';
+
+/** A stored subscription, after defaults and preset have been applied. */
+export interface Subscription {
+  id: SubscriptionId;
+  url: string;
+  eventTypes: string[];
+  tenant?: string;
+  fallback: boolean;
+  method: 'POST' | 'GET';
+  format: 'json' | 'xml';
+  envelope: 'none' | 'standard';
+  preset: PresetName;
+  signing: SigningConfig;
+  auth?: AuthConfig;
+  customHeaders: Record<string, string>;
+  timeoutMs: number;
+  acceptStatuses: StatusMatcher[];
+  retryOn: FailureClass[];
+  retryPolicy: RetryPolicy;
+  failurePolicy: FailurePolicy;
+  status: SubscriptionStatus;
+  disabledReason?: string;
+  description?: string;
+  metadata: Record<string, string>;
+  secrets: SigningSecret[];
+  consecutiveFailures: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Optimistic-concurrency counter, incremented on every write. */
+  version: number;
+}
+
+export type Routing = 'tenant' | 'fallback' | 'unrouted';
+
+export interface Message {
+  id: MessageId;
+  type: string;
+  tenant?: string;
+  /** ISO-8601; the producer's `eventTime`, else the intake time. */
+  eventTime: string;
+  createdAt: string;
+  routing: Routing;
+  /** Subscriptions the message was routed to at intake. */
+  subscriptionIds: SubscriptionId[];
+  /** Inline payload, absent when stored in S3 (`payloadRef`). */
+  payload?: unknown;
+  payloadRef?: string;
+  payloadBytes: number;
+  idempotencyKey?: string;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'paused' | 'dropped';
+
+export interface Attempt {
+  attempt: number;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  statusCode?: number;
+  outcome: Outcome;
+  reason?: string;
+  responseExcerpt?: string;
+  /** When the next attempt is due, if one was scheduled. */
+  nextAttemptAt?: string;
+  /** Host the request went to (never the full URL: it may carry secrets in its query). */
+  urlHost?: string;
+  trigger: TaskTrigger;
+}
+
+export interface Delivery {
+  id: DeliveryId;
+  messageId: MessageId;
+  subscriptionId: SubscriptionId;
+  tenant?: string;
+  eventType: string;
+  status: DeliveryStatus;
+  /** Attempts made so far (== attempts.length unless records were trimmed). */
+  attemptCount: number;
+  /** Bumped by manual retry and replay; tasks of an older generation are stale. */
+  generation: number;
+  nextAttemptAt?: string;
+  lastOutcome?: Outcome;
+  reason?: string;
+  createdAt: string;
+  updatedAt: string;
+  attempts: Attempt[];
+  /** The replay job that last re-enqueued this delivery (a re-run page skips it). */
+  replayJobId?: string;
+}
+
+export type TaskTrigger = 'event' | 'retry' | 'manual' | 'replay' | 'test';
+
+/** The SQS message body: one unit of work for the worker. Versioned: readers accept `v: 1`. */
+export interface DeliveryTask {
+  v: 1;
+  kind?: 'delivery';
+  deliveryId: DeliveryId;
+  messageId: MessageId;
+  subscriptionId: SubscriptionId;
+  eventType: string;
+  tenant?: string;
+  eventTime: string;
+  /** Epoch ms the message was accepted (end-to-end latency metric). */
+  messageCreatedAt: number;
+  /** 1-based number of the attempt this task performs. */
+  attempt: number;
+  generation: number;
+  /** Epoch ms the attempt is due; the worker tops up the delay when a task arrives early. */
+  dueAt: number;
+  trigger: TaskTrigger;
+  /** The payload, when small enough to travel with the task; otherwise read from the message. */
+  payload?: unknown;
+}
+
+/** Continues a large fan-out in pages (the receiver does the first page synchronously). */
+export interface FanoutTask {
+  v: 1;
+  kind: 'fanout';
+  messageId: MessageId;
+  /** Index into `Message.subscriptionIds` where this page starts. */
+  offset: number;
+}
+
+/** Processes one page of a replay job, then enqueues the next. */
+export interface ReplayTask {
+  v: 1;
+  kind: 'replay';
+  jobId: string;
+}
+
+/** Everything the deliveries queue carries. A `DeliveryTask` has no `kind` (or `kind: 'delivery'`). */
+export type QueueTask = DeliveryTask | FanoutTask | ReplayTask;
+
+export interface ReplayJob {
+  id: string;
+  subscriptionId: SubscriptionId;
+  since: string;
+  until: string;
+  onlyFailed: boolean;
+  status: 'running' | 'done';
+  matched: number;
+  enqueued: number;
+  /** Where the next page starts: a delivery-list cursor, then the unrouted-message cursor. */
+  phase: 'deliveries' | 'unrouted';
+  cursor?: string;
+  createdAt: string;
+  updatedAt: string;
+}

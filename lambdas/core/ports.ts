@@ -1,0 +1,167 @@
+/**
+ * Ports: the narrow interfaces the application services depend on. Adapters in
+ * `lambdas/adapters` implement them over AWS (and local mode over the emulators);
+ * tests may implement them in memory. Errors crossing a port are the domain errors
+ * of `./errors.ts`, never SDK exceptions.
+ */
+import type {
+  Delivery,
+  DeliveryId,
+  DeliveryStatus,
+  DeliveryTask,
+  QueueTask,
+  ReplayJob,
+  Message,
+  MessageId,
+  Subscription,
+  SubscriptionId,
+  SubscriptionStatus,
+} from './model.js';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; absent on the last page. */
+  nextCursor?: string;
+}
+
+/** A route entry: which subscription receives (tenant, eventType), and in which state. */
+export interface RouteEntry {
+  subscriptionId: SubscriptionId;
+  status: SubscriptionStatus;
+}
+
+export interface SubscriptionQuery {
+  tenant?: string;
+  eventType?: string;
+  status?: SubscriptionStatus;
+  limit: number;
+  cursor?: string;
+}
+
+export interface SubscriptionStore {
+  /**
+   * Writes the subscription, its route items and (when `unique`) its uniqueness claims in
+   * one transaction. Throws `ConflictError` (with the holder's id) when a claim is taken.
+   */
+  create(sub: Subscription, options: { unique: boolean }): Promise<void>;
+  /** Replaces `prev` with `next` (routes and claims re-written in the same transaction);
+   *  throws `ConcurrentUpdateError` if `prev.version` is no longer current. */
+  replace(prev: Subscription, next: Subscription, options: { unique: boolean }): Promise<void>;
+  /** Deletes the subscription, its routes and claims in one transaction. */
+  delete(sub: Subscription): Promise<void>;
+  get(id: SubscriptionId): Promise<Subscription | undefined>;
+  getMany(ids: readonly SubscriptionId[]): Promise<Map<SubscriptionId, Subscription>>;
+  list(query: SubscriptionQuery): Promise<Page<Subscription>>;
+  /** Route entries for `tenant` (undefined = events without tenant) and `eventType`, including `*` subscriptions. */
+  routes(tenant: string | undefined, eventType: string): Promise<RouteEntry[]>;
+  /** Fallback route entries for `eventType`, including `*` subscriptions. */
+  fallbackRoutes(eventType: string): Promise<RouteEntry[]>;
+  /** Atomically adds one to the consecutive-failure counter; returns the new value. */
+  recordFailure(id: SubscriptionId): Promise<number>;
+  /** Sets the counter to zero (no-op write avoided by the caller when it already is). */
+  resetFailures(id: SubscriptionId): Promise<void>;
+}
+
+export interface IdempotencyClaim {
+  key: string;
+  /** Epoch ms after which the key may be reused. */
+  expiresAt: number;
+}
+
+export interface MessageStore {
+  /**
+   * Stores the message; with a claim, atomically with the idempotency record.
+   * Returns `{ duplicateOf }` (and stores nothing) when the key is already held by a live claim.
+   */
+  put(message: Message, claim?: IdempotencyClaim): Promise<{ duplicateOf?: MessageId }>;
+  get(id: MessageId): Promise<Message | undefined>;
+  getMany(ids: readonly MessageId[]): Promise<Map<MessageId, Message>>;
+  /** Unrouted messages created in [since, until), oldest first. */
+  listUnrouted(since: string, until: string, cursor?: string): Promise<Page<Message>>;
+}
+
+export interface DeliveryQuery {
+  subscriptionId?: SubscriptionId;
+  tenant?: string;
+  eventType?: string;
+  status?: DeliveryStatus;
+  messageId?: MessageId;
+  /** ISO-8601 bounds on `createdAt`, inclusive since, exclusive until. */
+  since?: string;
+  until?: string;
+  limit: number;
+  cursor?: string;
+  /** Newest first unless `ascending`. */
+  ascending?: boolean;
+}
+
+export interface DeliveryStore {
+  /** Creates deliveries that do not exist yet (existing ones are left untouched). */
+  createMany(deliveries: readonly Delivery[]): Promise<void>;
+  get(id: DeliveryId): Promise<Delivery | undefined>;
+  getMany(ids: readonly DeliveryId[]): Promise<Map<DeliveryId, Delivery>>;
+  /** Writes the full state of each delivery (the worker's one write per attempt), batched. */
+  putMany(deliveries: readonly Delivery[]): Promise<void>;
+  list(query: DeliveryQuery): Promise<Page<Delivery>>;
+}
+
+export interface QueuedTask {
+  task: QueueTask;
+  /** 0..900 */
+  delaySeconds: number;
+}
+
+export interface TaskQueue {
+  /** Sends tasks in batches of up to 10; throws if any entry could not be sent after retries. */
+  sendMany(tasks: readonly QueuedTask[]): Promise<void>;
+}
+
+export interface RetryScheduler {
+  /** Makes `task` reach the queue at `dueAt` (epoch ms). Idempotent per (delivery, attempt, generation). */
+  schedule(task: DeliveryTask, dueAt: number): Promise<void>;
+  /** Best-effort removal of pending schedules for a delivery; a task that fires anyway sees the state and stops. */
+  cancel(task: DeliveryTask): Promise<void>;
+}
+
+export interface PayloadStore {
+  put(key: string, body: string): Promise<void>;
+  get(key: string): Promise<string>;
+}
+
+export interface AlertPublisher {
+  publish(alert: { subject: string; message: string; subscriptionId: SubscriptionId; kind: string }): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface JobStore {
+  put(job: ReplayJob): Promise<void>;
+  get(id: string): Promise<ReplayJob | undefined>;
+}
+
+/** What the outbound HTTP client (lambdas/http) returns; it never throws for anything the remote side does. */
+export type SendResult =
+  | {
+      kind: 'response';
+      statusCode: number;
+      headers: Record<string, string>;
+      bodyExcerpt: string;
+      durationMs: number;
+    }
+  | { kind: 'failure'; outcome: 'timeout' | 'network' | 'refused'; reason: string; durationMs: number };
+
+export interface OutboundRequest {
+  method: 'POST' | 'GET';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+export interface WebhookSender {
+  send(request: OutboundRequest): Promise<SendResult>;
+}

@@ -1,0 +1,87 @@
+/**
+ * The outbound request of one attempt (DESIGN §5 "Delivery request"): body or query, signature,
+ * auth and custom headers, Hookline's own headers. Pure: the caller supplies the clock.
+ */
+import type { Subscription } from './model.js';
+import { authHeaders } from './auth.js';
+import { getQuery, renderBody, type RenderableMessage } from './formats.js';
+import { activeSecrets } from './secrets.js';
+import { signatureHeaders } from './signing.js';
+
+export interface DeliveryRequestInput {
+  subscription: Subscription;
+  message: RenderableMessage;
+  /** 1-based attempt number (`X-Hookline-Attempt`). */
+  attempt: number;
+  /** Epoch ms: `webhook-timestamp` and the secrets that are active. */
+  now: number;
+  /** Hookline version for `User-Agent: Hookline/<version>`. */
+  version: string;
+  /** Added after the custom headers; Hookline's own and signature headers still win. */
+  extraHeaders?: Record<string, string>;
+}
+
+export interface DeliveryRequest {
+  method: 'POST' | 'GET';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * Header precedence, lowest first (names compared case-insensitively, so nothing is sent twice):
+ * custom headers, `extraHeaders`, auth, Hookline's headers, signature headers.
+ * `webhook-id` is the message id, identical on every retry; the signature covers the exact body
+ * sent (`""` for GET).
+ */
+export function buildDeliveryRequest(input: DeliveryRequestInput): DeliveryRequest {
+  const { subscription: sub, message } = input;
+  const timestamp = Math.floor(input.now / 1000);
+  const isGet = sub.method === 'GET';
+  const rendered = isGet ? undefined : renderBody(sub, message);
+  const body = rendered?.body ?? '';
+
+  const headers = new HeaderBag();
+  headers.merge(sub.customHeaders);
+  headers.merge(input.extraHeaders ?? {});
+  headers.merge(authHeaders(sub.auth));
+  headers.merge({
+    ...(rendered !== undefined && { 'Content-Type': rendered.contentType }),
+    'User-Agent': `Hookline/${input.version}`,
+    'X-Hookline-Event-Type': message.type,
+    'X-Hookline-Attempt': String(input.attempt),
+    'webhook-id': message.id,
+    'webhook-timestamp': String(timestamp),
+  });
+  headers.merge(
+    signatureHeaders({
+      scheme: sub.signing.scheme,
+      secrets: activeSecrets(sub.secrets, input.now),
+      messageId: message.id,
+      timestamp,
+      body,
+      ...(sub.signing.scheme === 'hmac-sha256' && { headerName: sub.signing.header }),
+    }),
+  );
+
+  if (isGet) return { method: 'GET', url: withQuery(sub.url, getQuery(message)), headers: headers.toRecord() };
+  return { method: 'POST', url: sub.url, headers: headers.toRecord(), body };
+}
+
+/** Appends `query` to `url`, keeping the URL's own query as written. */
+export function withQuery(url: string, query: string): string {
+  if (query === '') return url;
+  if (!url.includes('?')) return `${url}?${query}`;
+  return url.endsWith('?') || url.endsWith('&') ? url + query : `${url}&${query}`;
+}
+
+/** Headers with case-insensitive replacement: a later `authorization` replaces an earlier `Authorization`. */
+class HeaderBag {
+  private readonly entries = new Map<string, [string, string]>();
+  merge(headers: Record<string, string>): void {
+    for (const [name, value] of Object.entries(headers)) this.entries.set(name.toLowerCase(), [name, value]);
+  }
+  toRecord(): Record<string, string> {
+    return Object.fromEntries(this.entries.values());
+  }
+}

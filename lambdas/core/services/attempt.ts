@@ -1,0 +1,92 @@
+/**
+ * One attempt: build the signed request, send it, classify the answer. Shared by the worker and
+ * the admin test routes, so "test before saving" exercises exactly the delivery code path.
+ */
+import { buildDeliveryRequest } from '../request.js';
+import { classifyStatus } from '../classify.js';
+import type { Attempt, Subscription, TaskTrigger } from '../model.js';
+import type { Clock, SendResult, WebhookSender } from '../ports.js';
+
+export interface AttemptDeps {
+  sender: WebhookSender;
+  clock: Clock;
+  /** Hookline version for `User-Agent`. */
+  version: string;
+}
+
+export interface MessageView {
+  id: string;
+  type: string;
+  eventTime: string;
+  payload: unknown;
+}
+
+export interface AttemptResult {
+  attempt: Attempt;
+  /** Headers of the request as sent (the test routes show the signature headers). */
+  requestHeaders: Record<string, string>;
+  /** `Retry-After` of the response, for the retry policy. */
+  retryAfter?: string;
+}
+
+const SIGNATURE_HEADER_NAMES = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
+
+export async function performAttempt(
+  deps: AttemptDeps,
+  subscription: Subscription,
+  message: MessageView,
+  attemptNumber: number,
+  trigger: TaskTrigger,
+): Promise<AttemptResult> {
+  const startedAt = deps.clock.now();
+  const request = buildDeliveryRequest({
+    subscription,
+    message,
+    attempt: attemptNumber,
+    now: startedAt,
+    version: deps.version,
+  });
+  const result = await deps.sender.send({ ...request, timeoutMs: subscription.timeoutMs });
+  const endedAt = Math.max(deps.clock.now(), startedAt + result.durationMs);
+  const attempt: Attempt = {
+    attempt: attemptNumber,
+    startedAt: new Date(startedAt).toISOString(),
+    endedAt: new Date(endedAt).toISOString(),
+    durationMs: Math.round(result.durationMs),
+    urlHost: hostOf(request.url),
+    trigger,
+    ...describe(result, subscription),
+  };
+  return {
+    attempt,
+    requestHeaders: request.headers,
+    ...(result.kind === 'response' && result.headers['retry-after'] !== undefined && { retryAfter: result.headers['retry-after'] }),
+  };
+}
+
+function describe(result: SendResult, subscription: Subscription): Pick<Attempt, 'outcome' | 'statusCode' | 'reason' | 'responseExcerpt'> {
+  if (result.kind === 'failure') return { outcome: result.outcome, reason: result.reason };
+  const outcome = classifyStatus(result.statusCode, subscription.acceptStatuses);
+  return {
+    outcome,
+    statusCode: result.statusCode,
+    ...(outcome !== 'success' && { reason: `HTTP ${result.statusCode}` }),
+    ...(result.bodyExcerpt.length > 0 && { responseExcerpt: result.bodyExcerpt }),
+  };
+}
+
+/** The signature-related headers of a sent request, for the test routes' answer. */
+export function signatureHeadersOf(headers: Record<string, string>, subscription: Subscription): Record<string, string> {
+  const names = new Set(SIGNATURE_HEADER_NAMES);
+  if (subscription.signing.scheme === 'hmac-sha256') names.add(subscription.signing.header.toLowerCase());
+  if (subscription.signing.scheme === 'authorization') names.add('authorization');
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => names.has(name.toLowerCase())));
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Subscription management behind the admin API. Validation is the core schema's; storage keeps
+ * subscription, routes and uniqueness claims in one transaction. Reads are always masked; the
+ * secret is shown on create, on rotation and by the dedicated secret route only.
+ */
+import { z } from 'zod';
+import { newMessageId, newSubscriptionId } from '../ids.js';
+import { applySubscriptionPatch, buildSubscription, parseCreateSubscription, type SubscriptionPolicy } from '../subscription-schema.js';
+import { generateSecret, rotateSecrets } from '../secrets.js';
+import { maskSubscription, type PublicSubscription } from '../auth.js';
+import type { Subscription, SubscriptionId, SubscriptionStatus } from '../model.js';
+import type { Clock, DeliveryStore, Page, RetryScheduler, SubscriptionStore } from '../ports.js';
+import { ConcurrentUpdateError, NotFoundError } from '../errors.js';
+import { parseOrThrow } from '../validation.js';
+import { performAttempt, signatureHeadersOf, type AttemptDeps } from './attempt.js';
+import type { Attempt } from '../model.js';
+
+export interface SubscriptionDeps extends AttemptDeps {
+  subscriptions: SubscriptionStore;
+  deliveries: DeliveryStore;
+  retryScheduler: RetryScheduler;
+  clock: Clock;
+  policy: SubscriptionPolicy;
+  uniqueTenantEvent: boolean;
+}
+
+export const listSubscriptionsQuerySchema = z
+  .object({
+    tenant: z.string().min(1).max(128).optional(),
+    eventType: z.string().min(1).max(128).optional(),
+    status: z.enum(['active', 'disabled']).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    cursor: z.string().min(1).max(2048).optional(),
+  })
+  .strict();
+
+export const rotateSecretRequestSchema = z
+  .object({ graceSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(24 * 3600) })
+  .strict()
+  .meta({ id: 'RotateSecretRequest' });
+
+export async function createSubscription(
+  deps: SubscriptionDeps,
+  body: unknown,
+): Promise<PublicSubscription & { secret: string }> {
+  const input = parseCreateSubscription(body, deps.policy);
+  const secret = generateSecret();
+  const subscription = buildSubscription(input, { id: newSubscriptionId(), now: deps.clock.now(), secret });
+  await deps.subscriptions.create(subscription, { unique: deps.uniqueTenantEvent });
+  return { ...maskSubscription(subscription), secret };
+}
+
+export async function getSubscription(deps: Pick<SubscriptionDeps, 'subscriptions'>, id: SubscriptionId): Promise<Subscription> {
+  const subscription = await deps.subscriptions.get(id);
+  if (subscription === undefined) throw new NotFoundError(`subscription ${id} does not exist`);
+  return subscription;
+}
+
+export async function listSubscriptions(deps: SubscriptionDeps, query: unknown): Promise<Page<PublicSubscription>> {
+  const q = parseOrThrow(listSubscriptionsQuerySchema, query);
+  const page = await deps.subscriptions.list(q);
+  return { items: page.items.map(maskSubscription), ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) };
+}
+
+export async function updateSubscription(deps: SubscriptionDeps, id: SubscriptionId, body: unknown): Promise<PublicSubscription> {
+  return maskSubscription(await mutate(deps, id, (current) => applySubscriptionPatch(current, body, deps.policy, deps.clock.now())));
+}
+
+export async function setSubscriptionStatus(
+  deps: SubscriptionDeps,
+  id: SubscriptionId,
+  status: SubscriptionStatus,
+): Promise<PublicSubscription> {
+  const updated = await mutate(deps, id, (current) => {
+    const next: Subscription = { ...current, status, updatedAt: nowIso(deps), version: current.version + 1 };
+    if (status === 'active') {
+      delete next.disabledReason;
+      next.consecutiveFailures = 0;
+    } else {
+      next.disabledReason = 'disabled by an operator';
+    }
+    return next;
+  });
+  if (status === 'disabled') await cancelPendingRetries(deps, id);
+  return maskSubscription(updated);
+}
+
+export async function deleteSubscription(deps: SubscriptionDeps, id: SubscriptionId): Promise<void> {
+  const subscription = await getSubscription(deps, id);
+  await deps.subscriptions.delete(subscription);
+  await cancelPendingRetries(deps, id);
+}
+
+export async function rotateSubscriptionSecret(
+  deps: SubscriptionDeps,
+  id: SubscriptionId,
+  body: unknown,
+): Promise<{ secret: string; previousSecretExpiresAt: string }> {
+  const { graceSeconds } = parseOrThrow(rotateSecretRequestSchema, body ?? {});
+  const secret = generateSecret();
+  const updated = await mutate(deps, id, (current) => ({
+    ...current,
+    secrets: rotateSecrets(current.secrets, secret, deps.clock.now(), graceSeconds),
+    updatedAt: nowIso(deps),
+    version: current.version + 1,
+  }));
+  const previous = updated.secrets[1];
+  return { secret, previousSecretExpiresAt: previous?.expiresAt ?? nowIso(deps) };
+}
+
+export async function subscriptionSecret(deps: SubscriptionDeps, id: SubscriptionId): Promise<{ secret: string }> {
+  const subscription = await getSubscription(deps, id);
+  const current = subscription.secrets[0];
+  if (current === undefined) throw new NotFoundError(`subscription ${id} has no signing secret`);
+  return { secret: current.secret };
+}
+
+export interface TestResult {
+  attempt: Attempt & { signatureHeaders: Record<string, string> };
+}
+
+const TEST_EVENT_TYPE = 'hookline.test';
+
+/** Delivers one `hookline.test` event now, through the worker's own attempt code, and reports it. */
+export async function testSubscription(deps: SubscriptionDeps, subscription: Subscription): Promise<TestResult> {
+  const now = deps.clock.now();
+  const message = {
+    id: newMessageId(),
+    type: TEST_EVENT_TYPE,
+    eventTime: new Date(now).toISOString(),
+    payload: { test: true, subscriptionId: subscription.id, sentAt: new Date(now).toISOString() },
+  };
+  const { attempt, requestHeaders } = await performAttempt(deps, subscription, message, 1, 'test');
+  return { attempt: { ...attempt, signatureHeaders: signatureHeadersOf(requestHeaders, subscription) } };
+}
+
+export async function testSavedSubscription(deps: SubscriptionDeps, id: SubscriptionId): Promise<TestResult> {
+  return testSubscription(deps, await getSubscription(deps, id));
+}
+
+/** "Test before saving": validates the body exactly like create, signs with a throwaway secret, stores nothing. */
+export async function testUnsavedSubscription(deps: SubscriptionDeps, body: unknown): Promise<TestResult> {
+  const input = parseCreateSubscription(body, deps.policy);
+  const subscription = buildSubscription(input, { id: newSubscriptionId(), now: deps.clock.now(), secret: generateSecret() });
+  return testSubscription(deps, subscription);
+}
+
+/** Read-modify-write with optimistic concurrency; retried a few times on a concurrent change. */
+async function mutate(
+  deps: SubscriptionDeps,
+  id: SubscriptionId,
+  change: (current: Subscription) => Subscription,
+): Promise<Subscription> {
+  for (let tries = 0; ; tries++) {
+    const current = await getSubscription(deps, id);
+    const next = change(current);
+    try {
+      await deps.subscriptions.replace(current, next, { unique: deps.uniqueTenantEvent });
+      return next;
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError) || tries >= 2) throw error;
+    }
+  }
+}
+
+/** Best effort: scheduled retries of the subscription's pending deliveries are removed; one that fires anyway stops in the worker. */
+async function cancelPendingRetries(deps: SubscriptionDeps, id: SubscriptionId): Promise<void> {
+  const page = await deps.deliveries.list({ subscriptionId: id, status: 'pending', limit: 100 });
+  await Promise.allSettled(
+    page.items
+      .filter((d) => d.nextAttemptAt !== undefined && d.attemptCount > 0)
+      .map((d) =>
+        deps.retryScheduler.cancel({
+          v: 1,
+          deliveryId: d.id,
+          messageId: d.messageId,
+          subscriptionId: d.subscriptionId,
+          eventType: d.eventType,
+          eventTime: d.createdAt,
+          messageCreatedAt: Date.parse(d.createdAt),
+          attempt: d.attemptCount + 1,
+          generation: d.generation,
+          dueAt: Date.parse(d.nextAttemptAt as string),
+          trigger: 'retry',
+        }),
+      ),
+  );
+}
+
+function nowIso(deps: Pick<SubscriptionDeps, 'clock'>): string {
+  return new Date(deps.clock.now()).toISOString();
+}

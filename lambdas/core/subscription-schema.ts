@@ -1,0 +1,474 @@
+/**
+ * Subscription request bodies (DESIGN §4–5): the zod schemas (also the source of the
+ * OpenAPI document, via `z.toJSONSchema`), create and PATCH semantics, and precise per-field
+ * errors. Policy-dependent checks (URL policy) and cross-field rules run after the schema.
+ */
+import { z } from 'zod';
+import { ValidationError, type FieldError } from './errors.js';
+import { EVENT_TYPE_PATTERN } from './event-schema.js';
+import { signingHeaderProblem, validateCustomHeaders } from './custom-headers.js';
+import { checkSubscriptionUrl, MAX_URL_LENGTH, type SubscriptionPolicy } from './url-policy.js';
+import { PRESET_NAMES, presetValues } from './presets.js';
+import { DEFAULT_HMAC_HEADER } from './signing.js';
+import { NO_TENANT_KEY } from './routing.js';
+import type { PresetName, Subscription, SubscriptionId } from './model.js';
+
+export type { SubscriptionPolicy } from './url-policy.js';
+
+export const FAILURE_CLASSES = ['timeout', 'network', '3xx', '4xx', '429', '5xx'] as const;
+/** Bounded so a subscription change (routes + claims, old and new) fits one 100-item DynamoDB transaction; `*` means all. */
+export const MAX_EVENT_TYPES = 20;
+export const MAX_METADATA_ENTRIES = 20;
+export const MAX_FIXED_DELAYS = 20;
+/** One week: the longest single delay. */
+export const MAX_DELAY_SECONDS = 604_800;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+// ---- field schemas -------------------------------------------------------------------------
+
+export const eventTypeSchema = z
+  .string()
+  .refine((t) => t === '*' || EVENT_TYPE_PATTERN.test(t), 'must be "*" or 1-128 characters of letters, digits and _ . : / -')
+  .meta({ description: 'An event type such as `order.created`, or `*` for every type.' });
+
+const eventTypesSchema = z
+  .array(eventTypeSchema)
+  .min(1)
+  .max(MAX_EVENT_TYPES)
+  .superRefine((types, ctx) => {
+    const seen = new Set<string>();
+    types.forEach((type, i) => {
+      if (seen.has(type)) ctx.addIssue({ code: 'custom', path: [i], message: `repeats "${type}"` });
+      seen.add(type);
+    });
+  });
+
+const tenantSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((t) => !CONTROL.test(t), 'must not contain control characters')
+  .refine((t) => t !== NO_TENANT_KEY, `must not be "${NO_TENANT_KEY}" (reserved for "no tenant")`)
+  .meta({ description: 'The shop, organisation or app whose events this subscription receives.' });
+
+export const signingSchema = z
+  .discriminatedUnion('scheme', [
+    z.object({ scheme: z.literal('standard-webhooks') }).strict(),
+    z
+      .object({
+        scheme: z.literal('hmac-sha256'),
+        header: z
+          .string()
+          .superRefine((h, ctx) => {
+            const problem = signingHeaderProblem(h, DEFAULT_HMAC_HEADER);
+            if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+          })
+          .default(DEFAULT_HMAC_HEADER),
+      })
+      .strict(),
+    z.object({ scheme: z.literal('authorization') }).strict(),
+    z.object({ scheme: z.literal('none') }).strict(),
+  ])
+  .meta({ id: 'SigningConfig', description: 'How requests are signed; every scheme uses the subscription secret.' });
+
+const credential = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((v) => !CONTROL.test(v), 'must not contain control characters (CR, LF, NUL …)');
+
+/** A credential sent verbatim as a header value: HTTP can only carry Latin-1 there. */
+const headerCredential = (max: number) =>
+  credential(max).refine((v) => !/[^\u0000-\u00ff]/.test(v), 'must contain only Latin-1 characters (it is sent as a header value)');
+
+export const authSchema = z
+  .discriminatedUnion('type', [
+    z
+      .object({
+        type: z.literal('basic'),
+        username: credential(256).refine((u) => !u.includes(':'), 'must not contain ":" (RFC 7617)'),
+        password: credential(256),
+      })
+      .strict(),
+    z.object({ type: z.literal('bearer'), token: headerCredential(4096).refine((t) => !/\s/.test(t), 'must not contain whitespace') }).strict(),
+    z.object({ type: z.literal('header'), authorization: headerCredential(4096), username: headerCredential(256).optional() }).strict(),
+  ])
+  .meta({ id: 'AuthConfig', description: 'Credentials sent with every request; write-only (masked on read).' });
+
+const STATUS_MATCHER_MESSAGE = 'must be a status code (100-599), a class such as "2xx", or a range such as "200-299"';
+
+export const statusMatcherSchema = z
+  .union(
+    [
+      z.number().int(STATUS_MATCHER_MESSAGE).min(100, STATUS_MATCHER_MESSAGE).max(599, STATUS_MATCHER_MESSAGE),
+      z.string().regex(/^([1-5]xx|\d{3}|\d{3}-\d{3})$/, STATUS_MATCHER_MESSAGE),
+    ],
+    { error: STATUS_MATCHER_MESSAGE },
+  )
+  .superRefine((m, ctx) => {
+    if (typeof m !== 'string') return;
+    const bounds = m.split('-').map(Number);
+    if (bounds.some((b) => b < 100 || b > 599)) ctx.addIssue({ code: 'custom', message: 'status codes must be between 100 and 599' });
+    else if (bounds.length === 2 && bounds[0]! > bounds[1]!) ctx.addIssue({ code: 'custom', message: 'range must be written low-high' });
+  })
+  .meta({ id: 'StatusMatcher', description: 'A status code (`200`), a class (`"2xx"`) or an inclusive range (`"200-299"`).' });
+
+const delaySchema = z.number().int().min(1).max(MAX_DELAY_SECONDS);
+
+export const retryPolicySchema = z
+  .discriminatedUnion('type', [
+    z
+      .object({ type: z.literal('fixed'), delays: z.array(delaySchema).min(1).max(MAX_FIXED_DELAYS) })
+      .strict()
+      .meta({ description: 'Delay i (seconds) is waited after the i-th failed attempt.' }),
+    z
+      .object({
+        type: z.literal('exponential'),
+        /** @default 60 */
+        initialDelay: delaySchema.default(60),
+        /** @default 2 */
+        factor: z.number().min(1).max(10).default(2),
+        /** @default 86400 */
+        maxDelay: delaySchema.default(86_400),
+        /** @default 8 */
+        retries: z.number().int().min(0).max(50).default(8),
+        /** @default 0 */
+        jitter: z.number().min(0).max(1).default(0),
+      })
+      .strict()
+      .superRefine((p, ctx) => {
+        if (p.maxDelay < p.initialDelay) ctx.addIssue({ code: 'custom', path: ['maxDelay'], message: 'must be at least initialDelay' });
+      })
+      .meta({ description: 'initialDelay·factor^(n-1) seconds after the n-th failure, capped at maxDelay, ± jitter.' }),
+  ])
+  .meta({ id: 'RetryPolicy' });
+
+export const failurePolicySchema = z
+  .object({
+    afterConsecutiveFailures: z.number().int().min(1).max(100_000).nullable(),
+    /** @default "disable" */
+    action: z.enum(['disable', 'delete', 'none']).default('disable'),
+    warnAt: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.warnAt !== undefined && p.afterConsecutiveFailures !== null && p.warnAt >= p.afterConsecutiveFailures) {
+      ctx.addIssue({ code: 'custom', path: ['warnAt'], message: 'must be lower than afterConsecutiveFailures' });
+    }
+  })
+  .meta({ id: 'FailurePolicy', description: 'What a streak of consecutive failed attempts does to the subscription.' });
+
+const customHeadersSchema = z
+  .record(z.string(), z.string())
+  .superRefine(
+    (headers, ctx) => {
+      // Runs even when a value is not a string (zod reports that one), so every name problem shows at once.
+      const names = Object.fromEntries(Object.keys(headers).map((name) => [name, typeof headers[name] === 'string' ? headers[name] : '']));
+      for (const e of validateCustomHeaders(names, { field: '' })) {
+        const key = e.field.slice(1);
+        ctx.addIssue({ code: 'custom', path: key === '' ? [] : [key], message: e.message });
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value) },
+  )
+  .meta({ description: 'Up to 5 `X-` headers added to every request.' });
+
+const metadataSchema = z
+  .record(z.string().min(1).max(64), z.string().max(512))
+  .refine((m) => Object.keys(m).length <= MAX_METADATA_ENTRIES, `must have at most ${MAX_METADATA_ENTRIES} entries`)
+  .meta({ description: 'Free-form string labels.' });
+
+const fields = {
+  url: z.string().min(1).max(MAX_URL_LENGTH).meta({ description: 'The https endpoint.', examples: ['https://hooks.example.com/orders'] }),
+  eventTypes: eventTypesSchema,
+  tenant: tenantSchema,
+  fallback: z.boolean().meta({ description: 'Also receive events whose tenant matched no subscription.' }),
+  method: z.enum(['POST', 'GET']),
+  format: z.enum(['json', 'xml']),
+  envelope: z.enum(['none', 'standard']).meta({ description: '`standard` wraps the payload as {id, type, eventTime, body}.' }),
+  preset: z.enum(PRESET_NAMES).meta({ description: 'Fills timeoutMs, acceptStatuses, retryOn, retryPolicy and failurePolicy.' }),
+  signing: signingSchema,
+  auth: authSchema,
+  customHeaders: customHeadersSchema,
+  timeoutMs: z.number().int().min(500).max(30_000),
+  acceptStatuses: z.array(statusMatcherSchema).min(1).max(20),
+  retryOn: z
+    .array(z.enum(FAILURE_CLASSES))
+    .max(FAILURE_CLASSES.length)
+    .refine((classes) => new Set(classes).size === classes.length, 'must not repeat a class'),
+  retryPolicy: retryPolicySchema,
+  failurePolicy: failurePolicySchema,
+  description: z.string().max(1024),
+  metadata: metadataSchema,
+};
+
+export const createSubscriptionSchema = z
+  .object({
+    url: fields.url,
+    eventTypes: fields.eventTypes,
+    tenant: fields.tenant.optional(),
+    /** @default false */
+    fallback: fields.fallback.default(false),
+    /** @default "POST" */
+    method: fields.method.default('POST'),
+    /** @default "json" */
+    format: fields.format.default('json'),
+    /** @default "none" */
+    envelope: fields.envelope.default('none'),
+    /** @default "standard" */
+    preset: fields.preset.default('standard'),
+    /** @default { scheme: "standard-webhooks" } */
+    signing: fields.signing.default({ scheme: 'standard-webhooks' }),
+    auth: fields.auth.optional(),
+    /** @default {} */
+    customHeaders: fields.customHeaders.default({}),
+    timeoutMs: fields.timeoutMs.optional(),
+    acceptStatuses: fields.acceptStatuses.optional(),
+    retryOn: fields.retryOn.optional(),
+    retryPolicy: fields.retryPolicy.optional(),
+    failurePolicy: fields.failurePolicy.optional(),
+    description: fields.description.optional(),
+    /** @default {} */
+    metadata: fields.metadata.default({}),
+  })
+  .strict()
+  .meta({ id: 'CreateSubscription', description: 'A new subscription. Only url and eventTypes are required.' });
+
+/** PATCH: every field optional; `null` clears `tenant`, `auth` and `description`. */
+export const patchSubscriptionSchema = z
+  .object({
+    url: fields.url.optional(),
+    eventTypes: fields.eventTypes.optional(),
+    tenant: fields.tenant.nullable().optional(),
+    fallback: fields.fallback.optional(),
+    method: fields.method.optional(),
+    format: fields.format.optional(),
+    envelope: fields.envelope.optional(),
+    preset: fields.preset.optional(),
+    signing: fields.signing.optional(),
+    auth: fields.auth.nullable().optional(),
+    customHeaders: fields.customHeaders.optional(),
+    timeoutMs: fields.timeoutMs.optional(),
+    acceptStatuses: fields.acceptStatuses.optional(),
+    retryOn: fields.retryOn.optional(),
+    retryPolicy: fields.retryPolicy.optional(),
+    failurePolicy: fields.failurePolicy.optional(),
+    description: fields.description.nullable().optional(),
+    metadata: fields.metadata.optional(),
+  })
+  .strict()
+  .meta({
+    id: 'PatchSubscription',
+    description: 'Changes to a subscription; a new preset re-applies its defaults to the preset fields not given.',
+  });
+
+export type SubscriptionInput = z.output<typeof createSubscriptionSchema>;
+export type SubscriptionPatch = z.output<typeof patchSubscriptionSchema>;
+
+/** The fields a preset fills. */
+export const PRESET_FIELDS = ['timeoutMs', 'acceptStatuses', 'retryOn', 'retryPolicy', 'failurePolicy'] as const;
+/** The request fields, i.e. the part of a `Subscription` a client controls. */
+export const INPUT_FIELDS = Object.keys(fields) as (keyof typeof fields)[];
+
+// ---- create and patch --------------------------------------------------------------------------
+
+/** Validates a create body; throws `ValidationError` listing every problem. The URL comes back normalised. */
+export function parseCreateSubscription(body: unknown, policy: SubscriptionPolicy): SubscriptionInput {
+  const parsed = createSubscriptionSchema.safeParse(body, { error: friendlyMessage });
+  if (!parsed.success) {
+    const errors = zodFieldErrors(parsed.error.issues);
+    // Report a URL the policy refuses together with the schema's problems, not one round later.
+    const url = (body as { url?: unknown } | null)?.url;
+    if (typeof url === 'string' && !errors.some((e) => e.field === 'url')) {
+      const check = checkSubscriptionUrl(url, policy);
+      if (!check.ok) errors.unshift({ field: 'url', message: check.reason });
+    }
+    throw new ValidationError(errors);
+  }
+  return checkCrossField(parsed.data, policy);
+}
+
+export interface BuildOptions {
+  id: SubscriptionId;
+  /** Epoch ms. */
+  now: number;
+  /** The first signing secret (`whsec_…`). */
+  secret: string;
+}
+
+/** The stored subscription: preset values first, explicit fields over them. */
+export function buildSubscription(input: SubscriptionInput, options: BuildOptions): Subscription {
+  const iso = new Date(options.now).toISOString();
+  const preset = presetValues(input.preset);
+  return {
+    id: options.id,
+    url: input.url,
+    eventTypes: [...input.eventTypes],
+    ...(input.tenant !== undefined && { tenant: input.tenant }),
+    fallback: input.fallback,
+    method: input.method,
+    format: input.format,
+    envelope: input.envelope,
+    preset: input.preset,
+    signing: input.signing,
+    ...(input.auth !== undefined && { auth: input.auth }),
+    customHeaders: { ...input.customHeaders },
+    timeoutMs: input.timeoutMs ?? preset.timeoutMs,
+    acceptStatuses: input.acceptStatuses ?? preset.acceptStatuses,
+    retryOn: input.retryOn ?? preset.retryOn,
+    retryPolicy: input.retryPolicy ?? preset.retryPolicy,
+    failurePolicy: input.failurePolicy ?? preset.failurePolicy,
+    status: 'active',
+    ...(input.description !== undefined && { description: input.description }),
+    metadata: { ...input.metadata },
+    secrets: [{ secret: options.secret, createdAt: iso }],
+    consecutiveFailures: 0,
+    createdAt: iso,
+    updatedAt: iso,
+    version: 1,
+  };
+}
+
+/**
+ * PATCH semantics: the given fields replace the current ones (`null` clears an optional field);
+ * a `preset` in the body re-applies that preset's values to every preset field the body does not
+ * set; the merged result is validated as a whole (as a create would be). Identity, status,
+ * secrets and counters are kept; `version` is bumped and `updatedAt` set.
+ */
+export function applySubscriptionPatch(current: Subscription, body: unknown, policy: SubscriptionPolicy, now: number): Subscription {
+  const parsed = patchSubscriptionSchema.safeParse(body, { error: friendlyMessage });
+  if (!parsed.success) throw new ValidationError(zodFieldErrors(parsed.error.issues));
+  const patch = parsed.data;
+
+  const merged: Record<string, unknown> = inputView(current);
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  if (patch.preset !== undefined) {
+    const preset = presetValues(patch.preset);
+    for (const field of PRESET_FIELDS) if (patch[field] === undefined) merged[field] = preset[field];
+  }
+
+  const input = parseCreateSubscription(merged, policy);
+  const { tenant: _t, auth: _a, description: _d, ...kept } = current;
+  return {
+    ...kept,
+    url: input.url,
+    eventTypes: input.eventTypes,
+    ...(input.tenant !== undefined && { tenant: input.tenant }),
+    fallback: input.fallback,
+    method: input.method,
+    format: input.format,
+    envelope: input.envelope,
+    preset: input.preset,
+    signing: input.signing,
+    ...(input.auth !== undefined && { auth: input.auth }),
+    customHeaders: input.customHeaders,
+    // Always set in `merged` (they come from the stored subscription or the new preset).
+    timeoutMs: input.timeoutMs ?? current.timeoutMs,
+    acceptStatuses: input.acceptStatuses ?? current.acceptStatuses,
+    retryOn: input.retryOn ?? current.retryOn,
+    retryPolicy: input.retryPolicy ?? current.retryPolicy,
+    failurePolicy: input.failurePolicy ?? current.failurePolicy,
+    ...(input.description !== undefined && { description: input.description }),
+    metadata: input.metadata,
+    updatedAt: new Date(now).toISOString(),
+    version: current.version + 1,
+  };
+}
+
+/** The client-controlled fields of a stored subscription, as a create body would carry them. */
+export function inputView(sub: Subscription): Record<string, unknown> {
+  const view: Record<string, unknown> = {};
+  for (const field of INPUT_FIELDS) if (sub[field] !== undefined) view[field] = structuredClone(sub[field]);
+  return view;
+}
+
+/** Rules that involve the deployment policy or more than one field. */
+function checkCrossField(input: SubscriptionInput, policy: SubscriptionPolicy): SubscriptionInput {
+  const errors: FieldError[] = [];
+  const url = checkSubscriptionUrl(input.url, policy);
+  if (!url.ok) errors.push({ field: 'url', message: url.reason });
+  if (input.signing.scheme === 'hmac-sha256') {
+    const header = input.signing.header.toLowerCase();
+    for (const name of Object.keys(input.customHeaders)) {
+      if (name.toLowerCase() === header) errors.push({ field: `customHeaders.${name}`, message: 'must not override the signature header' });
+    }
+  }
+  if (input.auth !== undefined && input.signing.scheme === 'authorization') {
+    errors.push({ field: 'auth', message: 'cannot be combined with signing scheme "authorization" (both use the Authorization header)' });
+  }
+  if (errors.length > 0) throw new ValidationError(errors);
+  return url.ok ? { ...input, url: url.url.href } : input;
+}
+
+// ---- errors ------------------------------------------------------------------------------------
+
+/** Flattens zod issues into `{field, message}`, one per unknown key. */
+export function zodFieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const issue of issues) {
+    const base = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) errors.push({ field: [...base, key].join('.'), message: 'is not a known field' });
+    } else {
+      errors.push({ field: base.length > 0 ? base.join('.') : '(body)', message: issue.message });
+    }
+  }
+  return errors;
+}
+
+const NOUNS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'a boolean',
+  object: 'an object',
+  record: 'an object',
+  array: 'an array',
+  null: 'null',
+};
+
+/** Default messages in the API's voice ("must be …"); schema-specific messages take precedence. */
+function friendlyMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'is required';
+      return `must be ${NOUNS[issue.expected] ?? issue.expected}`;
+    case 'too_small': {
+      const min = Number(issue.minimum);
+      if (issue.origin === 'string') return min === 1 ? 'must not be empty' : `must be at least ${min} characters`;
+      if (issue.origin === 'array') return `must have at least ${min} item${min === 1 ? '' : 's'}`;
+      return issue.inclusive === false ? `must be greater than ${min}` : `must be at least ${min}`;
+    }
+    case 'too_big': {
+      const max = Number(issue.maximum);
+      if (issue.origin === 'string') return `must be at most ${max} characters`;
+      if (issue.origin === 'array') return `must have at most ${max} item${max === 1 ? '' : 's'}`;
+      return issue.inclusive === false ? `must be less than ${max}` : `must be at most ${max}`;
+    }
+    case 'invalid_value':
+      return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union':
+      if (issue.discriminator !== undefined && 'options' in issue && Array.isArray(issue.options)) {
+        return `must be one of: ${(issue.options as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      }
+      return 'has an invalid value';
+    case 'invalid_format':
+      return 'has an invalid format';
+    case 'invalid_key': {
+      // Record keys: say what is wrong with the key itself (the path already names it).
+      const inner = issue.issues[0];
+      return inner === undefined ? 'has an invalid key' : `key ${friendlyMessage(inner as z.core.$ZodRawIssue) ?? inner.message}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+export type { PresetName };

@@ -1,0 +1,53 @@
+/**
+ * The queue's wire format. Every body is JSON with `v: 1`; readers reject other versions so a
+ * future format change can never be half-understood.
+ */
+import { z } from 'zod';
+import type { DeliveryTask, QueueTask } from './model.js';
+
+const deliveryTaskSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('delivery').optional(),
+  deliveryId: z.string().startsWith('dlv_'),
+  messageId: z.string().startsWith('msg_'),
+  subscriptionId: z.string().startsWith('sub_'),
+  eventType: z.string(),
+  tenant: z.string().optional(),
+  eventTime: z.string(),
+  messageCreatedAt: z.number(),
+  attempt: z.number().int().min(1),
+  generation: z.number().int().min(0),
+  dueAt: z.number(),
+  trigger: z.enum(['event', 'retry', 'manual', 'replay', 'test']),
+  payload: z.unknown().optional(),
+});
+
+const queueTaskSchema = z.union([
+  deliveryTaskSchema,
+  z.object({ v: z.literal(1), kind: z.literal('fanout'), messageId: z.string().startsWith('msg_'), offset: z.number().int().min(0) }),
+  z.object({ v: z.literal(1), kind: z.literal('replay'), jobId: z.string().min(1) }),
+]);
+
+export class InvalidTaskError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidTaskError';
+  }
+}
+
+/** Parses a queue message body; throws `InvalidTaskError` for anything that is not a v1 task. */
+export function parseQueueTask(body: string): QueueTask {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (cause) {
+    throw new InvalidTaskError('task body is not JSON', { cause });
+  }
+  const parsed = queueTaskSchema.safeParse(json);
+  if (!parsed.success) throw new InvalidTaskError(`not a v1 task: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data as QueueTask;
+}
+
+export function isDeliveryTask(task: QueueTask): task is DeliveryTask {
+  return !('kind' in task) || task.kind === undefined || task.kind === 'delivery';
+}

@@ -1,0 +1,95 @@
+/** `admin` Lambda: every route of DESIGN §4 but intake. Wiring only: parse, call a service, map the result. */
+import { isDeliveryId, isMessageId, isSubscriptionId } from '../core/ids.js';
+import { maskSubscription } from '../core/auth.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import type { DeliveryId, MessageId, SubscriptionId } from '../core/model.js';
+import {
+  createSubscription,
+  deleteSubscription,
+  getSubscription,
+  listSubscriptions,
+  rotateSubscriptionSecret,
+  setSubscriptionStatus,
+  subscriptionSecret,
+  testSavedSubscription,
+  testUnsavedSubscription,
+  updateSubscription,
+  type SubscriptionDeps,
+} from '../core/services/subscriptions.js';
+import { getDelivery, getMessageWithDeliveries, listDeliveries } from '../core/services/delivery-log.js';
+import { getReplay, retryDelivery, startReplay } from '../core/services/replay.js';
+import { lazyDependencies, subscriptionPolicy, type Dependencies } from './dependencies.js';
+import { createObservability } from './observability.js';
+import { jsonBody, query, type HttpEvent } from './http/request.js';
+import { json, noContent } from './http/response.js';
+import { Router } from './http/router.js';
+import { serve, type HttpHandler } from './http/serve.js';
+
+/** Admin request bodies are subscriptions and small commands. */
+const MAX_ADMIN_BODY_BYTES = 64 * 1024;
+
+export function createAdminHandler(deps: Dependencies): HttpHandler {
+  const observability = createObservability('admin');
+  const subs: SubscriptionDeps = {
+    ...deps,
+    sender: deps.sender,
+    version: deps.config.version,
+    policy: subscriptionPolicy(deps.config),
+    uniqueTenantEvent: deps.config.uniqueTenantEvent,
+  };
+  const body = (event: HttpEvent) => jsonBody(event, MAX_ADMIN_BODY_BYTES).value;
+  const requiredBody = (event: HttpEvent) => {
+    const value = body(event);
+    if (value === undefined) throw new ValidationError([{ field: '(body)', message: 'a JSON body is required' }]);
+    return value;
+  };
+
+  const router = new Router()
+    .on('POST', '/v1/subscriptions', async (event) => json(201, await createSubscription(subs, requiredBody(event))))
+    .on('GET', '/v1/subscriptions', async (event) => json(200, await listSubscriptions(subs, query(event))))
+    .on('POST', '/v1/subscriptions/test', async (event) => json(200, await testUnsavedSubscription(subs, requiredBody(event))))
+    .on('GET', '/v1/subscriptions/{id}', async (_, p) => json(200, maskSubscription(await getSubscription(subs, subscriptionId(p)))))
+    .on('PATCH', '/v1/subscriptions/{id}', async (event, p) => json(200, await updateSubscription(subs, subscriptionId(p), requiredBody(event))))
+    .on('DELETE', '/v1/subscriptions/{id}', async (_, p) => {
+      await deleteSubscription(subs, subscriptionId(p));
+      return noContent();
+    })
+    .on('GET', '/v1/subscriptions/{id}/secret', async (_, p) => json(200, await subscriptionSecret(subs, subscriptionId(p))))
+    .on('POST', '/v1/subscriptions/{id}/rotate-secret', async (event, p) =>
+      json(200, await rotateSubscriptionSecret(subs, subscriptionId(p), body(event))),
+    )
+    .on('POST', '/v1/subscriptions/{id}/enable', async (_, p) => json(200, await setSubscriptionStatus(subs, subscriptionId(p), 'active')))
+    .on('POST', '/v1/subscriptions/{id}/disable', async (_, p) => json(200, await setSubscriptionStatus(subs, subscriptionId(p), 'disabled')))
+    .on('POST', '/v1/subscriptions/{id}/test', async (_, p) => json(200, await testSavedSubscription(subs, subscriptionId(p))))
+    .on('POST', '/v1/subscriptions/{id}/replay', async (event, p) =>
+      json(202, await startReplay(deps, subscriptionId(p), requiredBody(event))),
+    )
+    .on('GET', '/v1/replays/{id}', async (_, p) => json(200, await getReplay(deps, p.id ?? '')))
+    .on('GET', '/v1/messages/{id}', async (_, p) => json(200, await getMessageWithDeliveries(deps, messageId(p))))
+    .on('GET', '/v1/deliveries', async (event) => json(200, await listDeliveries(deps, query(event))))
+    .on('GET', '/v1/deliveries/{id}', async (_, p) => json(200, await getDelivery(deps, deliveryId(p))))
+    .on('POST', '/v1/deliveries/{id}/retry', async (_, p) => json(202, await retryDelivery(deps, deliveryId(p))));
+
+  return serve(router, observability);
+}
+
+// Malformed ids (path traversal, wrong prefix) are simply resources that do not exist.
+function subscriptionId(params: Record<string, string>): SubscriptionId {
+  const id = params.id ?? '';
+  if (!isSubscriptionId(id)) throw new NotFoundError(`subscription ${JSON.stringify(id)} does not exist`);
+  return id;
+}
+
+function messageId(params: Record<string, string>): MessageId {
+  const id = params.id ?? '';
+  if (!isMessageId(id)) throw new NotFoundError(`message ${JSON.stringify(id)} does not exist`);
+  return id;
+}
+
+function deliveryId(params: Record<string, string>): DeliveryId {
+  const id = params.id ?? '';
+  if (!isDeliveryId(id)) throw new NotFoundError(`delivery ${JSON.stringify(id)} does not exist`);
+  return id;
+}
+
+export const handler: HttpHandler = lazyDependencies(createAdminHandler);

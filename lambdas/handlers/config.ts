@@ -1,0 +1,118 @@
+/**
+ * The environment, parsed once at cold start. Names match the stack's function environment
+ * (lib/) and local mode (local/main.ts); a missing or invalid value fails fast, naming the variable.
+ */
+import { z } from 'zod';
+
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+const ports = z
+  .string()
+  .regex(/^(\d{1,5}(,\d{1,5})*)?$/, 'must be a comma-separated list of ports')
+  .transform((v) => (v === '' ? [] : v.split(',').map(Number)));
+
+const envSchema = z.object({
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  TABLE_NAME: z.string().min(1),
+  QUEUE_URL: z.string().url(),
+  QUEUE_ARN: z.string().min(1).optional(),
+  PAYLOAD_BUCKET: z.string().min(1),
+  ALERT_TOPIC_ARN: z.string().min(1).optional(),
+  SCHEDULE_GROUP: z.string().min(1).optional(),
+  SCHEDULER_ROLE_ARN: z.string().min(1).optional(),
+  SCHEDULER_DLQ_ARN: z.string().min(1).optional(),
+  /** @default 262144 (256 KiB) */
+  MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(262_144),
+  /** @default 30 */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** @default false */
+  UNIQUE_TENANT_EVENT: flag.default(false),
+  /** @default "" (no explicit ports allowed in subscriber URLs) */
+  ALLOWED_PORTS: ports.default([]),
+  /** Local mode: http:// and loopback subscriber URLs allowed, S3 path-style. @default false */
+  HOOKLINE_LOCAL: flag.default(false),
+  /** Local mode: retry delays run this many times faster. @default 1 */
+  HOOKLINE_TIME_SCALE: z.coerce.number().min(1).max(1_000_000).default(1),
+  /** Tasks attempted at once inside one worker invocation. @default 10 */
+  HOOKLINE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  /** Endpoint overrides (local engines); absent in AWS. */
+  AWS_ENDPOINT_URL: z.string().url().optional(),
+  AWS_ENDPOINT_URL_DYNAMODB: z.string().url().optional(),
+  AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
+  AWS_ENDPOINT_URL_S3: z.string().url().optional(),
+  AWS_ENDPOINT_URL_SNS: z.string().url().optional(),
+  /** Extra trusted CA (PEM) for outbound TLS — tests only. */
+  HOOKLINE_EXTRA_CA_FILE: z.string().min(1).optional(),
+});
+
+export interface Config {
+  region: string;
+  tableName: string;
+  queueUrl: string;
+  queueArn?: string;
+  payloadBucket: string;
+  alertTopicArn?: string;
+  scheduleGroup?: string;
+  schedulerRoleArn?: string;
+  schedulerDlqArn?: string;
+  maxPayloadBytes: number;
+  retentionDays: number;
+  uniqueTenantEvent: boolean;
+  allowedPorts: number[];
+  local: boolean;
+  timeScale: number;
+  workerConcurrency: number;
+  extraCaFile?: string;
+  endpoints: Partial<Record<'dynamodb' | 'sqs' | 's3' | 'sns', string>>;
+  version: string;
+}
+
+export const HOOKLINE_VERSION = '0.1.0';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const e = parsed.data;
+  return {
+    region: e.AWS_REGION,
+    tableName: e.TABLE_NAME,
+    queueUrl: e.QUEUE_URL,
+    ...(e.QUEUE_ARN !== undefined && { queueArn: e.QUEUE_ARN }),
+    payloadBucket: e.PAYLOAD_BUCKET,
+    ...(e.ALERT_TOPIC_ARN !== undefined && { alertTopicArn: e.ALERT_TOPIC_ARN }),
+    ...(e.SCHEDULE_GROUP !== undefined && { scheduleGroup: e.SCHEDULE_GROUP }),
+    ...(e.SCHEDULER_ROLE_ARN !== undefined && { schedulerRoleArn: e.SCHEDULER_ROLE_ARN }),
+    ...(e.SCHEDULER_DLQ_ARN !== undefined && { schedulerDlqArn: e.SCHEDULER_DLQ_ARN }),
+    maxPayloadBytes: e.MAX_PAYLOAD_BYTES,
+    retentionDays: e.RETENTION_DAYS,
+    uniqueTenantEvent: e.UNIQUE_TENANT_EVENT,
+    allowedPorts: e.ALLOWED_PORTS,
+    local: e.HOOKLINE_LOCAL,
+    timeScale: e.HOOKLINE_TIME_SCALE,
+    workerConcurrency: e.HOOKLINE_WORKER_CONCURRENCY,
+    ...(e.HOOKLINE_EXTRA_CA_FILE !== undefined && { extraCaFile: e.HOOKLINE_EXTRA_CA_FILE }),
+    endpoints: endpointsOf(e),
+    version: HOOKLINE_VERSION,
+  };
+}
+
+function endpointsOf(e: z.infer<typeof envSchema>): Config['endpoints'] {
+  const pick = (specific: string | undefined) => specific ?? e.AWS_ENDPOINT_URL;
+  const entries = {
+    dynamodb: pick(e.AWS_ENDPOINT_URL_DYNAMODB),
+    sqs: pick(e.AWS_ENDPOINT_URL_SQS),
+    s3: pick(e.AWS_ENDPOINT_URL_S3),
+    sns: pick(e.AWS_ENDPOINT_URL_SNS),
+  };
+  return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
+}

@@ -1,0 +1,188 @@
+/**
+ * Response shapes of the API, as zod schemas: the OpenAPI document is generated from them and
+ * the e2e tests validate real responses against that document.
+ */
+import { z } from 'zod';
+
+const iso = z.string().meta({ format: 'date-time' });
+const failureClass = z.enum(['timeout', 'network', '3xx', '4xx', '429', '5xx']);
+const outcome = z.enum(['success', 'timeout', 'network', '3xx', '4xx', '429', '5xx', 'refused']);
+const deliveryStatus = z.enum(['pending', 'succeeded', 'failed', 'paused', 'dropped']);
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    conflictingId: z.string().optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+const maskedAuth = z.union([
+  z.object({ type: z.literal('basic'), username: z.string(), password: z.literal('****') }),
+  z.object({ type: z.literal('bearer'), token: z.literal('****') }),
+  z.object({ type: z.literal('header'), authorization: z.literal('****'), username: z.string().optional() }),
+]);
+
+const retryPolicy = z.union([
+  z.object({ type: z.literal('fixed'), delays: z.array(z.number()) }),
+  z.object({
+    type: z.literal('exponential'),
+    initialDelay: z.number(),
+    factor: z.number(),
+    maxDelay: z.number(),
+    retries: z.number().int(),
+    jitter: z.number(),
+  }),
+]);
+
+export const subscriptionViewSchema = z
+  .object({
+    id: z.string().startsWith('sub_'),
+    url: z.string(),
+    eventTypes: z.array(z.string()),
+    tenant: z.string().optional(),
+    fallback: z.boolean(),
+    method: z.enum(['POST', 'GET']),
+    format: z.enum(['json', 'xml']),
+    envelope: z.enum(['none', 'standard']),
+    preset: z.enum(['standard', 'tiktok-shop', 'shopify', 'partoo']),
+    signing: z.union([
+      z.object({ scheme: z.literal('standard-webhooks') }),
+      z.object({ scheme: z.literal('hmac-sha256'), header: z.string() }),
+      z.object({ scheme: z.literal('authorization') }),
+      z.object({ scheme: z.literal('none') }),
+    ]),
+    auth: maskedAuth.optional(),
+    customHeaders: z.record(z.string(), z.string()),
+    timeoutMs: z.number().int(),
+    acceptStatuses: z.array(z.union([z.number().int(), z.string()])),
+    retryOn: z.array(failureClass),
+    retryPolicy,
+    failurePolicy: z.object({
+      afterConsecutiveFailures: z.number().int().nullable(),
+      action: z.enum(['disable', 'delete', 'none']),
+      warnAt: z.number().int().optional(),
+    }),
+    status: z.enum(['active', 'disabled']),
+    disabledReason: z.string().optional(),
+    description: z.string().optional(),
+    metadata: z.record(z.string(), z.string()),
+    consecutiveFailures: z.number().int(),
+    createdAt: iso,
+    updatedAt: iso,
+    version: z.number().int(),
+  })
+  .strict()
+  .meta({ id: 'Subscription', description: 'A subscription as read: credentials masked, secrets never included.' });
+
+export const createdSubscriptionSchema = subscriptionViewSchema
+  .extend({ secret: z.string().startsWith('whsec_') })
+  .meta({ id: 'CreatedSubscription', description: 'The new subscription with its signing secret, shown once.' });
+
+export const attemptSchema = z
+  .object({
+    attempt: z.number().int().min(1),
+    startedAt: iso,
+    endedAt: iso,
+    durationMs: z.number(),
+    statusCode: z.number().int().optional(),
+    outcome,
+    reason: z.string().optional(),
+    responseExcerpt: z.string().optional(),
+    nextAttemptAt: iso.optional(),
+    urlHost: z.string().optional(),
+    trigger: z.enum(['event', 'retry', 'manual', 'replay', 'test']),
+  })
+  .strict()
+  .meta({ id: 'Attempt' });
+
+export const deliverySchema = z
+  .object({
+    id: z.string().startsWith('dlv_'),
+    messageId: z.string().startsWith('msg_'),
+    subscriptionId: z.string().startsWith('sub_'),
+    tenant: z.string().optional(),
+    eventType: z.string(),
+    status: deliveryStatus,
+    attemptCount: z.number().int(),
+    generation: z.number().int(),
+    nextAttemptAt: iso.optional(),
+    lastOutcome: outcome.optional(),
+    reason: z.string().optional(),
+    createdAt: iso,
+    updatedAt: iso,
+    attempts: z.array(attemptSchema),
+    replayJobId: z.string().optional(),
+  })
+  .strict()
+  .meta({ id: 'Delivery' });
+
+export const eventAcceptedSchema = z
+  .object({ messageId: z.string().startsWith('msg_'), routing: z.enum(['tenant', 'fallback', 'unrouted']), deliveryCount: z.number().int() })
+  .strict()
+  .meta({ id: 'EventAccepted' });
+
+export const messageViewSchema = z
+  .object({
+    id: z.string().startsWith('msg_'),
+    type: z.string(),
+    tenant: z.string().optional(),
+    eventTime: iso,
+    createdAt: iso,
+    routing: z.enum(['tenant', 'fallback', 'unrouted']),
+    payload: z.unknown(),
+    deliveries: z.array(
+      z
+        .object({
+          id: z.string().startsWith('dlv_'),
+          subscriptionId: z.string().startsWith('sub_'),
+          status: deliveryStatus,
+          attemptCount: z.number().int(),
+          nextAttemptAt: iso.optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict()
+  .meta({ id: 'Message' });
+
+export const testResultSchema = z
+  .object({ attempt: attemptSchema.extend({ signatureHeaders: z.record(z.string(), z.string()) }) })
+  .strict()
+  .meta({ id: 'TestResult' });
+
+export const replayJobSchema = z
+  .object({
+    id: z.string().startsWith('rpl_'),
+    subscriptionId: z.string().startsWith('sub_'),
+    since: iso,
+    until: iso,
+    onlyFailed: z.boolean(),
+    status: z.enum(['running', 'done']),
+    matched: z.number().int(),
+    enqueued: z.number().int(),
+    phase: z.enum(['deliveries', 'unrouted']),
+    cursor: z.string().optional(),
+    createdAt: iso,
+    updatedAt: iso,
+  })
+  .strict()
+  .meta({ id: 'ReplayJob' });
+
+export const secretSchema = z.object({ secret: z.string().startsWith('whsec_') }).strict().meta({ id: 'Secret' });
+
+export const rotatedSecretSchema = z
+  .object({ secret: z.string().startsWith('whsec_'), previousSecretExpiresAt: iso })
+  .strict()
+  .meta({ id: 'RotatedSecret' });
+
+export function pageOf<T extends z.ZodType>(item: T, id: string) {
+  return z.object({ items: z.array(item), nextCursor: z.string().optional() }).strict().meta({ id });
+}
+
+export const subscriptionPageSchema = pageOf(subscriptionViewSchema, 'SubscriptionPage');
+export const deliveryPageSchema = pageOf(deliverySchema, 'DeliveryPage');

@@ -1,0 +1,59 @@
+/**
+ * A small method + path router over API Gateway v2 events. API Gateway already routes in AWS;
+ * matching again here keeps the handler correct behind any front door (local mode, tests) and
+ * gives 404/405 problem responses for anything unknown.
+ */
+import type { HttpEvent } from './request.js';
+import type { Result } from './response.js';
+import { MethodNotAllowedError, NotFoundError } from '../../core/errors.js';
+
+export type RouteHandler = (event: HttpEvent, params: Record<string, string>) => Promise<Result>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  handler: RouteHandler;
+}
+
+export class Router {
+  private readonly routes: Route[] = [];
+
+  on(method: string, path: string, handler: RouteHandler): this {
+    const names: string[] = [];
+    const pattern = new RegExp(
+      `^${path.replace(/\{(\w+)\}/g, (_, name: string) => {
+        names.push(name);
+        return '([^/]+)';
+      })}/?$`,
+    );
+    this.routes.push({ method, pattern, names, handler });
+    return this;
+  }
+
+  async handle(event: HttpEvent): Promise<Result> {
+    const method = event.requestContext.http.method.toUpperCase();
+    const path = event.rawPath ?? event.requestContext.http.path;
+    const allowed: string[] = [];
+    for (const route of this.routes) {
+      const match = route.pattern.exec(path);
+      if (match === null) continue;
+      if (route.method !== method) {
+        allowed.push(route.method);
+        continue;
+      }
+      const params = Object.fromEntries(route.names.map((name, i) => [name, decodeSegment(match[i + 1] ?? '', path)]));
+      return route.handler(event, params);
+    }
+    if (allowed.length > 0) throw new MethodNotAllowedError(`${method} is not allowed on ${path}`, [...new Set(allowed)]);
+    throw new NotFoundError(`no route for ${method} ${path}`);
+  }
+}
+
+function decodeSegment(segment: string, path: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new NotFoundError(`no resource at ${path}`);
+  }
+}

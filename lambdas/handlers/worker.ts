@@ -1,0 +1,38 @@
+/** `worker` Lambda: SQS batch in, partial batch failures out. Wiring only; the work is `processBatch`. */
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { processBatch } from '../core/services/dispatch.js';
+import { intakeLimits, lazyDependencies, type Dependencies } from './dependencies.js';
+import { createObservability, dispatchObserver } from './observability.js';
+
+export type WorkerHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+export function createWorkerHandler(deps: Dependencies): WorkerHandler {
+  const observability = createObservability('worker');
+  const dispatch = {
+    ...deps,
+    version: deps.config.version,
+    limits: intakeLimits(deps.config),
+    timeScale: deps.config.timeScale,
+    concurrency: deps.config.workerConcurrency,
+    uniqueTenantEvent: deps.config.uniqueTenantEvent,
+    observe: dispatchObserver(observability),
+  };
+  return async (event) => {
+    try {
+      const failed = await processBatch(
+        dispatch,
+        event.Records.map((r) => ({ id: r.messageId, body: r.body })),
+      );
+      if (failed.length > 0) observability.logger.warn('batch items failed', { failed: failed.length, of: event.Records.length });
+      return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+    } catch (error) {
+      // Unknown failure of the whole batch: every record is redelivered (or dead-lettered).
+      observability.logger.error('batch failed', { error: error as Error });
+      return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+    } finally {
+      observability.metrics.publishStoredMetrics();
+    }
+  };
+}
+
+export const handler: WorkerHandler = lazyDependencies(createWorkerHandler);

@@ -1,0 +1,270 @@
+/**
+ * The outbound HTTP client used by the worker: one safe request per attempt.
+ *
+ * Per attempt: URL policy → one DNS resolution → every address checked by the SSRF guard →
+ * request over a keep-alive pool pinned to the checked address (SNI/Host = original hostname)
+ * → headers → at most `maxResponseBytes` of body, then the connection is dropped. Redirects are
+ * returned, never followed. One deadline covers all of it. Nothing the remote side does makes
+ * `send` throw: every outcome is an `HttpResult`.
+ */
+import { lookup } from 'node:dns/promises';
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import { decodeExcerpt, readExcerpt } from './body-excerpt.js';
+import { ConnectionPools } from './connection-pools.js';
+import { HttpSenderConfigError } from './errors.js';
+import { describeFailure } from './failure-reason.js';
+import { checkResolved, checkTarget, type Target, type TargetPolicy } from './target-policy.js';
+import { trustStore } from './tls-policy.js';
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
+
+export interface HttpRequest {
+  method: 'POST' | 'GET';
+  url: string;
+  headers: Record<string, string>;
+  /** Ignored for GET. */
+  body?: string;
+  /** Total budget for DNS + connect + TLS + headers + body excerpt. */
+  timeoutMs: number;
+}
+
+export type HttpResult =
+  | {
+      kind: 'response';
+      statusCode: number;
+      headers: Record<string, string>;
+      bodyExcerpt: string;
+      durationMs: number;
+      /** The checked address the request was sent to. */
+      remoteAddress: string;
+    }
+  | { kind: 'failure'; outcome: 'timeout' | 'network' | 'refused'; reason: string; durationMs: number };
+
+export interface HttpSender {
+  send(request: HttpRequest): Promise<HttpResult>;
+  /** Closes every pooled connection; later sends fail with outcome `network`. */
+  close(): Promise<void>;
+}
+
+export interface HttpSenderOptions {
+  /**
+   * Local mode only: allow `http://` and loopback addresses (127.0.0.0/8, ::1), including
+   * loopback IP literals. The single exception to the SSRF guard, and only for loopback: private,
+   * link-local, metadata and every other refused range stay refused. Refused inside AWS Lambda.
+   * @default false
+   */
+  allowHttpLoopback?: boolean;
+  /**
+   * PEM certificates trusted in addition to the system roots. For tests against a test CA;
+   * verification itself can never be turned off.
+   * @default undefined (system roots only)
+   */
+  extraCa?: string | string[];
+  /**
+   * Resolves a hostname to all its addresses, once per attempt.
+   * @default node:dns lookup with `{ all: true, verbatim: true }`
+   */
+  resolver?: Resolver;
+  /**
+   * Ports a URL may use (the scheme's default port counts as used).
+   * @default undefined (any port)
+   */
+  allowedPorts?: number[];
+  /**
+   * Bytes of response body kept; the rest is never read.
+   * @default 4096
+   */
+  maxResponseBytes?: number;
+  /**
+   * Sent as `User-Agent` unless the request sets one.
+   * @default 'Hookline'
+   */
+  userAgent?: string;
+  /**
+   * Idle keep-alive sockets are closed after this long.
+   * @default 4000
+   */
+  keepAliveTimeoutMs?: number;
+  /**
+   * Most (origin, address) pools kept open; the least recently used beyond it are closed.
+   * @default 64
+   */
+  maxPools?: number;
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 4096;
+export const DEFAULT_USER_AGENT = 'Hookline';
+
+/** Headers the caller may not set: they would change framing or the target virtual host. */
+const RESERVED_HEADERS = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length', 'expect', 'te', 'trailer', 'proxy-connection']);
+
+export const systemResolver: Resolver = async (hostname) => {
+  const records = await lookup(hostname, { all: true, verbatim: true });
+  return records.map((r) => ({ address: r.address, family: r.family === 6 ? 6 : 4 }));
+};
+
+export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 0) {
+    throw new HttpSenderConfigError(`maxResponseBytes must be a non-negative integer, got ${maxResponseBytes}`);
+  }
+  if (options.allowedPorts?.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+    throw new HttpSenderConfigError(`allowedPorts must be TCP ports, got ${options.allowedPorts.join(', ')}`);
+  }
+  if (options.allowHttpLoopback === true && runsInAwsLambda()) {
+    // Defence in depth: a deployed function that somehow got HOOKLINE_LOCAL must not open the guard.
+    throw new HttpSenderConfigError('allowHttpLoopback is for local mode only and cannot be enabled inside AWS Lambda');
+  }
+  const policy: TargetPolicy = {
+    allowHttpLoopback: options.allowHttpLoopback ?? false,
+    allowedPorts: options.allowedPorts,
+  };
+  const resolver = options.resolver ?? systemResolver;
+  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  const pools = new ConnectionPools({
+    ca: trustStore(options.extraCa),
+    connectTimeoutMs: 30_000,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 4_000,
+    maxPools: options.maxPools ?? 64,
+  });
+
+  async function send(request: HttpRequest): Promise<HttpResult> {
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    const fail = (outcome: 'timeout' | 'network' | 'refused', reason: string): HttpResult => ({
+      kind: 'failure',
+      outcome,
+      reason,
+      durationMs: elapsed(),
+    });
+
+    if (pools.closed) return fail('network', 'sender is closed');
+    const checked = checkTarget(request.url, policy);
+    if (!checked.ok) return fail('refused', checked.reason);
+    const reserved = Object.keys(request.headers).find((h) => RESERVED_HEADERS.has(h.toLowerCase()));
+    if (reserved) return fail('refused', `request header ${reserved} may not be set`);
+
+    const controller = new AbortController();
+    const state = { phase: 'DNS resolution' };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<HttpResult>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve(fail('timeout', `timed out after ${request.timeoutMs} ms (${state.phase})`));
+      }, request.timeoutMs);
+    });
+    const attempt = runAttempt(checked.target, request, controller.signal, state, fail, elapsed);
+    try {
+      // The deadline wins even if undici is still stuck in a handshake it cannot abort.
+      return await Promise.race([attempt, deadline]);
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
+    }
+  }
+
+  async function runAttempt(
+    target: Target,
+    request: HttpRequest,
+    signal: AbortSignal,
+    state: { phase: string },
+    fail: (outcome: 'timeout' | 'network' | 'refused', reason: string) => HttpResult,
+    elapsed: () => number,
+  ): Promise<HttpResult> {
+    let address: string;
+    if (target.literalAddress) {
+      address = target.literalAddress;
+    } else {
+      let records: ResolvedAddress[];
+      try {
+        records = await resolver(target.hostname);
+      } catch (err) {
+        return fail('network', dnsReason(target.hostname, err));
+      }
+      const verdict = checkResolved(target, records.map((r) => r.address), policy);
+      if (!verdict.ok) return fail(verdict.reason.startsWith('DNS:') ? 'network' : 'refused', verdict.reason);
+      address = verdict.address;
+    }
+    if (signal.aborted) return fail('timeout', 'timed out during DNS resolution');
+
+    state.phase = 'connect, TLS or response headers';
+    let response: Dispatcher.ResponseData;
+    try {
+      const pool = pools.get(target.url.origin, target.hostname, address);
+      const headers = { ...request.headers };
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'user-agent')) headers['user-agent'] = userAgent;
+      response = await pool.request({
+        method: request.method,
+        path: `${target.url.pathname}${target.url.search}`,
+        headers,
+        body: request.method === 'GET' ? undefined : request.body,
+        signal,
+        headersTimeout: request.timeoutMs,
+        bodyTimeout: request.timeoutMs,
+        // Redirects are never followed: undici's request() has no redirect handling unless an
+        // interceptor is installed, and none is.
+      });
+    } catch (err) {
+      if (isInvalidArgument(err)) return fail('refused', `invalid request: ${(err as Error).message}`);
+      const { outcome, reason } = describeFailure(err);
+      return fail(outcome, reason);
+    }
+
+    state.phase = 'response body';
+    try {
+      const excerpt = await readExcerpt(response.body, maxResponseBytes);
+      if (excerpt.complete) {
+        // undici hands the socket back to the pool one event-loop turn after the body ends;
+        // waiting for it lets the caller's next send reuse this connection instead of opening one.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      } else {
+        // Cut short: destroying the body makes undici drop the connection unread.
+        response.body.destroy();
+      }
+      return {
+        kind: 'response',
+        statusCode: response.statusCode,
+        headers: flattenHeaders(response.headers),
+        bodyExcerpt: decodeExcerpt(excerpt.bytes),
+        durationMs: elapsed(),
+        remoteAddress: address,
+      };
+    } catch (err) {
+      response.body.destroy();
+      const { outcome, reason } = describeFailure(err);
+      return fail(outcome, `${reason} while reading the response body (status ${response.statusCode})`);
+    }
+  }
+
+  return { send, close: () => pools.close() };
+}
+
+function runsInAwsLambda(): boolean {
+  return process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined || process.env.AWS_EXECUTION_ENV?.startsWith('AWS_Lambda') === true;
+}
+
+function dnsReason(hostname: string, err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ENOTFOUND') return `DNS: ${hostname} not found`;
+  const message = err instanceof Error ? err.message : String(err);
+  return `DNS: resolving ${hostname} failed (${typeof code === 'string' ? code : message})`;
+}
+
+function isInvalidArgument(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'UND_ERR_INVALID_ARG';
+}
+
+function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}

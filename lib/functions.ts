@@ -1,0 +1,109 @@
+/**
+ * The one way this stack builds a Lambda function: a `NodejsFunction` bundled by the local
+ * esbuild (no Docker) into a minified ESM file with the AWS SDK inside, arm64, the latest
+ * Node.js runtime, X-Ray, an explicit log group, and its own role without managed policies.
+ */
+import { fileURLToPath } from 'node:url';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export type HandlerName = 'receiver' | 'admin' | 'worker';
+
+/** Node.js 24: the newest runtime this aws-cdk-lib knows (cdk-nag L1 requires the latest). */
+export const RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const BUNDLE_TARGET = 'node24';
+
+/** Lets CommonJS dependencies call `require` inside the ESM bundle. */
+const CJS_SHIM =
+  "import { createRequire as __hooklineCreateRequire } from 'node:module'; const require = __hooklineCreateRequire(import.meta.url);";
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export function handlerEntry(name: HandlerName): string {
+  return fileURLToPath(new URL(`../lambdas/handlers/${name}.ts`, import.meta.url));
+}
+
+export interface HooklineFunctionProps {
+  readonly name: HandlerName;
+  readonly description: string;
+  readonly memoryMb: number;
+  readonly timeout: Duration;
+  /** Days; must be a CloudWatch Logs retention value (validated in props.ts). */
+  readonly logRetentionDays: number;
+  /** Exactly the variables this handler reads; the common ones are added here. */
+  readonly environment: Record<string, string>;
+  /** A log group made elsewhere (the worker's is the attempt log group). @default - a new one with `logRetentionDays` */
+  readonly logGroup?: logs.ILogGroup;
+}
+
+export class HooklineFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.ILogGroup;
+
+  constructor(scope: Construct, id: string, props: HooklineFunctionProps) {
+    super(scope, id);
+
+    this.logGroup =
+      props.logGroup ??
+      new logs.LogGroup(this, 'Logs', {
+        retention: props.logRetentionDays as logs.RetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+
+    // Own role instead of AWSLambdaBasicExecutionRole (a managed policy, cdk-nag IAM4):
+    // it may write only to its own log group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Hookline ${props.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: handlerEntry(props.name),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: `${projectRoot}package-lock.json`,
+      description: props.description,
+      runtime: RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMb,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      // JSON format: Lambda's own lines become JSON too; Powertools and the attempt log write
+      // raw JSON to stdout, which the runtime passes through unwrapped (no console.* wrapping).
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        ...props.environment,
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.name,
+        POWERTOOLS_METRICS_NAMESPACE: 'Hookline',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: BUNDLE_TARGET,
+        mainFields: ['module', 'main'],
+        // Bundle the AWS SDK: pinned versions, faster cold starts than the runtime's copy.
+        externalModules: [],
+        banner: CJS_SHIM,
+        forceDockerBundling: false,
+      },
+    });
+
+    // X-Ray's PutTraceSegments/PutTelemetryRecords accept no resource narrower than "*"
+    // (test/infra asserts "*" appears with no other action).
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports only the "*" resource.',
+    });
+  }
+}

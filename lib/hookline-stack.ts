@@ -1,0 +1,148 @@
+/**
+ * HooklineStack: every resource of DESIGN §3, one construct per concern, and each function's
+ * exact environment and permissions (least privilege: only what that handler uses).
+ */
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { AlertTopic, Alarms } from './alarms.js';
+import { Api } from './api.js';
+import { Archive, PAYLOADS_PREFIX } from './archive.js';
+import { Delivery } from './delivery.js';
+import { HooklineFunction } from './functions.js';
+import { acknowledgeWildcardResources } from './nag.js';
+import { type HooklineSettings, type HooklineSettingsInput, resolveSettings } from './props.js';
+import { READ_WRITE_TABLE_ACTIONS, RECEIVER_TABLE_ACTIONS, Store } from './store.js';
+
+export interface HooklineStackProps extends StackProps, HooklineSettingsInput {}
+
+export class HooklineStack extends Stack {
+  readonly settings: HooklineSettings;
+  readonly store: Store;
+  readonly archive: Archive;
+  readonly alerts: AlertTopic;
+  readonly delivery: Delivery;
+  readonly receiver: HooklineFunction;
+  readonly admin: HooklineFunction;
+  readonly api: Api;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: HooklineStackProps = {}) {
+    // Validate before creating anything (and before any bundling runs).
+    const settings = resolveSettings(props);
+    super(scope, id, {
+      description: 'Hookline: self-hosted webhook delivery',
+      ...props,
+    });
+    this.settings = settings;
+
+    this.store = new Store(this, 'Store');
+    this.archive = new Archive(this, 'Archive', settings);
+    this.alerts = new AlertTopic(this, 'Alerts', { alertEmail: settings.alertEmail });
+
+    // Every handler reads these (lambdas/handlers/config.ts; QUEUE_URL, also required, joins with the queue).
+    const common = {
+      TABLE_NAME: this.store.table.tableName,
+      PAYLOAD_BUCKET: this.archive.bucket.bucketName,
+      RETENTION_DAYS: String(settings.attemptRetentionDays),
+    };
+
+    // The delivery construct creates the queue before the functions that need its URL.
+    this.delivery = new Delivery(this, 'Delivery', {
+      settings,
+      attemptLogGroup: this.archive.attemptLogGroup,
+      environment: {
+        ...common,
+        ALERT_TOPIC_ARN: this.alerts.topic.topicArn,
+        ALLOWED_PORTS: settings.allowedPorts.join(','),
+        UNIQUE_TENANT_EVENT: String(settings.uniqueTenantEvent),
+        // Replay tasks fan out again under the same intake limits.
+        MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
+      },
+    });
+    const queueUrl = this.delivery.queue.queueUrl;
+
+    this.receiver = new HooklineFunction(this, 'Receiver', {
+      name: 'receiver',
+      description: 'Hookline receiver: validates, stores and fans out events',
+      memoryMb: settings.receiverMemoryMb,
+      timeout: Duration.seconds(10),
+      logRetentionDays: settings.logRetentionDays,
+      environment: {
+        ...common,
+        QUEUE_URL: queueUrl,
+        MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
+      },
+    });
+
+    this.admin = new HooklineFunction(this, 'Admin', {
+      name: 'admin',
+      description: 'Hookline admin: subscriptions, delivery log, replay',
+      memoryMb: settings.adminMemoryMb,
+      // Under API Gateway's 30 s integration limit; long replays continue asynchronously.
+      timeout: Duration.seconds(29),
+      logRetentionDays: settings.logRetentionDays,
+      environment: {
+        ...common,
+        QUEUE_URL: queueUrl,
+        MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
+        UNIQUE_TENANT_EVENT: String(settings.uniqueTenantEvent),
+        ALLOWED_PORTS: settings.allowedPorts.join(','),
+        // The retry scheduler is built only with all three; admin uses it to cancel pending retries.
+        QUEUE_ARN: this.delivery.queue.queueArn,
+        SCHEDULE_GROUP: this.delivery.scheduleGroupName,
+        SCHEDULER_ROLE_ARN: this.delivery.schedulerRole.roleArn,
+      },
+    });
+
+    this.grantAccess();
+
+    this.api = new Api(this, 'Api', { settings, receiver: this.receiver.fn, admin: this.admin.fn });
+
+    this.alarms = new Alarms(this, 'Alarms', {
+      topic: this.alerts.topic,
+      queue: this.delivery.queue,
+      deadLetterQueue: this.delivery.deadLetterQueue,
+      schedulerDeadLetterQueue: this.delivery.schedulerDeadLetterQueue,
+      worker: this.delivery.worker.fn,
+      receiver: this.receiver.fn,
+      admin: this.admin.fn,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Hookline API base URL (SigV4, execute-api)' });
+    new CfnOutput(this, 'ArchiveBucketName', { value: this.archive.bucket.bucketName });
+    new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
+    new CfnOutput(this, 'QueueUrl', { value: queueUrl });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.alerts.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.alarms.dashboard.dashboardName });
+  }
+
+  /** The permission table of the brief; each line is one thing the handler does. */
+  private grantAccess(): void {
+    const { store, delivery, archive, alerts } = this;
+    const payloads = archive.bucket.arnForObjects(`${PAYLOADS_PREFIX}*`);
+    const payloadReason = 'Large payloads are stored per message under payloads/; the wildcard is limited to that prefix.';
+    const s3 = (role: iam.Role, actions: string[]) => {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [payloads] }));
+      acknowledgeWildcardResources(role, [payloads], payloadReason);
+    };
+
+    // receiver: store the message and its deliveries, enqueue tasks, spill big payloads.
+    store.grant(this.receiver.role, RECEIVER_TABLE_ACTIONS);
+    delivery.grantSend(this.receiver.role);
+    s3(this.receiver.role, ['s3:PutObject']);
+
+    // admin: subscriptions and log reads/writes, replay/retry enqueue, read big payloads for the
+    // log, cancel pending retries (it never creates a schedule, so no CreateSchedule or PassRole).
+    store.grant(this.admin.role, READ_WRITE_TABLE_ACTIONS);
+    delivery.grantSend(this.admin.role);
+    s3(this.admin.role, ['s3:GetObject']);
+    delivery.grantDeleteSchedules(this.admin.role);
+
+    // worker: record attempts, read big payloads, warn by SNS (queue and scheduler grants are in Delivery).
+    const worker = delivery.worker.role;
+    store.grant(worker, READ_WRITE_TABLE_ACTIONS);
+    s3(worker, ['s3:GetObject']);
+    alerts.grantPublish(worker);
+  }
+}

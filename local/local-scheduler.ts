@@ -1,0 +1,114 @@
+/**
+ * The local stand-in for EventBridge Scheduler, behind the same `RetryScheduler` port as the AWS
+ * adapter and with the same decisions: near retries go to the queue with a delay, far ones become
+ * schedules that fire a little early into the queue. Schedules are `SCHED#…` items in the table,
+ * so a restart of local mode loses none. `timeScale` shrinks the 15-minute and lead thresholds
+ * like every other delay, so scaled demos and tests take the same paths as production.
+ */
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DeliveryTask } from '../lambdas/core/model.js';
+import { parseQueueTask } from '../lambdas/core/tasks.js';
+import type { RetryScheduler } from '../lambdas/core/ports.js';
+import { batchGet, walkIndex, type Key, type StoreOptions } from '../lambdas/adapters/dynamodb/table-access.js';
+import { SCHEDULE_LEAD_MS } from '../lambdas/adapters/scheduler/aws-retry-scheduler.js';
+import { scheduleNameFor } from '../lambdas/adapters/scheduler/schedule-name.js';
+import { MAX_DELAY_SECONDS, SqsTaskQueue } from '../lambdas/adapters/sqs/task-queue.js';
+
+export interface LocalRetrySchedulerOptions {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  sqs: SQSClient;
+  queueUrl: string;
+  /** @default 1 */
+  timeScale?: number;
+  /** How often due schedules are looked for. @default 100 */
+  pollMs?: number;
+  now?: () => number;
+  onError?: (error: unknown) => void;
+}
+
+const SCHEDULES_PARTITION = 'SCHED';
+const scheduleKey = (name: string): Key => ({ pk: `SCHED#${name}`, sk: 'META' });
+
+export class LocalRetryScheduler implements RetryScheduler {
+  private readonly queue: SqsTaskQueue;
+  private readonly store: StoreOptions;
+  private readonly now: () => number;
+  private readonly scale: number;
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+
+  constructor(private readonly options: LocalRetrySchedulerOptions) {
+    this.queue = new SqsTaskQueue({ client: options.sqs, queueUrl: options.queueUrl });
+    this.store = { client: options.doc, tableName: options.tableName, retentionDays: 1 };
+    this.now = options.now ?? Date.now;
+    this.scale = options.timeScale ?? 1;
+  }
+
+  async schedule(task: DeliveryTask, dueAt: number): Promise<void> {
+    const delayMs = dueAt - this.now();
+    if (delayMs <= (MAX_DELAY_SECONDS * 1000) / this.scale) {
+      await this.queue.sendMany([{ task, delaySeconds: Math.max(0, Math.floor(delayMs / 1000)) }]);
+      return;
+    }
+    const name = scheduleNameFor(task);
+    const fireAt = dueAt - SCHEDULE_LEAD_MS / this.scale;
+    await this.options.doc.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: {
+          ...scheduleKey(name),
+          kind: 'schedule',
+          deliveryId: task.deliveryId,
+          task: JSON.stringify(task),
+          dueAt,
+          gsi3pk: SCHEDULES_PARTITION,
+          gsi3sk: `${new Date(fireAt).toISOString()}#${name}`,
+        },
+      }),
+    );
+  }
+
+  async cancel(task: DeliveryTask): Promise<void> {
+    await this.options.doc.send(new DeleteCommand({ TableName: this.options.tableName, Key: scheduleKey(scheduleNameFor(task)) }));
+  }
+
+  async start(): Promise<void> {
+    await this.fireDue();
+    const tick = () => {
+      this.polling = this.fireDue()
+        .then(() => undefined)
+        .catch((error: unknown) => this.options.onError?.(error))
+        .finally(() => {
+          if (this.timer !== undefined) this.timer = setTimeout(tick, this.options.pollMs ?? 100);
+        });
+    };
+    this.timer = setTimeout(tick, this.options.pollMs ?? 100);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.polling;
+  }
+
+  /** Sends every schedule whose fire time has come to the queue, then deletes it (at least once). */
+  async fireDue(): Promise<number> {
+    const now = this.now();
+    const keys: Key[] = [];
+    for await (const { key } of walkIndex(this.store, { index: 'gsi3', partition: SCHEDULES_PARTITION, to: `${new Date(now).toISOString()}#~`, ascending: true }, 100)) {
+      keys.push(key);
+      if (keys.length >= 500) break;
+    }
+    if (keys.length === 0) return 0;
+    const items = await batchGet(this.store, keys);
+    for (const item of items) {
+      const task = parseQueueTask(String(item.task)) as DeliveryTask;
+      const remainingMs = Number(item.dueAt) - this.now();
+      await this.queue.sendMany([{ task, delaySeconds: Math.max(0, Math.floor(remainingMs / 1000)) }]);
+      await this.options.doc.send(new DeleteCommand({ TableName: this.options.tableName, Key: { pk: String(item.pk), sk: String(item.sk) } }));
+    }
+    return items.length;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The startup recovery sweep. fauxqs keeps queues in memory only, so after a restart every
+ * task that was on the queue is gone; DynamoDB still knows which deliveries are `pending`.
+ * Each pending delivery without a persisted schedule (the local scheduler fires those itself)
+ * is enqueued again, due when it was due: the worker tops up the delay of an early task and
+ * ignores a stale one, so an extra task is harmless. A local-only Scan: AWS never needs this.
+ */
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Delivery, DeliveryId, DeliveryTask, MessageId } from '../lambdas/core/model.js';
+import type { DeliveryStore, MessageStore, TaskQueue } from '../lambdas/core/ports.js';
+
+export interface RecoveryDeps {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  deliveries: Pick<DeliveryStore, 'getMany'>;
+  messages: Pick<MessageStore, 'getMany'>;
+  queue: TaskQueue;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+export interface RecoveryResult {
+  pending: number;
+  scheduled: number;
+  enqueued: number;
+}
+
+async function scanAll(deps: RecoveryDeps, input: Omit<ConstructorParameters<typeof ScanCommand>[0], 'TableName' | 'ExclusiveStartKey'>) {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await deps.doc.send(new ScanCommand({ ...input, TableName: deps.tableName, ...(start !== undefined && { ExclusiveStartKey: start }) }));
+    items.push(...((out.Items ?? []) as Record<string, unknown>[]));
+    start = out.LastEvaluatedKey as Record<string, unknown> | undefined;
+  } while (start !== undefined);
+  return items;
+}
+
+/** Delivery ids that have a persisted schedule (`SCHED#…` items written by the local scheduler). */
+export function scheduledDeliveryIds(items: readonly Record<string, unknown>[]): Set<string> {
+  const ids = new Set<string>();
+  for (const item of items) {
+    const task = (typeof item.task === 'string' ? safeJson(item.task) : item.task) as { deliveryId?: unknown } | undefined;
+    const id = item.deliveryId ?? task?.deliveryId;
+    if (typeof id === 'string') ids.add(id);
+    else if (typeof item.pk === 'string') {
+      // Fall back to the name, which embeds the delivery id (`SCHED#dlv_…-a2-g0`).
+      const match = /(dlv_[A-Za-z0-9]+)/.exec(item.pk);
+      if (match?.[1] !== undefined) ids.add(match[1]);
+    }
+  }
+  return ids;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function recoveryTask(delivery: Delivery, message: { eventTime: string; createdAt: string }, now: number): DeliveryTask {
+  const due = delivery.nextAttemptAt !== undefined ? Date.parse(delivery.nextAttemptAt) : now;
+  return {
+    v: 1,
+    deliveryId: delivery.id,
+    messageId: delivery.messageId,
+    subscriptionId: delivery.subscriptionId,
+    eventType: delivery.eventType,
+    ...(delivery.tenant !== undefined && { tenant: delivery.tenant }),
+    eventTime: message.eventTime,
+    messageCreatedAt: Date.parse(message.createdAt),
+    attempt: delivery.attemptCount + 1,
+    generation: delivery.generation,
+    dueAt: Number.isFinite(due) ? due : now,
+    trigger: delivery.attemptCount > 0 ? 'retry' : 'event',
+  };
+}
+
+export async function recoverPendingDeliveries(deps: RecoveryDeps): Promise<RecoveryResult> {
+  const now = (deps.now ?? Date.now)();
+  const [pendingItems, scheduleItems] = await Promise.all([
+    scanAll(deps, {
+      FilterExpression: 'begins_with(pk, :dlv) AND #status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':dlv': 'DLV#', ':pending': 'pending' },
+      ProjectionExpression: 'pk',
+    }),
+    scanAll(deps, { FilterExpression: 'begins_with(pk, :sched)', ExpressionAttributeValues: { ':sched': 'SCHED#' } }),
+  ]);
+  const scheduled = scheduledDeliveryIds(scheduleItems);
+  const ids = pendingItems
+    .map((item) => String(item.pk).slice('DLV#'.length) as DeliveryId)
+    .filter((id) => !scheduled.has(id));
+  let enqueued = 0;
+  for (let i = 0; i < ids.length; i += 100) {
+    const deliveries = [...(await deps.deliveries.getMany(ids.slice(i, i + 100))).values()].filter((d) => d.status === 'pending');
+    const messages = await deps.messages.getMany([...new Set(deliveries.map((d) => d.messageId))] as MessageId[]);
+    const tasks = deliveries.flatMap((d) => {
+      const message = messages.get(d.messageId);
+      return message === undefined ? [] : [{ task: recoveryTask(d, message, now), delaySeconds: 0 }];
+    });
+    if (tasks.length > 0) await deps.queue.sendMany(tasks);
+    enqueued += tasks.length;
+  }
+  return { pending: pendingItems.length, scheduled: pendingItems.length - ids.length, enqueued };
+}

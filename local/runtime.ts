@@ -1,0 +1,161 @@
+/**
+ * Local mode, assembled: engines (started, or reused for tests), the environment the handlers
+ * read, the very receiver/admin/worker handlers behind the front door and the worker loop, the
+ * local retry scheduler, the attempt archiver and the startup recovery sweep.
+ */
+import { randomBytes } from 'node:crypto';
+import { stdoutAttemptLog, type AttemptLogLine } from '../lambdas/core/attempt-log.js';
+import { createDocumentClient, createS3Client, createSqsClient } from '../lambdas/adapters/aws-clients.js';
+import { buildDependencies, loadConfig } from '../lambdas/handlers/dependencies.js';
+import { createAdminHandler } from '../lambdas/handlers/admin.js';
+import { createReceiverHandler } from '../lambdas/handlers/receiver.js';
+import { createWorkerHandler } from '../lambdas/handlers/worker.js';
+import { AttemptArchiver } from './attempt-archiver.js';
+import {
+  clientConfig,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  provisionResources,
+  resourceNamesFor,
+  startEngines,
+  type EngineEndpoints,
+  type Engines,
+  type ResourceCoordinates,
+} from './engines.js';
+import { startFrontDoor, type FrontDoor } from './front-door.js';
+import { LocalRetryScheduler } from './local-scheduler.js';
+import type { LocalOptions } from './options.js';
+import { recoverPendingDeliveries, type RecoveryResult } from './recovery.js';
+import { WorkerLoop } from './worker-loop.js';
+
+export interface LocalRuntime {
+  /** `http://host:port` of the front door. */
+  url: string;
+  endpoints: EngineEndpoints;
+  names: ResourceCoordinates;
+  recovery: RecoveryResult;
+  /** Milliseconds from `startLocalRuntime` to ready. */
+  startupMs: number;
+  /** Stops everything in order: intake, worker, scheduler, archive flush, engines. */
+  stop(): Promise<void>;
+}
+
+export interface RuntimeHooks {
+  /** Non-fatal errors of the loops (queue hiccups, handler crashes). */
+  onError?: (error: unknown, where: string) => void;
+}
+
+/** The environment the handlers' `loadConfig` and the SDK clients read, for these engines. */
+export function localEnvironment(options: LocalOptions, endpoints: EngineEndpoints, names: ResourceCoordinates): Record<string, string> {
+  return {
+    AWS_REGION: endpoints.region,
+    AWS_ACCESS_KEY_ID: endpoints.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: endpoints.credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoEndpoint,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqsEndpoint,
+    AWS_ENDPOINT_URL_S3: endpoints.sqsEndpoint,
+    AWS_ENDPOINT_URL_SNS: endpoints.sqsEndpoint,
+    TABLE_NAME: names.table,
+    QUEUE_URL: names.queueUrl,
+    QUEUE_ARN: names.queueArn,
+    PAYLOAD_BUCKET: names.bucket,
+    ALERT_TOPIC_ARN: names.alertTopicArn,
+    UNIQUE_TENANT_EVENT: String(options.uniqueTenantEvent),
+    ...(options.allowedPorts !== undefined && { ALLOWED_PORTS: options.allowedPorts }),
+    ...(options.maxPayloadBytes !== undefined && { MAX_PAYLOAD_BYTES: String(options.maxPayloadBytes) }),
+    HOOKLINE_LOCAL: 'true',
+    HOOKLINE_TIME_SCALE: String(options.timeScale),
+  };
+}
+
+async function engineSetup(options: LocalOptions): Promise<{ endpoints: EngineEndpoints; names: ResourceCoordinates; engines?: Engines }> {
+  if (options.dynamoEndpoint !== undefined && options.sqsEndpoint !== undefined) {
+    const endpoints: EngineEndpoints = {
+      dynamoEndpoint: options.dynamoEndpoint,
+      sqsEndpoint: options.sqsEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    };
+    const prefix = options.resourcePrefix ?? `local-${randomBytes(4).toString('hex')}`;
+    return { endpoints, names: await provisionResources(endpoints, resourceNamesFor(prefix)) };
+  }
+  const engines = await startEngines({ memory: options.memory, dataDir: options.dataDir });
+  return { endpoints: engines, names: engines.names, engines };
+}
+
+export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHooks = {}): Promise<LocalRuntime> {
+  const started = performance.now();
+  const onError = hooks.onError ?? (() => undefined);
+  const { endpoints, names, engines } = await engineSetup(options);
+  const stack: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    // Reverse start order; every part gets its chance even if an earlier one fails.
+    for (const stop of stack.reverse()) await stop().catch((error: unknown) => onError(error, 'stop'));
+    stack.length = 0;
+  };
+  if (engines !== undefined) stack.push(() => engines.stop());
+  try {
+    Object.assign(process.env, localEnvironment(options, endpoints, names));
+    const config = loadConfig(process.env);
+
+    const sqsConfig = clientConfig(endpoints.sqsEndpoint, endpoints);
+    const sqs = createSqsClient(sqsConfig);
+    const s3 = createS3Client(sqsConfig);
+    const doc = createDocumentClient(clientConfig(endpoints.dynamoEndpoint, endpoints));
+    stack.push(async () => {
+      sqs.destroy();
+      s3.destroy();
+      doc.destroy();
+    });
+
+    const archiver = new AttemptArchiver({ s3, bucket: names.bucket, intervalMs: options.archiveIntervalMs, onError: (e) => onError(e, 'archive') });
+    const scheduler = new LocalRetryScheduler({ doc, tableName: names.table, sqs, queueUrl: names.queueUrl, timeScale: options.timeScale });
+    const deps = buildDependencies(config, {
+      retryScheduler: scheduler,
+      attemptLog: {
+        write(line: AttemptLogLine) {
+          stdoutAttemptLog.write(line);
+          archiver.write(line);
+        },
+      },
+    });
+
+    archiver.start();
+    stack.push(() => archiver.stop());
+    await scheduler.start();
+    stack.push(() => scheduler.stop());
+
+    const worker = new WorkerLoop({
+      sqs,
+      queueUrl: names.queueUrl,
+      queueArn: names.queueArn,
+      region: endpoints.region,
+      handler: createWorkerHandler(deps),
+      onError: (e, where) => onError(e, `worker ${where}`),
+    });
+    worker.start();
+    stack.push(() => worker.stop());
+
+    const recovery = await recoverPendingDeliveries({ doc, tableName: names.table, deliveries: deps.deliveries, messages: deps.messages, queue: deps.queue });
+
+    const door: FrontDoor = await startFrontDoor({
+      host: options.host,
+      port: options.port,
+      handlers: { receiver: createReceiverHandler(deps), admin: createAdminHandler(deps) },
+      onError: (e) => onError(e, 'front door'),
+    });
+    stack.push(() => door.close());
+
+    return {
+      url: door.url,
+      endpoints,
+      names,
+      recovery,
+      startupMs: Math.round(performance.now() - started),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The e2e harness: boots local mode as a child process (in memory, free port) on the test run's
+ * shared engines, talks to it through the public HTTP API only, and proves on stop that its
+ * process tree is gone. Also loopback receivers for subscriptions to point at.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { inject } from 'vitest';
+import { ENGINE_ENV } from '../support/global-setup.js';
+import { spawnLocal, type LocalProcess, type StopResult } from '../../local/local-process.js';
+
+export interface SharedEngines {
+  dynamoEndpoint: string;
+  sqsEndpoint: string;
+}
+
+/**
+ * The engines the global setup started (`inject('engines')`), else `HOOKLINE_TEST_*` variables;
+ * undefined means each local instance starts its own.
+ */
+export function sharedEngines(): SharedEngines | undefined {
+  try {
+    const provided = inject('engines') as Partial<SharedEngines> | undefined;
+    if (provided?.dynamoEndpoint !== undefined && provided.sqsEndpoint !== undefined) {
+      return { dynamoEndpoint: provided.dynamoEndpoint, sqsEndpoint: provided.sqsEndpoint };
+    }
+  } catch {
+    // not provided by this run's global setup
+  }
+  const d = process.env[ENGINE_ENV.dynamoEndpoint];
+  const s = process.env[ENGINE_ENV.sqsEndpoint];
+  return d !== undefined && s !== undefined ? { dynamoEndpoint: d, sqsEndpoint: s } : undefined;
+}
+
+export interface StartLocalOptions {
+  /** @default true */
+  memory?: boolean;
+  /** Persistent instance: where its data lives (implies memory: false and its own engines). */
+  dataDir?: string;
+  /** @default 1 */
+  timeScale?: number;
+  /** Extra flags for local/main.ts. */
+  args?: string[];
+  /** Reuse the run's engines. @default true when they are available and no dataDir is given */
+  shareEngines?: boolean;
+  /** Reuse this resource prefix (a restart of the same instance on shared engines). */
+  resourcePrefix?: string;
+  env?: Record<string, string>;
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface LocalInstance {
+  baseUrl: string;
+  pid: number;
+  resourcePrefix?: string;
+  output(): string;
+  /** JSON request to the public API; the body is parsed when it is JSON. */
+  api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+  stop(): Promise<StopResult>;
+}
+
+export async function startLocal(options: StartLocalOptions = {}): Promise<LocalInstance> {
+  const persistent = options.dataDir !== undefined;
+  const engines = (options.shareEngines ?? !persistent) ? sharedEngines() : undefined;
+  const resourcePrefix = engines !== undefined ? (options.resourcePrefix ?? `e2e-${randomBytes(4).toString('hex')}`) : undefined;
+  const args = [
+    '--port', '0',
+    '--time-scale', String(options.timeScale ?? 1),
+    '--archive-interval-ms', '200',
+    ...(persistent ? ['--data-dir', options.dataDir!] : options.memory === false ? [] : ['--memory']),
+    ...(engines !== undefined ? ['--dynamo-endpoint', engines.dynamoEndpoint, '--sqs-endpoint', engines.sqsEndpoint, '--resource-prefix', resourcePrefix!] : []),
+    ...(options.args ?? []),
+  ];
+  const child: LocalProcess = await spawnLocal({
+    args,
+    env: { POWERTOOLS_LOG_LEVEL: 'WARN', ...options.env },
+    ...(process.env.HOOKLINE_E2E_VERBOSE === 'true' && { onLine: (line: string) => console.log(`[local] ${line}`) }),
+  });
+  return {
+    baseUrl: child.baseUrl,
+    pid: child.pid,
+    ...(resourcePrefix !== undefined && { resourcePrefix }),
+    output: child.output,
+    stop: () => child.stop(),
+    async api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+      const res = await fetch(`${child.baseUrl}${path}`, {
+        method,
+        headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+        ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      const type = res.headers.get('content-type') ?? '';
+      return { status: res.status, headers: res.headers, body: (/json/.test(type) && text !== '' ? JSON.parse(text) : text) as T };
+    },
+  };
+}
+
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  at: number;
+}
+
+export interface ReceiverReply {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export type ReceiverHandler = (request: ReceivedRequest) => ReceiverReply | Promise<ReceiverReply>;
+
+export interface Receiver {
+  /** Base URL, e.g. `http://127.0.0.1:PORT` (add any path). */
+  url: string;
+  port: number;
+  requests: ReceivedRequest[];
+  /** Resolves once `count` requests have arrived. */
+  waitFor(count: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
+  close(): Promise<void>;
+}
+
+/** A loopback webhook receiver. HTTPS takes the certificate and key to serve. */
+export async function startReceiver(options: { https?: { cert: string; key: string }; handler?: ReceiverHandler } = {}): Promise<Receiver> {
+  const requests: ReceivedRequest[] = [];
+  const waiters: (() => void)[] = [];
+  const handler: ReceiverHandler = options.handler ?? (() => ({ status: 200, body: 'ok' }));
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request: ReceivedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')])),
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      };
+      requests.push(request);
+      for (const w of waiters.splice(0)) w();
+      Promise.resolve(handler(request)).then(
+        (reply) => {
+          res.writeHead(reply.status, reply.headers ?? { 'content-type': 'text/plain' });
+          res.end(reply.body ?? '');
+        },
+        () => {
+          res.writeHead(500);
+          res.end('receiver handler failed');
+        },
+      );
+    });
+  };
+  const server: Server = options.https !== undefined ? createHttpsServer(options.https, listener) : createHttpServer(listener);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `${options.https !== undefined ? 'https' : 'http'}://127.0.0.1:${port}`,
+    port,
+    requests,
+    async waitFor(count, timeoutMs = 20_000) {
+      const end = Date.now() + timeoutMs;
+      while (requests.length < count) {
+        const left = end - Date.now();
+        if (left <= 0) throw new Error(`receiver got ${requests.length} of ${count} requests in ${timeoutMs} ms`);
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, left);
+          waiters.push(() => {
+            clearTimeout(t);
+            r();
+          });
+        });
+      }
+      return requests.slice(0, count);
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Polls `read` until `done` holds (eventual consistency of an asynchronous pipeline, not timing). */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)?.slice(0, 2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

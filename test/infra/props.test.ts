@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidStackPropError } from '../../lib/errors.js';
+import { HooklineStack } from '../../lib/hookline-stack.js';
+import { type HooklineSettingsInput, SETTINGS_DEFAULTS, resolveSettings, settingsFromContext } from '../../lib/props.js';
+import { newApp } from './support.js';
+
+describe('resolveSettings', () => {
+  it('fills every documented default', () => {
+    expect(resolveSettings({})).toEqual({ alertEmail: undefined, ...SETTINGS_DEFAULTS });
+    expect(SETTINGS_DEFAULTS).toMatchObject({
+      logRetentionDays: 30,
+      attemptRetentionDays: 30,
+      archiveTransitionDays: 30,
+      archiveExpiryDays: 365,
+      uniqueTenantEvent: false,
+      allowedPorts: [],
+      workerConcurrency: 10,
+      maxPayloadBytes: 262_144,
+      workerTimeoutSeconds: 60,
+    });
+  });
+
+  it('keeps valid explicit values', () => {
+    const input: HooklineSettingsInput = {
+      alertEmail: 'ops@example.com',
+      logRetentionDays: 90,
+      attemptRetentionDays: 14,
+      archiveTransitionDays: 60,
+      archiveExpiryDays: 730,
+      uniqueTenantEvent: true,
+      allowedPorts: [8443, 9443],
+      workerConcurrency: 1000,
+      maxPayloadBytes: 1_048_576,
+      workerTimeoutSeconds: 900,
+    };
+    expect(resolveSettings(input)).toMatchObject(input);
+    expect(resolveSettings({ workerConcurrency: 2 }).workerConcurrency).toBe(2);
+  });
+
+  it.each<[string, HooklineSettingsInput]>([
+    ['alertEmail', { alertEmail: 'not-an-email' }],
+    ['logRetentionDays', { logRetentionDays: 31 }],
+    ['logRetentionDays', { logRetentionDays: 0 }],
+    ['attemptRetentionDays', { attemptRetentionDays: 2 }],
+    ['attemptRetentionDays', { attemptRetentionDays: 3653 }],
+    ['archiveTransitionDays', { archiveTransitionDays: 29 }],
+    ['archiveExpiryDays', { archiveExpiryDays: 30 }],
+    ['archiveExpiryDays', { archiveTransitionDays: 90, archiveExpiryDays: 60 }],
+    ['allowedPorts', { allowedPorts: [0] }],
+    ['allowedPorts', { allowedPorts: [65_536] }],
+    ['allowedPorts', { allowedPorts: [8443, 8443] }],
+    ['workerConcurrency', { workerConcurrency: 1 }],
+    ['workerConcurrency', { workerConcurrency: 1001 }],
+    ['workerConcurrency', { workerConcurrency: 2.5 }],
+    ['maxPayloadBytes', { maxPayloadBytes: 1_048_577 }],
+    ['maxPayloadBytes', { maxPayloadBytes: 0 }],
+    ['workerTimeoutSeconds', { workerTimeoutSeconds: 901 }],
+    ['workerTimeoutSeconds', { workerTimeoutSeconds: 0 }],
+    ['workerMemoryMb', { workerMemoryMb: 64 }],
+    ['throttleBurstLimit', { throttleBurstLimit: -1 }],
+  ])('rejects a bad %s with an error naming it (%j)', (property, input) => {
+    let caught: unknown;
+    try {
+      resolveSettings(input);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidStackPropError);
+    expect((caught as InvalidStackPropError).property).toBe(property);
+    expect((caught as Error).message).toContain(`"${property}"`);
+  });
+});
+
+describe('settingsFromContext', () => {
+  const from = (context: Record<string, unknown>) => settingsFromContext((key) => context[key]);
+
+  it('parses the strings `cdk -c key=value` passes', () => {
+    expect(
+      from({
+        alertEmail: 'ops@example.com',
+        workerConcurrency: '20',
+        uniqueTenantEvent: 'true',
+        allowedPorts: '8443,9443',
+        maxPayloadBytes: '524288',
+      }),
+    ).toEqual({
+      alertEmail: 'ops@example.com',
+      workerConcurrency: 20,
+      uniqueTenantEvent: true,
+      allowedPorts: [8443, 9443],
+      maxPayloadBytes: 524_288,
+    });
+  });
+
+  it('accepts typed cdk.json values and JSON arrays, and leaves absent keys to the defaults', () => {
+    expect(from({ workerConcurrency: 5, uniqueTenantEvent: false, allowedPorts: [8443] })).toEqual({
+      workerConcurrency: 5,
+      uniqueTenantEvent: false,
+      allowedPorts: [8443],
+    });
+    expect(from({ allowedPorts: '[8443, 9000]' })).toEqual({ allowedPorts: [8443, 9000] });
+    expect(from({ allowedPorts: '' })).toEqual({ allowedPorts: [] });
+    expect(from({})).toEqual({});
+  });
+
+  it.each([
+    ['workerConcurrency', 'ten'],
+    ['uniqueTenantEvent', 'yes'],
+    ['allowedPorts', '443,abc'],
+    ['logRetentionDays', '30.5'],
+  ])('names the property when %s=%s cannot be parsed', (key, value) => {
+    expect(() => from({ [key]: value })).toThrowError(expect.objectContaining({ property: key }) as Error);
+  });
+});
+
+describe('HooklineStack props', () => {
+  it('refuses invalid props before building anything', () => {
+    const app = newApp();
+    expect(() => new HooklineStack(app, 'Bad', { workerConcurrency: 1 })).toThrowError(/"workerConcurrency"/);
+    expect(app.node.children).toHaveLength(0);
+  });
+});

@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDeliveryStore } from '../../../lambdas/adapters/dynamodb/delivery-store.js';
+import { DynamoJobStore } from '../../../lambdas/adapters/dynamodb/job-store.js';
+import { DynamoMessageStore } from '../../../lambdas/adapters/dynamodb/message-store.js';
+import { deliveryIdFor, newMessageId, newSubscriptionId } from '../../../lambdas/core/ids.js';
+import type { Delivery, Message, MessageId, SubscriptionId } from '../../../lambdas/core/model.js';
+import { testEngines, type TestEngines } from '../../support/engines.js';
+
+let engines: TestEngines;
+let messages: DynamoMessageStore;
+let deliveries: DynamoDeliveryStore;
+let jobs: DynamoJobStore;
+
+function message(overrides: Partial<Message> = {}, at = Date.now()): Message {
+  const createdAt = new Date(at).toISOString();
+  return { id: newMessageId(at), type: 'order.created', tenant: 'shop-1', eventTime: createdAt, createdAt, routing: 'tenant', subscriptionIds: [], payload: { n: 1 }, payloadBytes: 7, ...overrides };
+}
+
+function delivery(messageId: MessageId, subscriptionId: SubscriptionId, at: number, overrides: Partial<Delivery> = {}): Delivery {
+  const createdAt = new Date(at).toISOString();
+  return {
+    id: deliveryIdFor(messageId, subscriptionId),
+    messageId,
+    subscriptionId,
+    tenant: 'shop-1',
+    eventType: 'order.created',
+    status: 'pending',
+    attemptCount: 0,
+    generation: 0,
+    createdAt,
+    updatedAt: createdAt,
+    attempts: [],
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  engines = await testEngines('msgs');
+  const options = { client: engines.doc, tableName: engines.names.table, retentionDays: 30 };
+  messages = new DynamoMessageStore(options);
+  deliveries = new DynamoDeliveryStore(options);
+  jobs = new DynamoJobStore(options);
+});
+afterAll(() => engines.close());
+
+describe('DynamoMessageStore', () => {
+  it('stores a message and reads it back, in bulk too', async () => {
+    const m = message();
+    expect(await messages.put(m)).toEqual({});
+    expect(await messages.get(m.id)).toEqual(m);
+    expect([...(await messages.getMany([m.id, newMessageId()])).keys()]).toEqual([m.id]);
+  });
+
+  it('lets exactly one of many concurrent duplicates claim an idempotency key', async () => {
+    const candidates = Array.from({ length: 8 }, () => message({ idempotencyKey: 'key-1' }));
+    const results = await Promise.all(candidates.map((m) => messages.put(m, { key: 'key-1', expiresAt: Date.now() + 86_400_000 })));
+    const winners = results.filter((r) => r.duplicateOf === undefined);
+    expect(winners).toHaveLength(1);
+    const winner = candidates[results.indexOf(winners[0]!)]!;
+    expect(results.filter((r) => r.duplicateOf === winner.id)).toHaveLength(7);
+    const stored = await messages.getMany(candidates.map((m) => m.id));
+    expect([...stored.keys()]).toEqual([winner.id]); // losers stored nothing
+  });
+
+  it('lets an expired claim be taken over', async () => {
+    const old = message();
+    await messages.put(old, { key: 'key-expired', expiresAt: Date.now() - 1000 });
+    const fresh = message();
+    expect(await messages.put(fresh, { key: 'key-expired', expiresAt: Date.now() + 60_000 })).toEqual({});
+  });
+
+  it('lists unrouted messages in a window, oldest first, across days', async () => {
+    const t0 = Date.UTC(2030, 0, 1, 23, 59, 0);
+    const unrouted = [message({ routing: 'unrouted', tenant: 'u' }, t0), message({ routing: 'unrouted', tenant: 'u' }, t0 + 120_000)];
+    for (const m of [...unrouted, message({}, t0 + 60_000)]) await messages.put(m);
+    const page = await messages.listUnrouted(new Date(t0).toISOString(), new Date(t0 + 3_600_000).toISOString());
+    expect(page.items.map((m) => m.id)).toEqual(unrouted.map((m) => m.id));
+    const narrow = await messages.listUnrouted(new Date(t0 + 1).toISOString(), new Date(t0 + 3_600_000).toISOString());
+    expect(narrow.items.map((m) => m.id)).toEqual([unrouted[1]!.id]);
+  });
+});
+
+describe('DynamoDeliveryStore', () => {
+  it('creates only deliveries that do not exist, so a resumed fan-out keeps progress', async () => {
+    const m = message();
+    const sub = newSubscriptionId();
+    const first = delivery(m.id, sub, Date.now());
+    await deliveries.createMany([first]);
+    await deliveries.putMany([{ ...first, status: 'succeeded', attemptCount: 1 }]);
+    await deliveries.createMany([first, delivery(m.id, newSubscriptionId(), Date.now())]);
+    expect((await deliveries.get(first.id))?.status).toBe('succeeded');
+  });
+
+  it('writes 60 deliveries in batches and reads them back in bulk', async () => {
+    const m = message();
+    const batch = Array.from({ length: 60 }, () => delivery(m.id, newSubscriptionId(), Date.now()));
+    await deliveries.putMany(batch);
+    const read = await deliveries.getMany(batch.map((d) => d.id));
+    expect(read.size).toBe(60);
+    expect(read.get(batch[7]!.id)).toEqual(batch[7]);
+  });
+
+  it('searches by subscription, tenant, type, status and window, newest first, with exact cursors', async () => {
+    const sub = newSubscriptionId();
+    const t0 = Math.floor((Date.now() - 5 * 3_600_000) / 3_600_000) * 3_600_000; // recent: inside the default retention window
+    const all = Array.from({ length: 9 }, (_, i) => {
+      const m = message({}, t0 + i * 20 * 60_000); // spans several hour buckets
+      return delivery(m.id, sub, t0 + i * 20 * 60_000, {
+        tenant: i < 6 ? 'shop-s' : 'shop-t',
+        status: i % 3 === 0 ? 'failed' : 'succeeded',
+        eventType: i % 2 === 0 ? 'a.even' : 'a.odd',
+      });
+    });
+    await deliveries.putMany(all);
+    const window = { since: new Date(t0).toISOString(), until: new Date(t0 + 4 * 3_600_000).toISOString() };
+    const newestFirst = [...all].reverse().map((d) => d.id);
+
+    const walk = async (query: Parameters<DynamoDeliveryStore['list']>[0]) => {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await deliveries.list({ ...query, ...(cursor !== undefined && { cursor }) });
+        ids.push(...page.items.map((d) => d.id));
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      return ids;
+    };
+    expect(await walk({ subscriptionId: sub, limit: 2 })).toEqual(newestFirst);
+    expect(await walk({ ...window, limit: 4 })).toEqual(newestFirst); // hour buckets, no subscription
+    expect(await walk({ subscriptionId: sub, limit: 4, ascending: true })).toEqual(all.map((d) => d.id));
+    expect(await walk({ tenant: 'shop-t', ...window, limit: 2 })).toEqual(newestFirst.slice(0, 3));
+    expect(await walk({ subscriptionId: sub, status: 'failed', limit: 2 })).toEqual(all.filter((d) => d.status === 'failed').reverse().map((d) => d.id));
+    expect(await walk({ ...window, eventType: 'a.odd', limit: 10 })).toEqual(all.filter((d) => d.eventType === 'a.odd').reverse().map((d) => d.id));
+    const inner = { since: new Date(t0 + 20 * 60_000).toISOString(), until: new Date(t0 + 60 * 60_000).toISOString() };
+    expect(await walk({ subscriptionId: sub, ...inner, limit: 10 })).toEqual([all[2]!.id, all[1]!.id]);
+  });
+});
+
+describe('DynamoJobStore', () => {
+  it('stores and reads replay jobs', async () => {
+    const now = new Date().toISOString();
+    const job = { id: 'job_1', subscriptionId: newSubscriptionId(), since: now, until: now, onlyFailed: true, status: 'running' as const, matched: 0, enqueued: 0, phase: 'deliveries' as const, createdAt: now, updatedAt: now };
+    await jobs.put(job);
+    expect(await jobs.get('job_1')).toEqual(job);
+    expect(await jobs.get('job_2')).toBeUndefined();
+  });
+});

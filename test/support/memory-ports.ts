@@ -1,0 +1,188 @@
+/**
+ * In-memory implementations of Hookline's own ports, for unit tests of the services' decisions.
+ * (The adapters themselves are tested against the real engines in test/integration.)
+ */
+import type {
+  AlertPublisher,
+  DeliveryQuery,
+  DeliveryStore,
+  IdempotencyClaim,
+  JobStore,
+  MessageStore,
+  OutboundRequest,
+  Page,
+  PayloadStore,
+  QueuedTask,
+  RetryScheduler,
+  RouteEntry,
+  SendResult,
+  SubscriptionQuery,
+  SubscriptionStore,
+  TaskQueue,
+  WebhookSender,
+} from '../../lambdas/core/ports.js';
+import type { Delivery, DeliveryId, DeliveryTask, Message, MessageId, ReplayJob, Subscription, SubscriptionId } from '../../lambdas/core/model.js';
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+export class MemorySubscriptions implements SubscriptionStore {
+  readonly items = new Map<SubscriptionId, Subscription>();
+  async create(sub: Subscription): Promise<void> {
+    this.items.set(sub.id, clone(sub));
+  }
+  async replace(_prev: Subscription, next: Subscription): Promise<void> {
+    this.items.set(next.id, clone(next));
+  }
+  async delete(sub: Subscription): Promise<void> {
+    this.items.delete(sub.id);
+  }
+  async get(id: SubscriptionId) {
+    const s = this.items.get(id);
+    return s && clone(s);
+  }
+  async getMany(ids: readonly SubscriptionId[]) {
+    return new Map(ids.flatMap((id) => (this.items.has(id) ? [[id, clone(this.items.get(id)!)] as const] : [])));
+  }
+  async list(_q: SubscriptionQuery): Promise<Page<Subscription>> {
+    return { items: [...this.items.values()].map(clone) };
+  }
+  private match(s: Subscription, tenant: string | undefined, type: string, fallback: boolean): boolean {
+    const typeOk = s.eventTypes.includes('*') || s.eventTypes.includes(type);
+    return typeOk && (fallback ? s.fallback : !s.fallback && s.tenant === tenant);
+  }
+  async routes(tenant: string | undefined, type: string): Promise<RouteEntry[]> {
+    return [...this.items.values()].filter((s) => this.match(s, tenant, type, false)).map((s) => ({ subscriptionId: s.id, status: s.status }));
+  }
+  async fallbackRoutes(type: string): Promise<RouteEntry[]> {
+    return [...this.items.values()].filter((s) => this.match(s, undefined, type, true)).map((s) => ({ subscriptionId: s.id, status: s.status }));
+  }
+  async recordFailure(id: SubscriptionId): Promise<number> {
+    const s = this.items.get(id)!;
+    s.consecutiveFailures += 1;
+    return s.consecutiveFailures;
+  }
+  async resetFailures(id: SubscriptionId): Promise<void> {
+    const s = this.items.get(id);
+    if (s) s.consecutiveFailures = 0;
+  }
+}
+
+export class MemoryMessages implements MessageStore {
+  readonly items = new Map<MessageId, Message>();
+  readonly claims = new Map<string, { messageId: MessageId; expiresAt: number }>();
+  async put(message: Message, claim?: IdempotencyClaim) {
+    if (claim) {
+      const held = this.claims.get(claim.key);
+      if (held && held.expiresAt > Date.now()) return { duplicateOf: held.messageId };
+      this.claims.set(claim.key, { messageId: message.id, expiresAt: claim.expiresAt });
+    }
+    this.items.set(message.id, clone(message));
+    return {};
+  }
+  async get(id: MessageId) {
+    const m = this.items.get(id);
+    return m && clone(m);
+  }
+  async getMany(ids: readonly MessageId[]) {
+    return new Map(ids.flatMap((id) => (this.items.has(id) ? [[id, clone(this.items.get(id)!)] as const] : [])));
+  }
+  async listUnrouted(since: string, until: string): Promise<Page<Message>> {
+    return { items: [...this.items.values()].filter((m) => m.routing === 'unrouted' && m.createdAt >= since && m.createdAt < until) };
+  }
+}
+
+export class MemoryDeliveries implements DeliveryStore {
+  readonly items = new Map<DeliveryId, Delivery>();
+  async createMany(deliveries: readonly Delivery[]) {
+    for (const d of deliveries) if (!this.items.has(d.id)) this.items.set(d.id, clone(d));
+  }
+  async get(id: DeliveryId) {
+    const d = this.items.get(id);
+    return d && clone(d);
+  }
+  async getMany(ids: readonly DeliveryId[]) {
+    return new Map(ids.flatMap((id) => (this.items.has(id) ? [[id, clone(this.items.get(id)!)] as const] : [])));
+  }
+  async putMany(deliveries: readonly Delivery[]) {
+    for (const d of deliveries) this.items.set(d.id, clone(d));
+  }
+  async list(q: DeliveryQuery): Promise<Page<Delivery>> {
+    const items = [...this.items.values()]
+      .filter((d) => (q.subscriptionId ? d.subscriptionId === q.subscriptionId : true))
+      .filter((d) => (q.status ? d.status === q.status : true))
+      .filter((d) => (q.since ? d.createdAt >= q.since : true) && (q.until ? d.createdAt < q.until : true))
+      .sort((a, b) => (q.ascending ? a.createdAt.localeCompare(b.createdAt) : b.createdAt.localeCompare(a.createdAt)));
+    return { items: items.slice(0, q.limit).map(clone) };
+  }
+}
+
+export class MemoryQueue implements TaskQueue {
+  readonly sent: QueuedTask[] = [];
+  async sendMany(tasks: readonly QueuedTask[]) {
+    this.sent.push(...tasks.map(clone));
+  }
+}
+
+export class MemoryScheduler implements RetryScheduler {
+  readonly scheduled: { task: DeliveryTask; dueAt: number }[] = [];
+  readonly cancelled: DeliveryTask[] = [];
+  async schedule(task: DeliveryTask, dueAt: number) {
+    this.scheduled.push({ task: clone(task), dueAt });
+  }
+  async cancel(task: DeliveryTask) {
+    this.cancelled.push(clone(task));
+  }
+}
+
+export class MemoryPayloads implements PayloadStore {
+  readonly items = new Map<string, string>();
+  async put(key: string, body: string) {
+    this.items.set(key, body);
+  }
+  async get(key: string) {
+    const v = this.items.get(key);
+    if (v === undefined) throw new Error(`no object ${key}`);
+    return v;
+  }
+}
+
+export class MemoryAlerts implements AlertPublisher {
+  readonly published: Parameters<AlertPublisher['publish']>[0][] = [];
+  async publish(alert: Parameters<AlertPublisher['publish']>[0]) {
+    this.published.push(alert);
+  }
+}
+
+export class MemoryJobs implements JobStore {
+  readonly items = new Map<string, ReplayJob>();
+  async put(job: ReplayJob) {
+    this.items.set(job.id, clone(job));
+  }
+  async get(id: string) {
+    const j = this.items.get(id);
+    return j && clone(j);
+  }
+}
+
+/** A sender that answers from a script (one result per call) and records every request. */
+export class ScriptedSender implements WebhookSender {
+  readonly requests: OutboundRequest[] = [];
+  constructor(private readonly script: (request: OutboundRequest, index: number) => SendResult) {}
+  async send(request: OutboundRequest): Promise<SendResult> {
+    this.requests.push(clone(request));
+    return this.script(request, this.requests.length - 1);
+  }
+}
+
+export const respond = (statusCode: number, headers: Record<string, string> = {}): SendResult => ({
+  kind: 'response',
+  statusCode,
+  headers,
+  bodyExcerpt: '',
+  durationMs: 5,
+});
+
+export class ManualClock {
+  constructor(public t: number) {}
+  now = () => this.t;
+}

@@ -1,0 +1,91 @@
+/**
+ * Test PKI generated at run time (never committed): a test CA and leaf certificates for TLS tests.
+ * EC P-256 keys keep generation to a few milliseconds; the set is built once per process.
+ * Receivers are named `hooks.test` (RFC 6761: never resolvable by real DNS), so a TLS test only
+ * reaches its loopback server through the stub resolver it passes to the sender.
+ */
+import { generate } from 'selfsigned';
+
+export interface KeyAndCert {
+  key: string;
+  cert: string;
+}
+
+export interface TestPki {
+  /** The test CA; pass `ca.cert` as `extraCa`. */
+  ca: KeyAndCert;
+  /** Signed by the CA, valid now, SANs hooks.test, localhost, 127.0.0.1, ::1. */
+  valid: KeyAndCert;
+  /** Signed by the CA, SANs as `valid`, but expired yesterday. */
+  expired: KeyAndCert;
+  /** Signed by the CA, valid now, only for `wrong-host.hookline.test`. */
+  wrongHost: KeyAndCert;
+  /** Valid now for the same names as `valid` but signed by itself, not by the CA. */
+  selfSigned: KeyAndCert;
+}
+
+const DAY = 86_400_000;
+
+/** The receiver hostname TLS tests use; a stub resolver maps it to a loopback address. */
+export const TEST_HOSTNAME = 'hooks.test';
+
+const RECEIVER_NAMES = [
+  { type: 2 as const, value: TEST_HOSTNAME },
+  { type: 2 as const, value: 'localhost' },
+  { type: 7 as const, ip: '127.0.0.1' },
+  { type: 7 as const, ip: '::1' },
+];
+
+let cached: Promise<TestPki> | undefined;
+
+/** The per-process test PKI. */
+export function testPki(): Promise<TestPki> {
+  cached ??= buildPki();
+  return cached;
+}
+
+async function buildPki(): Promise<TestPki> {
+  const now = Date.now();
+  const ca = await generate([{ name: 'commonName', value: 'Hookline Test CA' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    notBeforeDate: new Date(now - DAY),
+    notAfterDate: new Date(now + 7 * DAY),
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+    ],
+  });
+  const caPair = { key: ca.private, cert: ca.cert };
+
+  const leaf = async (
+    commonName: string,
+    altNames: typeof RECEIVER_NAMES | { type: 2; value: string }[],
+    validity: { from: number; to: number },
+    signedByCa: boolean,
+  ): Promise<KeyAndCert> => {
+    const pems = await generate([{ name: 'commonName', value: commonName }], {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      notBeforeDate: new Date(validity.from),
+      notAfterDate: new Date(validity.to),
+      ...(signedByCa ? { ca: caPair } : {}),
+      extensions: [
+        { name: 'basicConstraints', cA: false },
+        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+        { name: 'extKeyUsage', serverAuth: true },
+        { name: 'subjectAltName', altNames },
+      ],
+    });
+    return { key: pems.private, cert: pems.cert };
+  };
+
+  const current = { from: now - DAY, to: now + 7 * DAY };
+  const [valid, expired, wrongHost, selfSigned] = await Promise.all([
+    leaf(TEST_HOSTNAME, RECEIVER_NAMES, current, true),
+    leaf(TEST_HOSTNAME, RECEIVER_NAMES, { from: now - 3 * DAY, to: now - DAY }, true),
+    leaf('wrong-host.hookline.test', [{ type: 2, value: 'wrong-host.hookline.test' }], current, true),
+    leaf(TEST_HOSTNAME, RECEIVER_NAMES, current, false),
+  ]);
+  return { ca: caPair, valid, expired, wrongHost, selfSigned };
+}

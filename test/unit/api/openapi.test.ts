@@ -1,0 +1,49 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../../lambdas/handlers/http/openapi.js';
+
+const FILE = new URL('../../../docs/openapi.json', import.meta.url);
+
+describe('docs/openapi.json', () => {
+  const generated = `${JSON.stringify(openApiDocument(), null, 2)}\n`;
+
+  it('is current (regenerate with `npm run openapi`)', () => {
+    if (process.env.UPDATE_OPENAPI === '1') writeFileSync(FILE, generated);
+    expect(readFileSync(FILE, 'utf8')).toBe(generated);
+  });
+
+  it('documents every route of the design', () => {
+    const paths = openApiDocument().paths as Record<string, Record<string, unknown>>;
+    const routes = Object.entries(paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(routes.sort()).toEqual(
+      [
+        'POST /v1/events',
+        'POST /v1/subscriptions',
+        'GET /v1/subscriptions',
+        'POST /v1/subscriptions/test',
+        'GET /v1/subscriptions/{id}',
+        'PATCH /v1/subscriptions/{id}',
+        'DELETE /v1/subscriptions/{id}',
+        'GET /v1/subscriptions/{id}/secret',
+        'POST /v1/subscriptions/{id}/rotate-secret',
+        'POST /v1/subscriptions/{id}/enable',
+        'POST /v1/subscriptions/{id}/disable',
+        'POST /v1/subscriptions/{id}/test',
+        'POST /v1/subscriptions/{id}/replay',
+        'GET /v1/replays/{id}',
+        'GET /v1/messages/{id}',
+        'GET /v1/deliveries',
+        'GET /v1/deliveries/{id}',
+        'POST /v1/deliveries/{id}/retry',
+      ].sort(),
+    );
+  });
+
+  it('resolves every $ref to a component', () => {
+    const doc = openApiDocument();
+    const schemas = (doc.components as { schemas: Record<string, unknown> }).schemas;
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
+    expect(refs.length).toBeGreaterThan(20);
+    for (const ref of refs) expect(schemas, `missing component ${ref}`).toHaveProperty([ref as string]);
+  });
+});

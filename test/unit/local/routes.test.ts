@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ADMIN_CATCH_ALL, matchRoute } from '../../../local/routes.js';
+
+describe('matchRoute', () => {
+  it.each([
+    ['POST', '/v1/events', 'receiver', 'POST /v1/events', undefined],
+    ['POST', '/v1/subscriptions', 'admin', 'POST /v1/subscriptions', undefined],
+    ['GET', '/v1/subscriptions', 'admin', 'GET /v1/subscriptions', undefined],
+    ['POST', '/v1/subscriptions/test', 'admin', 'POST /v1/subscriptions/test', undefined],
+    ['GET', '/v1/subscriptions/sub_1', 'admin', 'GET /v1/subscriptions/{id}', { id: 'sub_1' }],
+    ['PATCH', '/v1/subscriptions/sub_1', 'admin', 'PATCH /v1/subscriptions/{id}', { id: 'sub_1' }],
+    ['POST', '/v1/subscriptions/sub_1/rotate-secret', 'admin', 'POST /v1/subscriptions/{id}/rotate-secret', { id: 'sub_1' }],
+    ['GET', '/v1/deliveries/dlv_9', 'admin', 'GET /v1/deliveries/{id}', { id: 'dlv_9' }],
+    ['POST', '/v1/deliveries/dlv_9/retry', 'admin', 'POST /v1/deliveries/{id}/retry', { id: 'dlv_9' }],
+    ['GET', '/v1/messages/msg_%41', 'admin', 'GET /v1/messages/{id}', { id: 'msg_A' }],
+  ])('%s %s → %s (%s)', (method, path, target, routeKey, pathParameters) => {
+    const match = matchRoute(method, path);
+    expect(match).toEqual({ target, routeKey, ...(pathParameters && { pathParameters }) });
+  });
+
+  it('prefers the literal /v1/subscriptions/test over /v1/subscriptions/{id} for POST', () => {
+    expect(matchRoute('POST', '/v1/subscriptions/test')?.routeKey).toBe('POST /v1/subscriptions/test');
+  });
+
+  it('sends other /v1/ requests to the admin catch-all so it can answer 404 or 405', () => {
+    expect(matchRoute('PUT', '/v1/subscriptions/sub_1')).toEqual({
+      target: 'admin',
+      routeKey: ADMIN_CATCH_ALL,
+      pathParameters: { proxy: 'subscriptions/sub_1' },
+    });
+  });
+
+  it.each([['GET', '/'], ['GET', '/health'], ['POST', '/v2/events'], ['GET', '/v1/']])('has no route for %s %s', (method, path) => {
+    expect(matchRoute(method, path)).toBeUndefined();
+  });
+});

@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { acceptEvent, type IntakeLimits } from '../../../lambdas/core/services/intake.js';
+import { processBatch, type DispatchDeps, type DispatchEvent } from '../../../lambdas/core/services/dispatch.js';
+import { createSubscription, type SubscriptionDeps } from '../../../lambdas/core/services/subscriptions.js';
+import type { AttemptLogLine } from '../../../lambdas/core/attempt-log.js';
+import type { DeliveryTask, SubscriptionId } from '../../../lambdas/core/model.js';
+import type { OutboundRequest, SendResult } from '../../../lambdas/core/ports.js';
+import {
+  ManualClock,
+  MemoryAlerts,
+  MemoryDeliveries,
+  MemoryJobs,
+  MemoryMessages,
+  MemoryPayloads,
+  MemoryQueue,
+  MemoryScheduler,
+  MemorySubscriptions,
+  ScriptedSender,
+  respond,
+} from '../../support/memory-ports.js';
+
+const T0 = Date.parse('2026-11-23T10:00:00.000Z');
+const limits: IntakeLimits = { maxPayloadBytes: 262_144, inlinePayloadBytes: 65_536, taskPayloadBytes: 8192, fanoutPageSize: 500, retentionDays: 30 };
+
+function world(script: (request: OutboundRequest, index: number) => SendResult) {
+  const clock = new ManualClock(T0);
+  const logLines: AttemptLogLine[] = [];
+  const events: DispatchEvent[] = [];
+  const deps = {
+    subscriptions: new MemorySubscriptions(),
+    messages: new MemoryMessages(),
+    deliveries: new MemoryDeliveries(),
+    payloads: new MemoryPayloads(),
+    queue: new MemoryQueue(),
+    retryScheduler: new MemoryScheduler(),
+    alerts: new MemoryAlerts(),
+    jobs: new MemoryJobs(),
+    sender: new ScriptedSender(script),
+    clock,
+    version: '0.0.0-test',
+    attemptLog: { write: (line: AttemptLogLine) => logLines.push(line) },
+    limits,
+    timeScale: 1,
+    concurrency: 4,
+    uniqueTenantEvent: false,
+    observe: (event: DispatchEvent) => events.push(event),
+  } satisfies DispatchDeps;
+  const subscriptionDeps: SubscriptionDeps = {
+    ...deps,
+    policy: { allowHttpLoopback: false, allowedPorts: [] },
+    uniqueTenantEvent: false,
+  };
+  let record = 0;
+  /** Delivers every queued task (and only those) to the worker as one batch. */
+  const drainQueue = async () => {
+    const tasks = deps.queue.sent.splice(0);
+    return processBatch(deps, tasks.map((t) => ({ id: `r${record++}`, body: JSON.stringify(t.task) })));
+  };
+  const runTask = (task: DeliveryTask) => processBatch(deps, [{ id: `r${record++}`, body: JSON.stringify(task) }]);
+  return { deps, clock, logLines, events, subscriptionDeps, drainQueue, runTask };
+}
+
+async function subscribe(w: ReturnType<typeof world>, body: Record<string, unknown>): Promise<SubscriptionId> {
+  const created = await createSubscription(w.subscriptionDeps, { url: 'https://hooks.example.com/in', eventTypes: ['order.created'], ...body });
+  return created.id as SubscriptionId;
+}
+
+async function post(w: ReturnType<typeof world>, tenant?: string) {
+  return acceptEvent({ ...w.deps }, { type: 'order.created', ...(tenant && { tenant }), payload: { orderId: 42 } });
+}
+
+describe('processBatch', () => {
+  it('records a first-attempt success with one attempt and a log line without secrets', async () => {
+    // Prepare
+    const w = world(() => respond(200));
+    const subscriptionId = await subscribe(w, { auth: { type: 'bearer', token: 'tok-secret-123' } });
+    const { messageId } = await post(w);
+
+    // Act
+    const failed = await w.drainQueue();
+
+    // Assess
+    expect(failed).toEqual([]);
+    const [delivery] = [...w.deps.deliveries.items.values()];
+    expect(delivery).toMatchObject({ messageId, subscriptionId, status: 'succeeded', attemptCount: 1 });
+    expect(delivery?.attempts).toHaveLength(1);
+    expect(delivery?.attempts[0]).toMatchObject({ attempt: 1, outcome: 'success', statusCode: 200, urlHost: 'hooks.example.com' });
+    expect(w.deps.sender.requests[0]?.headers['webhook-id']).toBe(messageId);
+    expect(w.logLines).toHaveLength(1);
+    const secret = [...w.deps.subscriptions.items.values()][0]!.secrets[0]!.secret;
+    const serialized = JSON.stringify(w.logLines);
+    expect(serialized).not.toContain('tok-secret-123');
+    expect(serialized).not.toContain(secret.slice(6));
+    expect(serialized).not.toContain('v1,');
+  });
+
+  it('retries tiktok-shop failures exactly 2 m, 30 m, 3 h, 12 h after each failure, then stops', async () => {
+    const w = world(() => respond(500));
+    await subscribe(w, { preset: 'tiktok-shop' });
+    await post(w);
+    await w.drainQueue();
+
+    const expectedDelays = [120, 1800, 10_800, 43_200];
+    for (const delay of expectedDelays) {
+      const scheduled = w.deps.retryScheduler.scheduled.shift();
+      const delivery = [...w.deps.deliveries.items.values()][0]!;
+      const lastEnd = Date.parse(delivery.attempts.at(-1)!.endedAt);
+      expect(scheduled!.dueAt - lastEnd).toBe(delay * 1000);
+      expect(delivery.status).toBe('pending');
+      w.clock.t = scheduled!.dueAt;
+      expect(await w.runTask(scheduled!.task)).toEqual([]);
+    }
+    const delivery = [...w.deps.deliveries.items.values()][0]!;
+    expect(delivery.status).toBe('failed');
+    expect(delivery.attemptCount).toBe(5);
+    expect(w.deps.retryScheduler.scheduled).toHaveLength(0);
+    expect(w.deps.sender.requests.map((r) => r.headers['X-Hookline-Attempt'] ?? r.headers['x-hookline-attempt'])).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('counts a 401 as acknowledged for tiktok-shop', async () => {
+    const w = world(() => respond(401));
+    await subscribe(w, { preset: 'tiktok-shop' });
+    await post(w);
+    await w.drainQueue();
+    expect([...w.deps.deliveries.items.values()][0]?.status).toBe('succeeded');
+  });
+
+  it('ends a partoo delivery at the first 4xx and retries its 5xx', async () => {
+    const w = world((_, i) => respond(i === 0 ? 503 : 404));
+    await subscribe(w, { preset: 'partoo' });
+    await post(w);
+    await w.drainQueue();
+    const retry = w.deps.retryScheduler.scheduled.shift()!;
+    w.clock.t = retry.dueAt;
+    await w.runTask(retry.task);
+    const delivery = [...w.deps.deliveries.items.values()][0]!;
+    expect(delivery.status).toBe('failed');
+    expect(delivery.attempts.map((a) => a.outcome)).toEqual(['5xx', '4xx']);
+    expect(w.deps.retryScheduler.scheduled).toHaveLength(0);
+  });
+
+  it('sends nothing for a duplicate receive of a task already attempted', async () => {
+    const w = world(() => respond(200));
+    await subscribe(w, {});
+    await post(w);
+    const task = w.deps.queue.sent[0]!.task as DeliveryTask;
+    await w.drainQueue();
+    await w.runTask(task);
+    await processBatch(w.deps, [
+      { id: 'a', body: JSON.stringify(task) },
+      { id: 'b', body: JSON.stringify(task) },
+    ]);
+    expect(w.deps.sender.requests).toHaveLength(1);
+  });
+
+  it('tops up a task that arrives early instead of attempting it', async () => {
+    const w = world(() => respond(200));
+    await subscribe(w, {});
+    await post(w);
+    const task = { ...(w.deps.queue.sent.splice(0)[0]!.task as DeliveryTask), dueAt: T0 + 3_600_000 };
+    await w.runTask(task);
+    expect(w.deps.sender.requests).toHaveLength(0);
+    expect(w.deps.queue.sent).toEqual([{ task, delaySeconds: 900 }]);
+  });
+
+  it('records paused for a disabled subscription and dropped for a deleted one', async () => {
+    const w = world(() => respond(200));
+    const a = await subscribe(w, { tenant: 'shop_a' });
+    const b = await subscribe(w, { tenant: 'shop_b' });
+    await post(w, 'shop_a');
+    await post(w, 'shop_b');
+    w.deps.subscriptions.items.get(a)!.status = 'disabled';
+    w.deps.subscriptions.items.delete(b);
+    await w.drainQueue();
+    const bySub = new Map([...w.deps.deliveries.items.values()].map((d) => [d.subscriptionId, d]));
+    expect(bySub.get(a)).toMatchObject({ status: 'paused' });
+    expect(bySub.get(b)).toMatchObject({ status: 'dropped', reason: 'subscription was deleted' });
+    expect(w.deps.sender.requests).toHaveLength(0);
+  });
+
+  it('warns at 15 and deletes a shopify subscription at 19 consecutive failures', async () => {
+    const w = world(() => respond(500));
+    const id = await subscribe(w, { preset: 'shopify' });
+    for (let i = 0; i < 19; i++) {
+      await post(w);
+      await w.drainQueue();
+      expect(w.deps.subscriptions.items.has(id)).toBe(i < 18);
+    }
+    expect(w.deps.alerts.published.map((a) => a.kind)).toEqual(['subscription-failing', 'subscription-deleted']);
+    const warningIndex = w.events.findIndex((e) => e.type === 'subscription' && e.action === 'warn');
+    const deleteIndex = w.events.findIndex((e) => e.type === 'subscription' && e.action === 'delete');
+    expect(warningIndex).toBeGreaterThan(-1);
+    expect(warningIndex).toBeLessThan(deleteIndex);
+    // The deliveries stay visible.
+    expect(w.deps.deliveries.items.size).toBe(19);
+  });
+
+  it('acknowledges a body that is not a task rather than poisoning the queue', async () => {
+    const w = world(() => respond(200));
+    const failed = await processBatch(w.deps, [{ id: 'x', body: '{"v":2}' }, { id: 'y', body: 'not json' }]);
+    expect(failed).toEqual([]);
+    expect(w.events.filter((e) => e.type === 'invalid-task')).toHaveLength(2);
+  });
+});

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { acceptEvent, type IntakeDeps } from '../../../lambdas/core/services/intake.js';
+import { processBatch, type DispatchDeps } from '../../../lambdas/core/services/dispatch.js';
+import { createSubscription, type SubscriptionDeps } from '../../../lambdas/core/services/subscriptions.js';
+import { retryDelivery, runReplayPage, startReplay } from '../../../lambdas/core/services/replay.js';
+import { PayloadTooLargeError, ValidationError } from '../../../lambdas/core/errors.js';
+import type { DeliveryTask, SubscriptionId } from '../../../lambdas/core/model.js';
+import {
+  ManualClock,
+  MemoryAlerts,
+  MemoryDeliveries,
+  MemoryJobs,
+  MemoryMessages,
+  MemoryPayloads,
+  MemoryQueue,
+  MemoryScheduler,
+  MemorySubscriptions,
+  ScriptedSender,
+  respond,
+} from '../../support/memory-ports.js';
+
+const T0 = Date.parse('2026-11-23T10:00:00.000Z');
+
+function world(status = 200) {
+  const clock = new ManualClock(T0);
+  const deps = {
+    subscriptions: new MemorySubscriptions(),
+    messages: new MemoryMessages(),
+    deliveries: new MemoryDeliveries(),
+    payloads: new MemoryPayloads(),
+    queue: new MemoryQueue(),
+    retryScheduler: new MemoryScheduler(),
+    alerts: new MemoryAlerts(),
+    jobs: new MemoryJobs(),
+    sender: new ScriptedSender(() => respond(status)),
+    clock,
+    version: 'test',
+    attemptLog: { write: () => undefined },
+    limits: { maxPayloadBytes: 4096, inlinePayloadBytes: 1024, taskPayloadBytes: 256, fanoutPageSize: 3, retentionDays: 30 },
+    timeScale: 1,
+    concurrency: 4,
+    uniqueTenantEvent: false,
+  } satisfies DispatchDeps & IntakeDeps;
+  const subs: SubscriptionDeps = { ...deps, policy: { allowHttpLoopback: false, allowedPorts: [] }, uniqueTenantEvent: false };
+  const subscribe = async (body: Record<string, unknown>) =>
+    (await createSubscription(subs, { url: 'https://hooks.example.com/in', eventTypes: ['order.created'], ...body })).id as SubscriptionId;
+  let n = 0;
+  const drain = async () => {
+    while (deps.queue.sent.length > 0) {
+      const batch = deps.queue.sent.splice(0, 10);
+      await processBatch(deps, batch.map((t) => ({ id: `r${n++}`, body: JSON.stringify(t.task) })));
+    }
+  };
+  return { deps, clock, subscribe, drain };
+}
+
+describe('acceptEvent', () => {
+  it('routes to the tenant, else to fallback subscriptions, else stores the event unrouted', async () => {
+    const w = world();
+    const direct = await w.subscribe({ tenant: 'shop_1' });
+    const fallback = await w.subscribe({ fallback: true });
+
+    const toTenant = await acceptEvent(w.deps, { type: 'order.created', tenant: 'shop_1', payload: {} });
+    const toFallback = await acceptEvent(w.deps, { type: 'order.created', tenant: 'shop_unknown', payload: {} });
+    const unrouted = await acceptEvent(w.deps, { type: 'order.deleted', tenant: 'shop_1', payload: {} });
+
+    expect(toTenant).toMatchObject({ routing: 'tenant', deliveryCount: 1 });
+    expect(toFallback).toMatchObject({ routing: 'fallback', deliveryCount: 1 });
+    expect(unrouted).toMatchObject({ routing: 'unrouted', deliveryCount: 0 });
+    expect((await w.deps.messages.get(toTenant.messageId))?.subscriptionIds).toEqual([direct]);
+    expect((await w.deps.messages.get(toFallback.messageId))?.subscriptionIds).toEqual([fallback]);
+    expect(w.deps.messages.items.get(unrouted.messageId)?.routing).toBe('unrouted');
+  });
+
+  it('returns the original message for a repeated Idempotency-Key and enqueues nothing new', async () => {
+    const w = world();
+    await w.subscribe({});
+    const first = await acceptEvent(w.deps, { type: 'order.created', payload: { a: 1 } }, { idempotencyKey: 'k-1' });
+    const queued = w.deps.queue.sent.length;
+    const again = await acceptEvent(w.deps, { type: 'order.created', payload: { a: 1 } }, { idempotencyKey: 'k-1' });
+    expect(again).toEqual({ ...first, duplicate: true });
+    expect(w.deps.queue.sent).toHaveLength(queued);
+    expect(w.deps.messages.items.size).toBe(1);
+  });
+
+  it('pages large fan-outs through fanout tasks and delivers to every subscription exactly once', async () => {
+    const w = world();
+    for (let i = 0; i < 8; i++) await w.subscribe({});
+    const result = await acceptEvent(w.deps, { type: 'order.created', payload: { big: true } });
+    expect(result.deliveryCount).toBe(8);
+    expect(w.deps.deliveries.items.size).toBe(3); // first page only
+    expect(w.deps.queue.sent.filter((t) => 'kind' in t.task && t.task.kind === 'fanout')).toHaveLength(1);
+    await w.drain();
+    expect(w.deps.deliveries.items.size).toBe(8);
+    expect(w.deps.sender.requests).toHaveLength(8);
+    expect(new Set(w.deps.sender.requests.map((r) => r.url)).size).toBe(1);
+  });
+
+  it('stores payloads over the inline limit in the payload store and still delivers them', async () => {
+    const w = world();
+    await w.subscribe({});
+    const payload = { blob: 'x'.repeat(2000) };
+    const { messageId } = await acceptEvent(w.deps, { type: 'order.created', payload });
+    expect(w.deps.messages.items.get(messageId)?.payload).toBeUndefined();
+    expect(w.deps.payloads.items.get(`payloads/${messageId}.json`)).toBe(JSON.stringify(payload));
+    await w.drain();
+    expect(JSON.parse(w.deps.sender.requests[0]?.body ?? '{}')).toEqual(payload);
+  });
+
+  it.each([
+    [{ payload: {} }, 'type'],
+    [{ type: 'a b', payload: {} }, 'type'],
+    [{ type: 'x' }, 'payload'],
+    [{ type: 'x', payload: {}, extra: 1 }, 'extra'],
+    [{ type: 'x', payload: {}, eventTime: 'yesterday' }, 'eventTime'],
+  ])('rejects %j naming %s', async (body, field) => {
+    const w = world();
+    const error = await acceptEvent(w.deps, body).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).errors.map((e) => e.field)).toContain(field);
+  });
+
+  it('refuses payloads over the maximum size', async () => {
+    const w = world();
+    await expect(acceptEvent(w.deps, { type: 'x', payload: 'y'.repeat(5000) })).rejects.toBeInstanceOf(PayloadTooLargeError);
+  });
+});
+
+describe('replay and manual retry', () => {
+  it('replays only failed deliveries of the window once, even when a page runs twice', async () => {
+    const w = world(500);
+    const id = await w.subscribe({ retryOn: ['timeout'] }); // a 500 ends the delivery
+    for (let i = 0; i < 5; i++) {
+      await acceptEvent(w.deps, { type: 'order.created', payload: { i } });
+      w.clock.t += 1000;
+    }
+    await w.drain();
+    expect([...w.deps.deliveries.items.values()].every((d) => d.status === 'failed')).toBe(true);
+
+    w.deps.sender = new ScriptedSender(() => respond(200));
+    const job = await startReplay(w.deps, id, { since: new Date(T0 - 1000).toISOString(), onlyFailed: true });
+    const replayTask = w.deps.queue.sent.splice(0);
+    await runReplayPage(w.deps, job.id);
+    // A duplicate of the same page task finds nothing new to enqueue.
+    await processBatch(w.deps, replayTask.map((t, i) => ({ id: `dup${i}`, body: JSON.stringify(t.task) })));
+    await w.drain();
+
+    const finished = await w.deps.jobs.get(job.id);
+    expect(finished).toMatchObject({ status: 'done', matched: 5, enqueued: 5 });
+    expect(w.deps.sender.requests).toHaveLength(5);
+    expect([...w.deps.deliveries.items.values()].every((d) => d.status === 'succeeded' && d.generation === 1)).toBe(true);
+  });
+
+  it('gives unrouted events in the window to a subscription that matches them now', async () => {
+    const w = world();
+    const { messageId } = await acceptEvent(w.deps, { type: 'order.created', tenant: 'shop_9', payload: { late: true } });
+    const id = await w.subscribe({ tenant: 'shop_9' });
+    await startReplay(w.deps, id, { since: new Date(T0 - 1000).toISOString(), until: new Date(T0 + 1000).toISOString() });
+    await w.drain();
+    expect(w.deps.sender.requests).toHaveLength(1);
+    expect(w.deps.sender.requests[0]?.headers['webhook-id']).toBe(messageId);
+  });
+
+  it('retries one delivery now in a new generation and cancels its scheduled retry', async () => {
+    const w = world(500);
+    await w.subscribe({ preset: 'tiktok-shop' });
+    await acceptEvent(w.deps, { type: 'order.created', payload: {} });
+    await w.drain();
+    const [delivery] = [...w.deps.deliveries.items.values()];
+    const scheduled = w.deps.retryScheduler.scheduled[0]!.task;
+
+    w.deps.sender = new ScriptedSender(() => respond(200));
+    await retryDelivery(w.deps, delivery!.id);
+    expect(w.deps.retryScheduler.cancelled).toEqual([expect.objectContaining({ deliveryId: delivery!.id, attempt: 2, generation: 0 })]);
+    await w.drain();
+    expect(w.deps.deliveries.items.get(delivery!.id)).toMatchObject({ status: 'succeeded', generation: 1, attemptCount: 2 });
+
+    // The old scheduled retry fires anyway: it is stale and sends nothing.
+    w.clock.t = scheduled.dueAt;
+    await processBatch(w.deps, [{ id: 'late', body: JSON.stringify(scheduled satisfies DeliveryTask) }]);
+    expect(w.deps.sender.requests).toHaveLength(1);
+  });
+});
