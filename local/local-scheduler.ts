@@ -29,6 +29,9 @@ export interface LocalRetrySchedulerOptions {
 }
 
 const SCHEDULES_PARTITION = 'SCHED';
+const DEFAULT_POLL_MS = 100;
+/** Schedules fire at least this many polls before they are due (well inside the worker's 1 s wait). */
+const MIN_LEAD_POLLS = 3;
 const scheduleKey = (name: string): Key => ({ pk: `SCHED#${name}`, sk: 'META' });
 
 export class LocalRetryScheduler implements RetryScheduler {
@@ -53,7 +56,9 @@ export class LocalRetryScheduler implements RetryScheduler {
       return;
     }
     const name = scheduleNameFor(task);
-    const fireAt = dueAt - SCHEDULE_LEAD_MS / this.scale;
+    // At a large time scale the scaled lead (120 s / N) can be shorter than one poll: the schedule
+    // would then fire late. A few polls of lead keep it early; the worker waits out the rest.
+    const fireAt = dueAt - Math.max(SCHEDULE_LEAD_MS / this.scale, MIN_LEAD_POLLS * (this.options.pollMs ?? DEFAULT_POLL_MS));
     await this.options.doc.send(
       new PutCommand({
         TableName: this.options.tableName,
@@ -81,10 +86,10 @@ export class LocalRetryScheduler implements RetryScheduler {
         .then(() => undefined)
         .catch((error: unknown) => this.options.onError?.(error))
         .finally(() => {
-          if (this.timer !== undefined) this.timer = setTimeout(tick, this.options.pollMs ?? 100);
+          if (this.timer !== undefined) this.timer = setTimeout(tick, this.options.pollMs ?? DEFAULT_POLL_MS);
         });
     };
-    this.timer = setTimeout(tick, this.options.pollMs ?? 100);
+    this.timer = setTimeout(tick, this.options.pollMs ?? DEFAULT_POLL_MS);
   }
 
   async stop(): Promise<void> {

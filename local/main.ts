@@ -14,6 +14,8 @@ function logError(error: unknown, where: string): void {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // Node 20 is supported with the pinned SDK (README); its future-support notice is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let options: LocalOptions;
   try {
     options = parseLocalOptions(argv);

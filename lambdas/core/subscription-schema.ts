@@ -23,6 +23,8 @@ export const MAX_FIXED_DELAYS = 20;
 /** One week: the longest single delay. */
 export const MAX_DELAY_SECONDS = 604_800;
 
+/** RFC 9110 token (header names); also checked by `signingHeaderProblem`, kept here for the JSON Schema. */
+const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -61,7 +63,12 @@ export const signingSchema = z
         scheme: z.literal('hmac-sha256'),
         header: z
           .string()
+          .min(1)
+          .max(128)
+          .regex(HEADER_TOKEN, 'must be a valid header name')
           .superRefine((h, ctx) => {
+            // Length and syntax are reported by the checks above (and shown in the JSON Schema).
+            if (h.length === 0 || h.length > 128 || !HEADER_TOKEN.test(h)) return;
             const problem = signingHeaderProblem(h, DEFAULT_HMAC_HEADER);
             if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
           })

@@ -2,15 +2,16 @@
  * Deliveries, one item each with its attempts inline (the worker's one write per attempt).
  * Searched through three KEYS_ONLY indexes: by subscription, by tenant, and by hour of creation.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Delivery, DeliveryId } from '../../core/model.js';
 import type { DeliveryQuery, DeliveryStore, Page } from '../../core/ports.js';
 import {
-  batchGet,
   batchPut,
   dynamo,
   expiryAfter,
   forEachLimited,
+  getRecord,
+  getRecords,
   isConditionFailure,
   pageFromIndex,
   withoutKeys,
@@ -53,19 +54,12 @@ export class DynamoDeliveryStore implements DeliveryStore {
     });
   }
 
-  async get(id: DeliveryId): Promise<Delivery | undefined> {
-    const out = await dynamo('GetItem', () =>
-      this.options.client.send(new GetCommand({ TableName: this.options.tableName, Key: deliveryKey(id), ConsistentRead: true })),
-    );
-    return out.Item === undefined ? undefined : decodeDelivery(out.Item);
+  get(id: DeliveryId): Promise<Delivery | undefined> {
+    return getRecord(this.options, deliveryKey(id), decodeDelivery);
   }
 
-  async getMany(ids: readonly DeliveryId[]): Promise<Map<DeliveryId, Delivery>> {
-    const items = await batchGet(this.options, ids.map(deliveryKey));
-    return new Map(items.flatMap((item) => {
-      const delivery = decodeDelivery(item);
-      return delivery === undefined ? [] : [[delivery.id, delivery] as const];
-    }));
+  getMany(ids: readonly DeliveryId[]): Promise<Map<DeliveryId, Delivery>> {
+    return getRecords(this.options, ids, deliveryKey, decodeDelivery);
   }
 
   async putMany(deliveries: readonly Delivery[]): Promise<void> {

@@ -1,8 +1,8 @@
 /** Replay jobs: one item each, expiring with the deliveries they replay. */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReplayJob } from '../../core/model.js';
 import type { JobStore } from '../../core/ports.js';
-import { dynamo, expiryAfter, withoutKeys, type Key, type StoreOptions } from './table-access.js';
+import { dynamo, expiryAfter, getRecord, withoutKeys, type Key, type StoreOptions } from './table-access.js';
 
 const jobKey = (id: string): Key => ({ pk: `JOB#${id}`, sk: 'META' });
 
@@ -14,10 +14,7 @@ export class DynamoJobStore implements JobStore {
     await dynamo('PutItem', () => this.options.client.send(new PutCommand({ TableName: this.options.tableName, Item })));
   }
 
-  async get(id: string): Promise<ReplayJob | undefined> {
-    const out = await dynamo('GetItem', () =>
-      this.options.client.send(new GetCommand({ TableName: this.options.tableName, Key: jobKey(id), ConsistentRead: true })),
-    );
-    return out.Item?.kind === 'replay-job' ? withoutKeys<ReplayJob>(out.Item) : undefined;
+  get(id: string): Promise<ReplayJob | undefined> {
+    return getRecord(this.options, jobKey(id), (item) => (item.kind === 'replay-job' ? withoutKeys<ReplayJob>(item) : undefined));
   }
 }

@@ -6,7 +6,7 @@ import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import type { Message, MessageId } from '../../core/model.js';
 import type { IdempotencyClaim, MessageStore, Page } from '../../core/ports.js';
 import { errorName } from '../errors.js';
-import { batchGet, dynamo, expiryAfter, pageFromIndex, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
+import { dynamo, expiryAfter, getRecord, getRecords, pageFromIndex, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
 
 const messageKey = (id: string): Key => ({ pk: `MSG#${id}`, sk: 'META' });
 const claimKey = (key: string): Key => ({ pk: `IDEM#${key}`, sk: 'IDEM' });
@@ -62,19 +62,12 @@ export class DynamoMessageStore implements MessageStore {
     }
   }
 
-  async get(id: MessageId): Promise<Message | undefined> {
-    const out = await dynamo('GetItem', () =>
-      this.options.client.send(new GetCommand({ TableName: this.options.tableName, Key: messageKey(id), ConsistentRead: true })),
-    );
-    return out.Item === undefined ? undefined : decodeMessage(out.Item);
+  get(id: MessageId): Promise<Message | undefined> {
+    return getRecord(this.options, messageKey(id), decodeMessage);
   }
 
-  async getMany(ids: readonly MessageId[]): Promise<Map<MessageId, Message>> {
-    const items = await batchGet(this.options, ids.map(messageKey));
-    return new Map(items.flatMap((item) => {
-      const message = decodeMessage(item);
-      return message === undefined ? [] : [[message.id, message] as const];
-    }));
+  getMany(ids: readonly MessageId[]): Promise<Map<MessageId, Message>> {
+    return getRecords(this.options, ids, messageKey, decodeMessage);
   }
 
   listUnrouted(since: string, until: string, cursor?: string): Promise<Page<Message>> {

@@ -14,7 +14,7 @@ import type { Subscription, SubscriptionId } from '../../core/model.js';
 import type { Page, RouteEntry, SubscriptionQuery, SubscriptionStore } from '../../core/ports.js';
 import { ANY_EVENT_TYPE, routeKeys, tenantKeyOf, type RouteKey } from '../../core/routing.js';
 import { errorName } from '../errors.js';
-import { batchGet, dynamo, isConditionFailure, pageFromIndex, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
+import { dynamo, getRecord, getRecords, isConditionFailure, pageFromIndex, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -102,19 +102,12 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     await this.transact(items, sub);
   }
 
-  async get(id: SubscriptionId): Promise<Subscription | undefined> {
-    const out = await dynamo('GetItem', () =>
-      this.options.client.send(new GetCommand({ TableName: this.table, Key: subscriptionKey(id), ConsistentRead: true })),
-    );
-    return out.Item === undefined ? undefined : decodeSubscription(out.Item);
+  get(id: SubscriptionId): Promise<Subscription | undefined> {
+    return getRecord(this.options, subscriptionKey(id), decodeSubscription);
   }
 
-  async getMany(ids: readonly SubscriptionId[]): Promise<Map<SubscriptionId, Subscription>> {
-    const items = await batchGet(this.options, ids.map(subscriptionKey));
-    return new Map(items.flatMap((item) => {
-      const sub = decodeSubscription(item);
-      return sub === undefined ? [] : [[sub.id, sub] as const];
-    }));
+  getMany(ids: readonly SubscriptionId[]): Promise<Map<SubscriptionId, Subscription>> {
+    return getRecords(this.options, ids, subscriptionKey, decodeSubscription);
   }
 
   list(query: SubscriptionQuery): Promise<Page<Subscription>> {

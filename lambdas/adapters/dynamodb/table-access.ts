@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  GetCommand,
   QueryCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
@@ -268,4 +269,25 @@ async function* inGroups<T>(source: AsyncIterable<T>, size: number): AsyncGenera
 export function isConditionFailure(error: unknown): boolean {
   const cause = error instanceof Error ? error.cause : undefined;
   return errorName(error) === 'ConditionalCheckFailedException' || errorName(cause) === 'ConditionalCheckFailedException';
+}
+
+/** One item by key (strongly consistent), decoded; undefined when absent or of another kind. */
+export async function getRecord<T>(options: StoreOptions, key: Key, decode: (item: Item) => T | undefined): Promise<T | undefined> {
+  const out = await dynamo('GetItem', () => options.client.send(new GetCommand({ TableName: options.tableName, Key: key, ConsistentRead: true })));
+  return out.Item === undefined ? undefined : decode(out.Item);
+}
+
+/** Many items by id, decoded, keyed by id; absent ones are left out. */
+export async function getRecords<I extends string, T extends { id: I }>(
+  options: StoreOptions,
+  ids: readonly I[],
+  keyOf: (id: string) => Key,
+  decode: (item: Item) => T | undefined,
+): Promise<Map<I, T>> {
+  const records = new Map<I, T>();
+  for (const item of await batchGet(options, ids.map(keyOf))) {
+    const record = decode(item);
+    if (record !== undefined) records.set(record.id, record);
+  }
+  return records;
 }

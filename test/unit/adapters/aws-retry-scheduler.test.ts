@@ -77,7 +77,7 @@ describe('AwsRetryScheduler', () => {
   });
 
   it('treats a ConflictException on a repeated create as success', async () => {
-    schedulerMock.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', $metadata: {} }));
+    schedulerMock.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
     const { queue, scheduler, fallbacks } = setup();
     await scheduler.schedule(deliveryTask(1), NOW + 3_600_000);
     expect(queue.sent).toEqual([]);
@@ -85,7 +85,7 @@ describe('AwsRetryScheduler', () => {
   });
 
   it('falls back to a 15-minute SQS hop when the schedule cannot be created: the retry is never dropped', async () => {
-    schedulerMock.on(CreateScheduleCommand).rejects(new ValidationException({ message: 'role not assumable', $metadata: {} }));
+    schedulerMock.on(CreateScheduleCommand).rejects(new ValidationException({ message: 'role not assumable', Message: 'role not assumable', $metadata: {} }));
     const { queue, scheduler, fallbacks } = setup();
     const task = deliveryTask(1, { dueAt: NOW + 3_600_000 });
     await scheduler.schedule(task, task.dueAt);
@@ -95,7 +95,7 @@ describe('AwsRetryScheduler', () => {
   });
 
   it('cancels by the deterministic name and ignores a schedule that already fired', async () => {
-    schedulerMock.on(DeleteScheduleCommand).resolvesOnce({}).rejectsOnce(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    schedulerMock.on(DeleteScheduleCommand).resolvesOnce({}).rejectsOnce(new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} }));
     const { scheduler } = setup();
     const task = deliveryTask(4, { attempt: 2, generation: 0 });
     await scheduler.cancel(task);
