@@ -105,6 +105,11 @@ function awsRetryScheduler(config: Config, queue: TaskQueue): RetryScheduler {
     roleArn: schedulerRoleArn,
     queueUrl: config.queueUrl,
     ...(schedulerDlqArn !== undefined && { deadLetterArn: schedulerDlqArn }),
+    // The retry still happens (15-minute SQS hops); operators should know the schedule path failed.
+    onFallback: (error, task) =>
+      process.stdout.write(
+        `${JSON.stringify({ level: 'WARN', message: 'schedule not created; retrying through SQS hops', deliveryId: task.deliveryId, attempt: task.attempt, error: error instanceof Error ? error.message : String(error) })}\n`,
+      ),
   });
 }
 

@@ -192,6 +192,7 @@ async function processTask(deps: DispatchDeps, context: BatchContext, task: Deli
       attemptsMade: task.attempt,
       outcome: attempt.outcome,
       failedAt: Date.parse(attempt.endedAt),
+      ...(attempt.statusCode !== undefined && { statusCode: attempt.statusCode }),
       ...(retryAfter !== undefined && { retryAfter }),
     });
     if ('final' in decision) {

@@ -1,0 +1,138 @@
+/**
+ * The three handlers wired over in-memory ports, with everything they print captured: the EMF
+ * metrics and attempt lines operators rely on are there, and no secret, credential or signature is.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSEvent } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAdminHandler } from '../../../lambdas/handlers/admin.js';
+import { loadConfig, type Dependencies } from '../../../lambdas/handlers/dependencies.js';
+import { createReceiverHandler } from '../../../lambdas/handlers/receiver.js';
+import { createWorkerHandler } from '../../../lambdas/handlers/worker.js';
+import { stdoutAttemptLog } from '../../../lambdas/core/attempt-log.js';
+import { systemClock } from '../../../lambdas/core/ports.js';
+import {
+  MemoryAlerts,
+  MemoryDeliveries,
+  MemoryJobs,
+  MemoryMessages,
+  MemoryPayloads,
+  MemoryQueue,
+  MemoryScheduler,
+  MemorySubscriptions,
+  ScriptedSender,
+  respond,
+} from '../../support/memory-ports.js';
+
+function apiEvent(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...headers },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      requestId: 'req-1',
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: '23/Nov/2026:10:00:00 +0000',
+      timeEpoch: Date.now(),
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+    isBase64Encoded: false,
+  };
+}
+
+let output: string[] = [];
+const originals = { out: process.stdout.write, err: process.stderr.write };
+beforeEach(() => {
+  output = [];
+  const capture = (chunk: unknown) => {
+    output.push(String(chunk));
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+});
+afterEach(() => {
+  process.stdout.write = originals.out;
+  process.stderr.write = originals.err;
+});
+
+describe('handlers: what they print', () => {
+  it('emits attempt lines and EMF metrics, and never a secret, credential or signature', async () => {
+    const queue = new MemoryQueue();
+    const sender = new ScriptedSender((_req, i) => (i === 0 ? respond(503) : respond(200)));
+    const deps: Dependencies = {
+      config: loadConfig({ TABLE_NAME: 't', QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', PAYLOAD_BUCKET: 'b' }),
+      clock: systemClock,
+      subscriptions: new MemorySubscriptions(),
+      messages: new MemoryMessages(),
+      deliveries: new MemoryDeliveries(),
+      jobs: new MemoryJobs(),
+      queue,
+      retryScheduler: new MemoryScheduler(),
+      payloads: new MemoryPayloads(),
+      alerts: new MemoryAlerts(),
+      sender,
+      attemptLog: stdoutAttemptLog,
+    };
+    const scheduler = deps.retryScheduler as MemoryScheduler;
+    const admin = createAdminHandler(deps);
+    const receiver = createReceiverHandler(deps);
+    const worker = createWorkerHandler(deps);
+
+    const created = (await admin(
+      apiEvent('POST', '/v1/subscriptions', {
+        url: 'https://hooks.example.com/orders',
+        eventTypes: ['order.created'],
+        tenant: 'shop-1',
+        auth: { type: 'bearer', token: 'tok_live_SENSITIVE_123' },
+        customHeaders: { 'X-Team-Key': 'team-SENSITIVE-456' },
+      }),
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(created.statusCode).toBe(201);
+    const secret = (JSON.parse(String(created.body)) as { secret: string }).secret;
+    expect(secret).toMatch(/^whsec_/);
+
+    const accepted = (await receiver(apiEvent('POST', '/v1/events', { type: 'order.created', tenant: 'shop-1', payload: { orderId: 42 } }))) as APIGatewayProxyStructuredResultV2;
+    expect(accepted.statusCode).toBe(202);
+
+    const sqsEvent = (bodies: unknown[]): SQSEvent => ({
+      Records: bodies.map((body, i) => ({ messageId: `m${i}`, body: JSON.stringify(body) }) as SQSEvent['Records'][number]),
+    });
+    // First attempt fails (503) and schedules a retry; the retry succeeds.
+    expect((await worker(sqsEvent(queue.sent.map((q) => q.task)))).batchItemFailures).toEqual([]);
+    expect(scheduler.scheduled).toHaveLength(1);
+    const retry = { ...scheduler.scheduled[0]!.task, dueAt: Date.now() };
+    expect((await worker(sqsEvent([retry]))).batchItemFailures).toEqual([]);
+    expect(sender.requests).toHaveLength(2);
+
+    const printed = output.join('');
+    const lines = printed.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const attempts = lines.filter((l) => l.kind === 'hookline.attempt');
+    expect(attempts.map((l) => l.outcome)).toEqual(['5xx', 'success']);
+    const metricNames = new Set(
+      lines.flatMap((l) => ((l._aws as { CloudWatchMetrics?: { Metrics: { Name: string }[] }[] } | undefined)?.CloudWatchMetrics ?? []).flatMap((m) => m.Metrics.map((x) => x.Name))),
+    );
+    for (const name of ['DeliveryAttempted', 'DeliveryFailed', 'DeliveryFailedByClass', 'RetryScheduled', 'DeliverySucceeded', 'EndToEndLatency', 'EventAccepted']) {
+      expect(metricNames, name).toContain(name);
+    }
+
+    // What was actually sent carried the credentials and signatures; none of it was printed.
+    const sentHeaders = sender.requests.flatMap((r) => Object.values(r.headers));
+    const sensitive = [
+      secret,
+      secret.slice('whsec_'.length),
+      'tok_live_SENSITIVE_123',
+      'team-SENSITIVE-456',
+      ...sentHeaders.filter((v) => v.startsWith('v1,') || v.startsWith('Bearer ')),
+    ];
+    expect(sensitive.length).toBeGreaterThanOrEqual(5);
+    for (const value of sensitive) expect(printed, `printed ${value.slice(0, 12)}…`).not.toContain(value);
+  });
+});
