@@ -72,11 +72,12 @@ function xmlNode(value: unknown): unknown {
     return { item: value.map((v) => xmlNode(v)) };
   }
   if (typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    // No prototype: payload keys such as `valueOf` or `__proto__` are plain element names.
+    const out = Object.create(null) as Record<string, unknown>;
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
       const name = xmlName(key);
       const node = Array.isArray(child) ? arrayChildren(child) : xmlNode(child);
-      out[name] = name in out ? ([] as unknown[]).concat(out[name], node) : node;
+      out[name] = Object.hasOwn(out, name) ? ([] as unknown[]).concat(out[name], node) : node;
     }
     return out;
   }

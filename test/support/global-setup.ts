@@ -25,7 +25,8 @@ export const ENGINE_ENV = {
 } as const;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const engines = await startEngines({ memory: true });
+  // Generous: on a loaded 2-core machine the JVM alone can take half a minute.
+  const engines = await startEngines({ memory: true, readyTimeoutMs: 120_000 });
   const { stop, ...coordinates } = engines;
   project.provide('engines', coordinates);
   process.env[ENGINE_ENV.dynamoEndpoint] = engines.dynamoEndpoint;

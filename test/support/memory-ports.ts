@@ -70,10 +70,12 @@ export class MemorySubscriptions implements SubscriptionStore {
 export class MemoryMessages implements MessageStore {
   readonly items = new Map<MessageId, Message>();
   readonly claims = new Map<string, { messageId: MessageId; expiresAt: number }>();
+  /** `now` decides whether a claim is still live: pass the test's clock. */
+  constructor(private readonly now: () => number = Date.now) {}
   async put(message: Message, claim?: IdempotencyClaim) {
     if (claim) {
       const held = this.claims.get(claim.key);
-      if (held && held.expiresAt > Date.now()) return { duplicateOf: held.messageId };
+      if (held && held.expiresAt > this.now()) return { duplicateOf: held.messageId };
       this.claims.set(claim.key, { messageId: message.id, expiresAt: claim.expiresAt });
     }
     this.items.set(message.id, clone(message));

@@ -71,6 +71,12 @@ describe('standard envelope', () => {
 });
 
 describe('XML', () => {
+  it('renders keys named like Object.prototype members as plain elements (found by the property below)', () => {
+    const payload = JSON.parse('{"valueOf":[],"__proto__":{"a":1},"constructor":"x","toString":[1,2]}') as unknown;
+    const body = renderBody({ format: 'xml', envelope: 'none' }, { ...MESSAGE, payload }).body;
+    expect(body).toBe('<?xml version="1.0" encoding="UTF-8"?><created><valueOf></valueOf><__proto__><a>1</a></__proto__><constructor>x</constructor><toString>1</toString><toString>2</toString></created>');
+  });
+
   it.each([
     ['order.created', 'created'],
     ['orders/create', 'create'],

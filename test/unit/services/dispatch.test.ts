@@ -28,7 +28,7 @@ function world(script: (request: OutboundRequest, index: number) => SendResult) 
   const events: DispatchEvent[] = [];
   const deps = {
     subscriptions: new MemorySubscriptions(),
-    messages: new MemoryMessages(),
+    messages: new MemoryMessages(clock.now),
     deliveries: new MemoryDeliveries(),
     payloads: new MemoryPayloads(),
     queue: new MemoryQueue(),

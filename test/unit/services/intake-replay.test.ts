@@ -25,7 +25,7 @@ function world(status = 200) {
   const clock = new ManualClock(T0);
   const deps = {
     subscriptions: new MemorySubscriptions(),
-    messages: new MemoryMessages(),
+    messages: new MemoryMessages(clock.now),
     deliveries: new MemoryDeliveries(),
     payloads: new MemoryPayloads(),
     queue: new MemoryQueue(),
