@@ -1,6 +1,6 @@
 /**
  * Deliveries, one item each with its attempts inline (the worker's one write per attempt).
- * Searched through three KEYS_ONLY indexes: by subscription, by tenant, and by hour of creation.
+ * Searched through three KEYS_ONLY indexes: by subscription, by tenant, and by day of creation.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Delivery, DeliveryId } from '../../core/model.js';
@@ -19,21 +19,22 @@ import {
   type Item,
   type Key,
   type StoreOptions,
+  utcDays,
 } from './table-access.js';
 
 const deliveryKey = (id: string): Key => ({ pk: `DLV#${id}`, sk: 'META' });
-const hourPartition = (iso: string) => `DLV#HOUR#${iso.slice(0, 13)}`;
+const dayPartition = (iso: string) => `DLV#DAY#${iso.slice(0, 10)}`;
 const CREATE_CONCURRENCY = 16;
 
 const decodeDelivery = (item: Item): Delivery | undefined => (item.kind === 'delivery' ? withoutKeys<Delivery>(item) : undefined);
 
-/** Hour buckets (newest first unless ascending) covering [since, until). */
-export function hourPartitions(since: string, until: string, ascending: boolean): string[] {
-  const hours: string[] = [];
-  const start = Date.parse(`${since.slice(0, 13)}:00:00.000Z`);
-  const end = Date.parse(until);
-  for (let t = start; t < end; t += 3_600_000) hours.push(hourPartition(new Date(t).toISOString()));
-  return ascending ? hours : hours.reverse();
+/**
+ * Day buckets (newest first unless ascending) covering [since, until). Days, not hours: an
+ * unfiltered search of a 30-day window probes 31 buckets, not 720.
+ */
+function dayPartitions(since: string, until: string, ascending: boolean): string[] {
+  const days = utcDays(since, until).map(dayPartition);
+  return ascending ? days : days.reverse();
 }
 
 export class DynamoDeliveryStore implements DeliveryStore {
@@ -68,8 +69,14 @@ export class DynamoDeliveryStore implements DeliveryStore {
 
   list(query: DeliveryQuery): Promise<Page<Delivery>> {
     const ascending = query.ascending ?? false;
-    const until = query.until ?? new Date(Date.now() + 60_000).toISOString();
-    const since = query.since ?? new Date(Date.now() - this.options.retentionDays * 86_400_000).toISOString();
+    // Clamped to the retention window (plus TTL's deletion lag): nothing lives outside it, and an
+    // unbounded range would mean millions of day buckets built for one request.
+    const now = Date.now();
+    const [earliest, latest] = [now - (this.options.retentionDays + 2) * 86_400_000, now + 86_400_000];
+    const within = (iso: string | undefined, fallback: number) =>
+      new Date(Math.min(latest, Math.max(earliest, iso === undefined ? fallback : Date.parse(iso)))).toISOString();
+    const until = within(query.until, now + 60_000);
+    const since = within(query.since, now - this.options.retentionDays * 86_400_000);
     const spec: Omit<IndexPageSpec<Delivery>, 'index' | 'partitions'> = {
       from: since,
       to: until,
@@ -88,7 +95,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
     };
     if (query.subscriptionId !== undefined) return pageFromIndex(this.options, { ...spec, index: 'gsi1', partitions: [`DLV#SUB#${query.subscriptionId}`] });
     if (query.tenant !== undefined) return pageFromIndex(this.options, { ...spec, index: 'gsi2', partitions: [`DLV#TENANT#${query.tenant}`] });
-    return pageFromIndex(this.options, { ...spec, index: 'gsi3', partitions: hourPartitions(since, until, ascending) });
+    return pageFromIndex(this.options, { ...spec, index: 'gsi3', partitions: dayPartitions(since, until, ascending) });
   }
 
   private item(delivery: Delivery): Item {
@@ -100,7 +107,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
       gsi1pk: `DLV#SUB#${delivery.subscriptionId}`,
       gsi1sk: sortKey,
       ...(delivery.tenant !== undefined && { gsi2pk: `DLV#TENANT#${delivery.tenant}`, gsi2sk: sortKey }),
-      gsi3pk: hourPartition(delivery.createdAt),
+      gsi3pk: dayPartition(delivery.createdAt),
       gsi3sk: sortKey,
       ...delivery,
     };

@@ -6,21 +6,21 @@ import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import type { Message, MessageId } from '../../core/model.js';
 import type { IdempotencyClaim, MessageStore, Page } from '../../core/ports.js';
 import { errorName } from '../errors.js';
-import { dynamo, expiryAfter, getRecord, getRecords, pageFromIndex, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
+import { dynamo, expiryAfter, getRecord, getRecords, pageFromIndex, utcDays, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
 
 const messageKey = (id: string): Key => ({ pk: `MSG#${id}`, sk: 'META' });
 const claimKey = (key: string): Key => ({ pk: `IDEM#${key}`, sk: 'IDEM' });
 const unroutedPartition = (day: string) => `MSG#UNROUTED#${day}`;
 
-const decodeMessage = (item: Item): Message | undefined => (item.kind === 'message' ? withoutKeys<Message>(item) : undefined);
-
-/** The UTC days (yyyy-mm-dd) from `since` to `until`, oldest first. */
-export function daysBetween(since: string, until: string): string[] {
-  const days: string[] = [];
-  const end = Date.parse(until);
-  for (let t = Date.parse(since.slice(0, 10)); t <= end; t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
-  return days;
-}
+/**
+ * The payload is stored as JSON text, not as a DynamoDB map: any JSON number (beyond 2^53 or
+ * DynamoDB's 38 digits / 1e125 range) and any key survive, and no payload can fail the write.
+ */
+const decodeMessage = (item: Item): Message | undefined => {
+  if (item.kind !== 'message') return undefined;
+  const { payloadJson, ...message } = withoutKeys<Message & { payloadJson?: string }>(item);
+  return payloadJson !== undefined ? { ...message, payload: JSON.parse(payloadJson) as unknown } : message;
+};
 
 export class DynamoMessageStore implements MessageStore {
   constructor(private readonly options: StoreOptions) {}
@@ -73,7 +73,7 @@ export class DynamoMessageStore implements MessageStore {
   listUnrouted(since: string, until: string, cursor?: string): Promise<Page<Message>> {
     return pageFromIndex(this.options, {
       index: 'gsi3',
-      partitions: daysBetween(since, until).map(unroutedPartition),
+      partitions: utcDays(since, until).map(unroutedPartition),
       from: since,
       to: until,
       ascending: true,
@@ -85,6 +85,7 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   private item(message: Message): Item {
+    const { payload, ...rest } = message;
     return {
       ...messageKey(message.id),
       kind: 'message',
@@ -93,7 +94,8 @@ export class DynamoMessageStore implements MessageStore {
         gsi3pk: unroutedPartition(message.createdAt.slice(0, 10)),
         gsi3sk: `${message.createdAt}#${message.id}`,
       }),
-      ...message,
+      ...rest,
+      ...(payload !== undefined && { payloadJson: JSON.stringify(payload) }),
     };
   }
 }

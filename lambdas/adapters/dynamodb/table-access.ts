@@ -128,7 +128,7 @@ export interface IndexQuery {
  * Walks an index partition (KEYS_ONLY) and yields table keys in index order together with the
  * index position of each, so a caller can stop mid-page and hand out an exact cursor.
  */
-export async function* walkIndex(options: StoreOptions, query: IndexQuery, pageSize: number): AsyncGenerator<{ key: Key; position: Item }> {
+function indexQueryInput(options: StoreOptions, query: IndexQuery, limit: number): QueryCommandInput {
   const pk = `${query.index}pk`;
   const sk = `${query.index}sk`;
   const conditions = [`#pk = :pk`];
@@ -143,18 +143,28 @@ export async function* walkIndex(options: StoreOptions, query: IndexQuery, pageS
     conditions.push('#sk <= :to');
     values[':to'] = query.to;
   }
+  return {
+    TableName: options.tableName,
+    IndexName: query.index,
+    KeyConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: { '#pk': pk, ...(conditions.length > 1 && { '#sk': sk }) },
+    ExpressionAttributeValues: values,
+    ScanIndexForward: query.ascending,
+    Limit: limit,
+    ...(query.startAfter !== undefined && { ExclusiveStartKey: query.startAfter }),
+  };
+}
+
+/**
+ * Walks an index partition (KEYS_ONLY) and yields table keys in index order together with the
+ * index position of each, so a caller can stop mid-page and hand out an exact cursor.
+ */
+export async function* walkIndex(options: StoreOptions, query: IndexQuery, pageSize: number): AsyncGenerator<{ key: Key; position: Item }> {
+  const pk = `${query.index}pk`;
+  const sk = `${query.index}sk`;
   let start = query.startAfter;
   do {
-    const input: QueryCommandInput = {
-      TableName: options.tableName,
-      IndexName: query.index,
-      KeyConditionExpression: conditions.join(' AND '),
-      ExpressionAttributeNames: { '#pk': pk, ...(conditions.length > 1 && { '#sk': sk }) },
-      ExpressionAttributeValues: values,
-      ScanIndexForward: query.ascending,
-      Limit: pageSize,
-      ...(start !== undefined && { ExclusiveStartKey: start }),
-    };
+    const input = indexQueryInput(options, { ...query, ...(start !== undefined && { startAfter: start }) }, pageSize);
     const out = await dynamo('Query', () => options.client.send(new QueryCommand(input)));
     for (const item of (out.Items ?? []) as Item[]) {
       const key = { pk: String(item.pk), sk: String(item.sk) };
@@ -162,6 +172,16 @@ export async function* walkIndex(options: StoreOptions, query: IndexQuery, pageS
     }
     start = out.LastEvaluatedKey as Item | undefined;
   } while (start !== undefined);
+}
+
+/** Which of `partitions` hold at least one key in range: one-key queries, all at once. */
+async function occupied(options: StoreOptions, query: Omit<IndexQuery, 'partition' | 'startAfter'>, partitions: readonly string[]): Promise<boolean[]> {
+  return Promise.all(
+    partitions.map(async (partition) => {
+      const out = await dynamo('Query', () => options.client.send(new QueryCommand(indexQueryInput(options, { ...query, partition }, 1))));
+      return (out.Items ?? []).length > 0;
+    }),
+  );
 }
 
 /** Strips the table's own attributes from an item, leaving the domain record. */
@@ -187,7 +207,9 @@ export interface IndexPageSpec<T> {
 
 /** Bounds the work of one list call; when reached, the page ends early with a cursor. */
 const MAX_KEYS_EXAMINED = 2_000;
-const MAX_PARTITIONS_WALKED = 200;
+const MAX_PARTITIONS_WALKED = 1_000;
+/** Empty-bucket probes sent at once. */
+const PROBE_WIDTH = 24;
 
 interface CursorState {
   part: string;
@@ -204,9 +226,19 @@ export async function pageFromIndex<T>(options: StoreOptions, spec: IndexPageSpe
   const items: T[] = [];
   let examined = 0;
   const pageSize = Math.min(100, Math.max(25, spec.limit));
+  const range = { index: spec.index, ascending: spec.ascending, ...(spec.from !== undefined && { from: spec.from }), ...(spec.to !== undefined && { to: spec.to }) };
+  // Time-bucketed walks cross many empty buckets: probe them in parallel and skip the empty ones.
+  const empty = new Set<number>();
+  let probedUntil = startIndex + (state?.after !== undefined ? 1 : 0); // a resumed bucket is known to hold keys
   for (let p = startIndex; p < spec.partitions.length; p++) {
     const part = spec.partitions[p] as string;
     if (p - startIndex >= MAX_PARTITIONS_WALKED || examined >= MAX_KEYS_EXAMINED) return { items, nextCursor: encodeState({ part }) };
+    if (spec.partitions.length > 1 && p >= probedUntil) {
+      const window = spec.partitions.slice(p, p + PROBE_WIDTH);
+      (await occupied(options, range, window)).forEach((full, i) => full || empty.add(p + i));
+      probedUntil = p + window.length;
+    }
+    if (empty.has(p)) continue;
     const walker = walkIndex(
       options,
       {
@@ -237,20 +269,38 @@ function encodeState(state: CursorState): string {
   return encodeCursor({ part: state.part, ...(state.after !== undefined && { after: JSON.stringify(state.after) }) });
 }
 
-function decodeCursorState(spec: Pick<IndexPageSpec<unknown>, 'cursor' | 'partitions'>): CursorState | undefined {
+function decodeCursorState(spec: Pick<IndexPageSpec<unknown>, 'cursor' | 'partitions' | 'index' | 'from' | 'to'>): CursorState | undefined {
   const raw = decodeCursor(spec.cursor);
   if (raw === undefined) return undefined;
   const part = raw.part;
-  let after: Item | undefined;
+  let after: unknown;
   try {
-    after = typeof raw.after === 'string' ? (JSON.parse(raw.after) as Item) : undefined;
+    after = typeof raw.after === 'string' ? JSON.parse(raw.after) : undefined;
   } catch {
     after = undefined;
   }
-  if (typeof part !== 'string' || !spec.partitions.includes(part) || (raw.after !== undefined && after === undefined)) {
+  const badAfter = raw.after !== undefined && (typeof part !== 'string' || !isStartPosition(after, spec, part));
+  if (typeof part !== 'string' || !spec.partitions.includes(part) || badAfter) {
     throw new ValidationError([{ field: 'cursor', message: 'does not belong to this query' }]);
   }
-  return { part, ...(after !== undefined && { after }) };
+  return { part, ...(after !== undefined && { after: after as Item }) };
+}
+
+/**
+ * A forged position would reach DynamoDB as an invalid ExclusiveStartKey (a 500): accept only
+ * exactly the table and index keys, as non-empty strings within key size, in this partition and range.
+ */
+function isStartPosition(after: unknown, spec: Pick<IndexPageSpec<unknown>, 'index' | 'from' | 'to'>, part: string): boolean {
+  if (typeof after !== 'object' || after === null || Array.isArray(after)) return false;
+  const position = after as Item;
+  const names = ['pk', 'sk', `${spec.index}pk`, `${spec.index}sk`];
+  const entries = Object.entries(position);
+  const wellFormed =
+    entries.length === names.length &&
+    entries.every(([name, value]) => names.includes(name) && typeof value === 'string' && value !== '' && Buffer.byteLength(value) <= 1024);
+  if (!wellFormed) return false;
+  const sortKey = position[`${spec.index}sk`] as string;
+  return position[`${spec.index}pk`] === part && (spec.from === undefined || sortKey >= spec.from) && (spec.to === undefined || sortKey <= spec.to);
 }
 
 async function* inGroups<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
@@ -290,4 +340,12 @@ export async function getRecords<I extends string, T extends { id: I }>(
     if (record !== undefined) records.set(record.id, record);
   }
   return records;
+}
+
+/** The UTC days (yyyy-mm-dd) that [since, until] touches, oldest first: the buckets of time-bucketed indexes. */
+export function utcDays(since: string, until: string): string[] {
+  const days: string[] = [];
+  const end = Date.parse(until);
+  for (let t = Date.parse(since.slice(0, 10)); t <= end; t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+  return days;
 }

@@ -11,7 +11,7 @@
  * | uniqueness   | UNIQ#{tenantKey}#{eventType}    | UNIQ      | —                                                                     |
  * | message      | MSG#{msgId}                     | META      | gsi3 MSG#UNROUTED#{yyyy-mm-dd} / {createdAt}#{id} (unrouted only)     |
  * | idempotency  | IDEM#{key}                      | IDEM      | —                                                                     |
- * | delivery     | DLV#{dlvId}                     | META      | gsi1 DLV#SUB#{subId}; gsi2 DLV#TENANT#{tenant}; gsi3 DLV#HOUR#{yyyy-mm-ddThh}; sk {createdAt}#{id} |
+ * | delivery     | DLV#{dlvId}                     | META      | gsi1 DLV#SUB#{subId}; gsi2 DLV#TENANT#{tenant}; gsi3 DLV#DAY#{yyyy-mm-dd}; sk {createdAt}#{id} |
  * | replay job   | JOB#{jobId}                     | META      | —                                                                     |
  * | schedule     | SCHED#{name}                    | META      | gsi3 SCHED / {dueAt ISO}#{name}  (local scheduler only)                |
  *

@@ -14,7 +14,7 @@ import {
 import type { DeliveryTask } from '../../core/model.js';
 import type { RetryScheduler, TaskQueue } from '../../core/ports.js';
 import { errorName, mapErrors } from '../errors.js';
-import { MAX_DELAY_SECONDS } from '../sqs/task-queue.js';
+import { MAX_DELAY_SECONDS, taskBody } from '../sqs/task-queue.js';
 import { scheduleNameFor } from './schedule-name.js';
 
 /** Schedules fire this long before the due time; the worker's top-up makes up the difference. */
@@ -84,7 +84,7 @@ export class AwsRetryScheduler implements RetryScheduler {
       Target: {
         Arn: UNIVERSAL_SQS_TARGET,
         RoleArn: this.options.roleArn,
-        Input: JSON.stringify({ QueueUrl: this.options.queueUrl, MessageBody: JSON.stringify(task) }),
+        Input: JSON.stringify({ QueueUrl: this.options.queueUrl, MessageBody: taskBody(task) }),
         RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
         ...(this.options.deadLetterArn !== undefined && { DeadLetterConfig: { Arn: this.options.deadLetterArn } }),
       },

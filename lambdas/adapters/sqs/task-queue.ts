@@ -10,6 +10,15 @@ const ENTRY_RETRIES = 4;
 /** SQS accepts at most 15 minutes of delivery delay. */
 export const MAX_DELAY_SECONDS = 900;
 
+/**
+ * The task as an SQS message body. SQS refuses U+FFFE, U+FFFF and (in emulators) surrogates,
+ * which a JSON payload may carry raw; JSON may escape any character, so those are written as
+ * `\uXXXX` and the body parses back to the very same task.
+ */
+export function taskBody(task: QueuedTask['task']): string {
+  return JSON.stringify(task).replace(/[\ud800-\udfff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export interface SqsTaskQueueOptions {
   client: SQSClient;
   queueUrl: string;
@@ -23,7 +32,7 @@ export class SqsTaskQueue implements TaskQueue {
     tasks.forEach((queued, i) => {
       const entry = {
         Id: String(i),
-        MessageBody: JSON.stringify(queued.task),
+        MessageBody: taskBody(queued.task),
         DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.floor(queued.delaySeconds))),
       };
       const last = batches.at(-1);

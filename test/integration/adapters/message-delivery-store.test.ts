@@ -104,7 +104,7 @@ describe('DynamoDeliveryStore', () => {
     const sub = newSubscriptionId();
     const t0 = Math.floor((Date.now() - 5 * 3_600_000) / 3_600_000) * 3_600_000; // recent: inside the default retention window
     const all = Array.from({ length: 9 }, (_, i) => {
-      const m = message({}, t0 + i * 20 * 60_000); // spans several hour buckets
+      const m = message({}, t0 + i * 20 * 60_000); // spans several hours
       return delivery(m.id, sub, t0 + i * 20 * 60_000, {
         tenant: i < 6 ? 'shop-s' : 'shop-t',
         status: i % 3 === 0 ? 'failed' : 'succeeded',
@@ -126,7 +126,7 @@ describe('DynamoDeliveryStore', () => {
       return ids;
     };
     expect(await walk({ subscriptionId: sub, limit: 2 })).toEqual(newestFirst);
-    expect(await walk({ ...window, limit: 4 })).toEqual(newestFirst); // hour buckets, no subscription
+    expect(await walk({ ...window, limit: 4 })).toEqual(newestFirst); // day buckets, no subscription
     expect(await walk({ subscriptionId: sub, limit: 4, ascending: true })).toEqual(all.map((d) => d.id));
     expect(await walk({ tenant: 'shop-t', ...window, limit: 2 })).toEqual(newestFirst.slice(0, 3));
     expect(await walk({ subscriptionId: sub, status: 'failed', limit: 2 })).toEqual(all.filter((d) => d.status === 'failed').reverse().map((d) => d.id));
