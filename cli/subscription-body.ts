@@ -44,7 +44,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function addSubscriptionFlags(cmd: Command, options: { update?: boolean } = {}): Command {
   cmd
     .option('--from-file <file>', 'JSON file with the full subscription body (flags override its fields)')
-    .option('--url <url>', 'endpoint URL (https)')
+    .option('--url <url>', 'endpoint URL (https; local mode also takes http on loopback)')
     .option('--event-types <list>', 'comma-separated event types, * for all')
     .option('--tenant <tenant>', 'tenant (shop, org, app) the subscription listens to')
     .option('--fallback', 'receive events whose tenant matched no subscription')

@@ -78,7 +78,7 @@ export class HooklineFunction extends Construct {
       // JSON format: Lambda's own lines become JSON too; Powertools and the attempt log write
       // raw JSON to stdout, which the runtime passes through unwrapped (no console.* wrapping).
       loggingFormat: lambda.LoggingFormat.JSON,
-      tracing: lambda.Tracing.ACTIVE,
+      // Tracing is switched on below, with its permission in a policy of its own.
       environment: {
         ...props.environment,
         NODE_OPTIONS: '--enable-source-maps',
@@ -99,11 +99,21 @@ export class HooklineFunction extends Construct {
       },
     });
 
-    // X-Ray's PutTraceSegments/PutTelemetryRecords accept no resource narrower than "*"
-    // (test/infra asserts "*" appears with no other action).
-    Validations.of(this.role).acknowledge({
+    // X-Ray's PutTraceSegments/PutTelemetryRecords accept no resource narrower than "*". With
+    // `tracing: ACTIVE` that statement would land in the role's default policy, and acknowledging
+    // `Resource::*` there would also hide any later data action on "*". So the statement gets its
+    // own policy, acknowledged alone, and tracing is set on the function resource directly.
+    const tracing = new iam.Policy(this, 'Tracing', {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
+      ],
+    });
+    Validations.of(tracing).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports only the "*" resource.',
     });
+    (this.fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
+    this.fn.node.addDependency(tracing);
   }
 }

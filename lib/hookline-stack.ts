@@ -115,6 +115,10 @@ export class HooklineStack extends Stack {
     new CfnOutput(this, 'QueueUrl', { value: queueUrl });
     new CfnOutput(this, 'AlertTopicArn', { value: this.alerts.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.alarms.dashboard.dashboardName });
+    new CfnOutput(this, 'AttemptLogGroupName', {
+      value: this.archive.attemptLogGroup.logGroupName,
+      description: "The worker's log group: one JSON line per attempt (docs/attempt-log.md)",
+    });
   }
 
   /** The permission table of the brief; each line is one thing the handler does. */
@@ -128,20 +132,20 @@ export class HooklineStack extends Stack {
     };
 
     // receiver: store the message and its deliveries, enqueue tasks, spill big payloads.
-    store.grant(this.receiver.role, RECEIVER_TABLE_ACTIONS);
+    store.grant(this.receiver.role, RECEIVER_TABLE_ACTIONS, { indexes: false });
     delivery.grantSend(this.receiver.role);
     s3(this.receiver.role, ['s3:PutObject']);
 
     // admin: subscriptions and log reads/writes, replay/retry enqueue, read big payloads for the
     // log, cancel pending retries (it never creates a schedule, so no CreateSchedule or PassRole).
-    store.grant(this.admin.role, READ_WRITE_TABLE_ACTIONS);
+    store.grant(this.admin.role, READ_WRITE_TABLE_ACTIONS, { indexes: true });
     delivery.grantSend(this.admin.role);
     s3(this.admin.role, ['s3:GetObject']);
     delivery.grantDeleteSchedules(this.admin.role);
 
     // worker: record attempts, read big payloads, warn by SNS (queue and scheduler grants are in Delivery).
     const worker = delivery.worker.role;
-    store.grant(worker, READ_WRITE_TABLE_ACTIONS);
+    store.grant(worker, READ_WRITE_TABLE_ACTIONS, { indexes: true });
     s3(worker, ['s3:GetObject']);
     alerts.grantPublish(worker);
   }

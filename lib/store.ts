@@ -9,18 +9,25 @@ import { Construct } from 'constructs';
 import { tableSchema } from '../lambdas/adapters/dynamodb/table-schema.js';
 import { acknowledgeWildcardResources } from './nag.js';
 
-/** What the receiver does: read subscriptions/routes, write messages and deliveries in batches and transactions. */
+/**
+ * What the receiver does (lambdas/adapters/dynamodb): query routes (base table, no index), put the
+ * message (with its idempotency claim in a transaction of Puts), conditionally put each delivery,
+ * read them back.
+ * A transaction also needs the permission of each operation inside it (here PutItem).
+ */
 export const RECEIVER_TABLE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
   'dynamodb:Query',
   'dynamodb:TransactWriteItems',
-  'dynamodb:ConditionCheckItem',
 ] as const;
 
-/** Item-level read/write for admin and worker. No Scan (every access pattern is a key or index query), no table admin. */
+/**
+ * Item-level read/write for admin and worker: subscriptions change in transactions of
+ * Put/Update/Delete, deliveries in batches, failure counters by UpdateItem. No Scan (every
+ * access pattern is a key or index query), no ConditionCheck or TransactGet (unused), no table admin.
+ */
 export const READ_WRITE_TABLE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
@@ -29,9 +36,7 @@ export const READ_WRITE_TABLE_ACTIONS = [
   'dynamodb:BatchGetItem',
   'dynamodb:BatchWriteItem',
   'dynamodb:Query',
-  'dynamodb:TransactGetItems',
   'dynamodb:TransactWriteItems',
-  'dynamodb:ConditionCheckItem',
 ] as const;
 
 export class Store extends Construct {
@@ -63,12 +68,16 @@ export class Store extends Construct {
     }
   }
 
-  /** Grants exactly `actions` on the table and its indexes (`index/*`: this table's GSIs, queried by name). */
-  grant(role: iam.Role, actions: readonly string[]): void {
+  /**
+   * Grants exactly `actions` on the table and, with `indexes`, on its indexes (`index/*`: this
+   * table's GSIs, queried by name).
+   */
+  grant(role: iam.Role, actions: readonly string[], options: { indexes: boolean }): void {
     const indexes = `${this.table.tableArn}/index/*`;
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: [...actions], resources: [this.table.tableArn, indexes] }),
-    );
-    acknowledgeWildcardResources(role, [indexes], "GSI queries need index ARNs; the wildcard covers only this table's indexes.");
+    const resources = options.indexes ? [this.table.tableArn, indexes] : [this.table.tableArn];
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources }));
+    if (options.indexes) {
+      acknowledgeWildcardResources(role, [indexes], "GSI queries need index ARNs; the wildcard covers only this table's indexes.");
+    }
   }
 }

@@ -13,9 +13,10 @@ import { spawnLocal, type LocalProcess } from './local-process.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:3000';
 
-async function reachable(url: string): Promise<boolean> {
+/** A refused connection fails at once; the timeout only bounds a server that accepts but hangs. */
+async function reachable(url: string, timeoutMs: number): Promise<boolean> {
   try {
-    await fetch(`${url}/v1/subscriptions?limit=1`, { signal: AbortSignal.timeout(1500) });
+    await fetch(`${url}/v1/subscriptions?limit=1`, { signal: AbortSignal.timeout(timeoutMs) });
     return true;
   } catch {
     return false;
@@ -44,7 +45,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 async function main(): Promise<void> {
   let base = process.env.HOOKLINE_URL ?? DEFAULT_URL;
   let local: LocalProcess | undefined;
-  if (!(await reachable(base))) {
+  // An explicit HOOKLINE_URL is worth waiting for (a busy machine); the default is only probed.
+  if (!(await reachable(base, process.env.HOOKLINE_URL !== undefined ? 15_000 : 1500))) {
     if (process.env.HOOKLINE_URL !== undefined) throw new Error(`nothing answers at HOOKLINE_URL=${base}`);
     console.log(`No Hookline at ${base}; starting local mode (in memory) for the demo…`);
     local = await spawnLocal({ args: ['--memory', '--port', '0'], env: { POWERTOOLS_LOG_LEVEL: 'WARN' } });

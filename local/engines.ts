@@ -87,7 +87,7 @@ export interface StartEnginesOptions {
   /** @default a free port */
   fauxqsPort?: number;
   names?: Partial<ResourceNames>;
-  /** How long to wait for the engines to answer. @default 30000 */
+  /** How long to wait for the engines to answer (Java starts in ~3 s, far slower on a loaded machine). @default 60000 */
   readyTimeoutMs?: number;
 }
 
@@ -111,7 +111,7 @@ export function clientConfig(endpoint: string, engines: Pick<EngineEndpoints, 'r
 
 export async function startEngines(options: StartEnginesOptions): Promise<Engines> {
   const started = Date.now();
-  const deadline = started + (options.readyTimeoutMs ?? 30_000);
+  const deadline = started + (options.readyTimeoutMs ?? 60_000);
   const dataPath = options.memory ? undefined : resolve(options.dataDir ?? '.hookline', 'dynamodb');
   if (dataPath !== undefined) await mkdir(dataPath, { recursive: true });
 

@@ -59,11 +59,13 @@ export function collectHeaders(rawHeaders: readonly string[]): { headers: Record
 /** Query parameters decoded, repeated keys joined by `,` (as API Gateway v2 does). */
 export function collectQuery(rawQueryString: string): Record<string, string> | undefined {
   if (rawQueryString === '') return undefined;
-  const out: Record<string, string> = {};
+  // A Map, so a parameter named `__proto__` stays a parameter (as in API Gateway's JSON event).
+  const out = new Map<string, string>();
   for (const [k, v] of new URLSearchParams(rawQueryString)) {
-    out[k] = k in out ? `${out[k]},${v}` : v;
+    const seen = out.get(k);
+    out.set(k, seen === undefined ? v : `${seen},${v}`);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 export function toHttpApiEvent(

@@ -18,7 +18,7 @@ export interface SpawnLocalOptions {
   args: readonly string[];
   /** Added to the parent's environment. */
   env?: Record<string, string>;
-  /** @default 60000 */
+  /** @default 90000 (engines may take up to 60 s on a loaded machine) */
   readyTimeoutMs?: number;
   /** Every line the child writes (stdout and stderr). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
@@ -144,7 +144,7 @@ export async function spawnLocal(options: SpawnLocalOptions): Promise<LocalProce
     return { ...result, pids };
   };
 
-  const timeoutMs = options.readyTimeoutMs ?? 60_000;
+  const timeoutMs = options.readyTimeoutMs ?? 90_000;
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
     ready.then((url) => ({ url })),

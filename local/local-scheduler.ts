@@ -31,7 +31,7 @@ export interface LocalRetrySchedulerOptions {
 const SCHEDULES_PARTITION = 'SCHED';
 const DEFAULT_POLL_MS = 100;
 /** Schedules fire at least this many polls before they are due (well inside the worker's 1 s wait). */
-const MIN_LEAD_POLLS = 3;
+const MIN_LEAD_POLLS = 5;
 const scheduleKey = (name: string): Key => ({ pk: `SCHED#${name}`, sk: 'META' });
 
 export class LocalRetryScheduler implements RetryScheduler {

@@ -52,12 +52,23 @@ function matchTemplate(template: string, path: string): Record<string, string> |
     const actual = got[i] ?? '';
     if (part.startsWith('{') && part.endsWith('}')) {
       if (actual === '') return undefined;
-      params[part.slice(1, -1)] = decodeURIComponent(actual);
+      const decoded = decodeSegment(actual);
+      // A malformed escape (`%E0%A4%A`) matches no template; the admin catch-all answers 404.
+      if (decoded === undefined) return undefined;
+      params[part.slice(1, -1)] = decoded;
     } else if (part !== actual) {
       return undefined;
     }
   }
   return params;
+}
+
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Literal segments beat parameters (API Gateway's "most specific route wins"). */

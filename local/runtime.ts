@@ -120,6 +120,11 @@ export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHoo
       },
     });
 
+    // Recovery first: it skips deliveries whose schedule is still persisted, and the scheduler
+    // then fires those itself; the other order would enqueue a schedule that came due while
+    // stopped twice (once fired, once recovered), and two pollers could attempt it twice.
+    const recovery = await recoverPendingDeliveries({ doc, tableName: names.table, deliveries: deps.deliveries, messages: deps.messages, queue: deps.queue });
+
     archiver.start();
     stack.push(() => archiver.stop());
     await scheduler.start();
@@ -135,8 +140,6 @@ export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHoo
     });
     worker.start();
     stack.push(() => worker.stop());
-
-    const recovery = await recoverPendingDeliveries({ doc, tableName: names.table, deliveries: deps.deliveries, messages: deps.messages, queue: deps.queue });
 
     const door: FrontDoor = await startFrontDoor({
       host: options.host,

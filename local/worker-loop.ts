@@ -20,7 +20,10 @@ export interface WorkerLoopOptions {
   queueArn: string;
   region: string;
   handler: SqsBatchHandler;
-  /** Concurrent pollers (each handles one batch at a time). @default 4 */
+  /**
+   * Concurrent pollers (each handles one batch at a time). A batch holding a near-due task waits
+   * for it (up to 1 s), so a few more pollers than busy batches keep other tasks on time. @default 8
+   */
   pollers?: number;
   /** @default 10 */
   batchSize?: number;
@@ -59,7 +62,7 @@ export class WorkerLoop {
   batches = 0;
 
   constructor(private readonly options: WorkerLoopOptions) {
-    this.pollers = options.pollers ?? 4;
+    this.pollers = options.pollers ?? 8;
     this.batchSize = options.batchSize ?? 10;
     this.waitTimeSeconds = options.waitTimeSeconds ?? 1;
     this.errorBackoffMs = options.errorBackoffMs ?? 500;

@@ -166,8 +166,8 @@ export function registerSubscriptions(program: Command, io: CliIo, deps: CliDeps
 
   group
     .command('rotate-secret <id>')
-    .description('issue a new signing secret; the old one keeps signing for the grace period')
-    .option('--grace-seconds <n>', 'how long the old secret keeps signing (API default: 86400)')
+    .description('issue a new signing secret; the old one stays valid for the grace period (standard-webhooks signs with both)')
+    .option('--grace-seconds <n>', 'how long the old secret stays valid (API default: 86400)')
     .action(async (id: string, o: { graceSeconds?: string }, cmd: Command) => {
       const c = ctx(cmd);
       const body = o.graceSeconds === undefined ? undefined : { graceSeconds: parseInteger('--grace-seconds', o.graceSeconds) };

@@ -7,6 +7,21 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9_.:/-]{1,128}$/;
 
+/** A payload is stored as one attribute of the message item, and DynamoDB nests at most 32 levels. */
+export const MAX_PAYLOAD_DEPTH = 31;
+
+/** Whether `value` nests objects/arrays deeper than `limit`; iterative, so no body can overflow the stack. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Object.values(current)) stack.push({ value: child, depth: depth + 1 });
+  }
+  return false;
+}
+
 export const eventRequestSchema = z
   .object({
     type: z.string().regex(EVENT_TYPE_PATTERN, 'must be 1-128 characters of letters, digits and _ . : / -'),
@@ -19,7 +34,10 @@ export const eventRequestSchema = z
       .refine((t) => !CONTROL.test(t), 'must not contain control characters')
       .refine((t) => t !== NO_TENANT_KEY, `must not be "${NO_TENANT_KEY}" (reserved for "no tenant")`)
       .optional(),
-    payload: z.unknown().refine((value) => value !== undefined, 'is required'),
+    payload: z
+      .unknown()
+      .refine((value) => value !== undefined, 'is required')
+      .refine((value) => !nestedDeeperThan(value, MAX_PAYLOAD_DEPTH), `must not nest objects and arrays more than ${MAX_PAYLOAD_DEPTH} levels deep`),
     eventTime: z.iso.datetime({ offset: true }).optional(),
   })
   .strict()

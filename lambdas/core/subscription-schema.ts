@@ -347,7 +347,16 @@ export function buildSubscription(input: SubscriptionInput, options: BuildOption
  */
 export function applySubscriptionPatch(current: Subscription, body: unknown, policy: SubscriptionPolicy, now: number): Subscription {
   const parsed = patchSubscriptionSchema.safeParse(body, { error: friendlyMessage });
-  if (!parsed.success) throw new ValidationError(zodFieldErrors(parsed.error.issues));
+  if (!parsed.success) {
+    const errors = zodFieldErrors(parsed.error.issues);
+    // As on create: a URL the policy refuses is reported with the schema's problems, not one round later.
+    const url = (body as { url?: unknown } | null)?.url;
+    if (typeof url === 'string' && !errors.some((e) => e.field === 'url')) {
+      const check = checkSubscriptionUrl(url, policy);
+      if (!check.ok) errors.unshift({ field: 'url', message: check.reason });
+    }
+    throw new ValidationError(errors);
+  }
   const patch = parsed.data;
 
   const merged: Record<string, unknown> = inputView(current);

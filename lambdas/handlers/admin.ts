@@ -64,7 +64,7 @@ export function createAdminHandler(deps: Dependencies): HttpHandler {
     .on('POST', '/v1/subscriptions/{id}/replay', async (event, p) =>
       json(202, await startReplay(deps, subscriptionId(p), requiredBody(event))),
     )
-    .on('GET', '/v1/replays/{id}', async (_, p) => json(200, await getReplay(deps, p.id ?? '')))
+    .on('GET', '/v1/replays/{id}', async (_, p) => json(200, await getReplay(deps, replayId(p))))
     .on('GET', '/v1/messages/{id}', async (_, p) => json(200, await getMessageWithDeliveries(deps, messageId(p))))
     .on('GET', '/v1/deliveries', async (event) => json(200, await listDeliveries(deps, query(event))))
     .on('GET', '/v1/deliveries/{id}', async (_, p) => json(200, await getDelivery(deps, deliveryId(p))))
@@ -83,6 +83,13 @@ function subscriptionId(params: Record<string, string>): SubscriptionId {
 function messageId(params: Record<string, string>): MessageId {
   const id = params.id ?? '';
   if (!isMessageId(id)) throw new NotFoundError(`message ${JSON.stringify(id)} does not exist`);
+  return id;
+}
+
+/** Replay job ids are `rpl_` + 24 hex characters (replay.ts); anything else, however long, is a 404 without a read. */
+function replayId(params: Record<string, string>): string {
+  const id = params.id ?? '';
+  if (!/^rpl_[0-9a-f]{24}$/.test(id)) throw new NotFoundError(`replay job ${JSON.stringify(id)} does not exist`);
   return id;
 }
 

@@ -30,7 +30,8 @@ export function createWorkerHandler(deps: Dependencies): WorkerHandler {
       observability.logger.error('batch failed', { error: error as Error });
       return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
     } finally {
-      observability.metrics.publishStoredMetrics();
+      // A batch of skipped tasks records nothing; publishing nothing would log a Powertools warning.
+      if (observability.metrics.hasStoredMetrics()) observability.metrics.publishStoredMetrics();
     }
   };
 }

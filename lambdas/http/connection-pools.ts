@@ -6,6 +6,7 @@
  * that a rebinding attacker could answer differently.
  */
 import { isIP } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { Pool, buildConnector } from 'undici';
 import { CIPHERS, MIN_TLS_VERSION } from './tls-policy.js';
 
@@ -22,9 +23,12 @@ export interface PoolSettings {
 
 export class ConnectionPools {
   readonly #pools = new Map<string, Pool>();
+  readonly #tls: TlsSettings;
   #closed = false;
 
-  constructor(private readonly settings: PoolSettings) {}
+  constructor(private readonly settings: PoolSettings) {
+    this.#tls = { secureContext: outboundSecureContext(settings.ca), connectTimeoutMs: settings.connectTimeoutMs };
+  }
 
   get closed(): boolean {
     return this.#closed;
@@ -41,7 +45,7 @@ export class ConnectionPools {
       return existing;
     }
     const pool = new Pool(origin, {
-      connect: pinnedConnector(hostname, address, this.settings),
+      connect: pinnedConnector(hostname, address, this.#tls),
       keepAliveTimeout: this.settings.keepAliveTimeoutMs,
     });
     this.#pools.set(key, pool);
@@ -66,14 +70,27 @@ export class ConnectionPools {
   }
 }
 
+export interface TlsSettings {
+  /** Protocol floor, ciphers and trust store, built once (see `outboundSecureContext`). */
+  secureContext: SecureContext;
+  connectTimeoutMs: number;
+}
+
+/**
+ * One TLS context for all outbound connections: TLS 1.2 minimum, the policy's ciphers and the
+ * trust store. Built once because parsing a trust store per handshake is costly; verification
+ * (`rejectUnauthorized`, hostname check) is per connection and always on.
+ */
+export function outboundSecureContext(ca: string[] | undefined): SecureContext {
+  return createSecureContext({ minVersion: MIN_TLS_VERSION, ciphers: CIPHERS, ...(ca ? { ca } : {}) });
+}
+
 /** A connector that always dials `address`, presenting `hostname` as SNI and for verification. */
-export function pinnedConnector(hostname: string, address: string, settings: Pick<PoolSettings, 'ca' | 'connectTimeoutMs'>): buildConnector.connector {
+export function pinnedConnector(hostname: string, address: string, settings: TlsSettings): buildConnector.connector {
   const base = buildConnector({
     timeout: settings.connectTimeoutMs,
-    minVersion: MIN_TLS_VERSION,
-    ciphers: CIPHERS,
+    secureContext: settings.secureContext,
     rejectUnauthorized: true,
-    ...(settings.ca ? { ca: settings.ca } : {}),
   });
   // SNI must be a hostname; for a (local-mode) IP literal, Node verifies against the IP instead.
   const servername = isIP(hostname) === 0 ? hostname : undefined;

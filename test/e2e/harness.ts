@@ -8,8 +8,12 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ENGINE_ENV } from '../support/global-setup.js';
 import { spawnLocal, type LocalProcess, type StopResult } from '../../local/local-process.js';
+import { createS3Client, createSqsClient } from '../../lambdas/adapters/aws-clients.js';
+import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION, resourceNamesFor, type ResourceNames } from '../../local/engines.js';
 
 export interface SharedEngines {
   dynamoEndpoint: string;
@@ -188,13 +192,58 @@ export async function startReceiver(options: { https?: { cert: string; key: stri
   };
 }
 
-/** Polls `read` until `done` holds (eventual consistency of an asynchronous pipeline, not timing). */
-export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+/**
+ * Polls `read` until `done` holds (eventual consistency of an asynchronous pipeline, not timing).
+ * A longer `intervalMs` keeps long waits from loading the engines they are waiting on.
+ */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+  what = 'condition',
+  intervalMs = 100,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)?.slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+export interface InstanceResources {
+  names: ResourceNames;
+  /** Clients for the instance's fauxqs (SQS and S3); `close()` destroys them. */
+  sqs: SQSClient;
+  s3: S3Client;
+  queueUrl(): Promise<string>;
+  close(): void;
+}
+
+/**
+ * Direct access to the queue and bucket of an instance on the shared engines (to inspect the
+ * attempt archive, or to put a hand-made task on the queue): test-side only, never the API.
+ */
+export function instanceResources(instance: Pick<LocalInstance, 'resourcePrefix'>): InstanceResources {
+  const engines = sharedEngines();
+  if (engines === undefined || instance.resourcePrefix === undefined) throw new Error('instanceResources needs an instance on the shared engines');
+  const names = resourceNamesFor(instance.resourcePrefix);
+  const config = clientConfig(engines.sqsEndpoint, { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const sqs = createSqsClient(config);
+  const s3 = createS3Client(config);
+  return {
+    names,
+    sqs,
+    s3,
+    queueUrl: async () => {
+      const out = await sqs.send(new GetQueueUrlCommand({ QueueName: names.queue }));
+      if (out.QueueUrl === undefined) throw new Error(`no queue ${names.queue}`);
+      return out.QueueUrl;
+    },
+    close: () => {
+      sqs.destroy();
+      s3.destroy();
+    },
+  };
 }

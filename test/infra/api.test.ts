@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lib/api.js';
-import { loadSynth, type Synth } from './support.js';
+import { loadSynth, type Synth, SYNTH_TIMEOUT_MS } from './support.js';
 
 let synth: Synth;
 let defaults: Synth;
 
 beforeAll(async () => {
   [synth, defaults] = await Promise.all([loadSynth('configured'), loadSynth('defaults')]);
-});
+}, SYNTH_TIMEOUT_MS);
 
 type Props = Record<string, unknown>;
 const routes = (s: Synth) => Object.values(s.ofType('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
@@ -108,13 +108,20 @@ describe('HTTP API stage', () => {
     expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
   });
 
-  it('exports the API URL as the output ApiUrl (no export name), which the CLI discovers', () => {
-    const outputs = synth.template.findOutputs('ApiUrl');
-    expect(Object.keys(outputs)).toEqual(['ApiUrl']);
-    expect(outputs.ApiUrl!.Export).toBeUndefined();
-    expect(JSON.stringify(outputs.ApiUrl!.Value)).toContain('execute-api');
-    for (const name of ['ArchiveBucketName', 'TableName', 'QueueUrl', 'AlertTopicArn', 'DashboardName']) {
-      expect(Object.keys(synth.template.findOutputs(name))).toEqual([name]);
-    }
+  it('outputs the API URL as ApiUrl (no export name, the CLI discovers it) and where everything else is', () => {
+    const apiUrl = synth.output('ApiUrl');
+    expect(apiUrl).toBeDefined();
+    expect(apiUrl!.Export).toBeUndefined();
+    expect(JSON.stringify(apiUrl!.Value)).toContain('execute-api');
+    expect(JSON.stringify(apiUrl!.Value)).toContain(JSON.stringify(synth.ref('Api/HttpApi')));
+    const outputs = {
+      ArchiveBucketName: synth.ref('Archive/Bucket'),
+      TableName: synth.ref('Store/Table'),
+      QueueUrl: synth.ref('Delivery/Queue'),
+      AlertTopicArn: synth.ref('Alerts/Topic'),
+      DashboardName: synth.ref('Alarms/Dashboard'),
+      AttemptLogGroupName: synth.ref('Archive/AttemptLogs'),
+    };
+    for (const [name, value] of Object.entries(outputs)) expect([name, synth.output(name)?.Value]).toEqual([name, value]);
   });
 });

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambdas/handlers/config.js';
-import { loadSynth, type Synth } from './support.js';
+import { loadSynth, type Synth, SYNTH_TIMEOUT_MS } from './support.js';
 
 let synth: Synth;
 let defaults: Synth;
 
 beforeAll(async () => {
   [synth, defaults] = await Promise.all([loadSynth('configured'), loadSynth('defaults')]);
-});
+}, SYNTH_TIMEOUT_MS);
 
 const FUNCTIONS = { receiver: 'Receiver', admin: 'Admin', worker: 'Delivery/Worker' } as const;
 type Name = keyof typeof FUNCTIONS;

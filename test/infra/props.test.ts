@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidStackPropError } from '../../lib/errors.js';
 import { HooklineStack } from '../../lib/hookline-stack.js';
 import { type HooklineSettingsInput, SETTINGS_DEFAULTS, resolveSettings, settingsFromContext } from '../../lib/props.js';
-import { newApp } from './support.js';
+import { newApp, removeAppDirs } from './cdk-app.js';
+
+afterAll(removeAppDirs);
 
 describe('resolveSettings', () => {
   it('fills every documented default', () => {

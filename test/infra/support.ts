@@ -1,41 +1,21 @@
 /**
- * Shared setup for the infra tests. Synthesizing the stack (with cdk-nag) takes seconds, so each
- * variant is synthesized once and its results (template, logical ids by construct path, nag
- * report, annotations, acknowledgements) are cached on disk, keyed by a hash of everything that
- * shapes the template: lib/, cdk.json, the table schema, package-lock.json and this file. Every
- * test file then reads the same result; a change to any input synthesizes again.
- * Handlers are not bundled here: these tests assert configuration, not code.
+ * Shared synthesized results for the infra tests. Synthesizing the stack (with cdk-nag) takes
+ * seconds, so each variant is synthesized once and its results (template, logical ids by
+ * construct path, nag report, annotations, acknowledgements) are cached on disk, keyed by a hash
+ * of everything that shapes them: lib/, cdk.json, the table schema, package-lock.json and the
+ * test support files. Every test file reads the same result; a change to any input synthesizes
+ * again. This module imports no CDK code, so a cached read costs milliseconds.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { IConstruct } from 'constructs';
-import { defineHooklineApp } from '../../lib/app.js';
-import type { HooklineStack } from '../../lib/hookline-stack.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The context block of cdk.json (feature flags), so tests build what `cdk synth` builds. */
-export function cdkContext(): Record<string, unknown> {
-  return (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-}
-
-/** An App like the CLI's (cdk.json flags plus `extra` context) that skips bundling. */
-export function newApp(extra: Record<string, unknown> = {}): App {
-  return new App({
-    outdir: mkdtempSync(join(tmpdir(), 'hookline-cdk-')),
-    context: { ...cdkContext(), ...extra, 'aws:cdk:bundling-stacks': [] },
-  });
-}
-
 /** Options as `cdk -c key=value` passes them (strings): every one differs from its default. */
-const CONFIGURED_CONTEXT = {
+export const CONFIGURED_CONTEXT = {
   alertEmail: 'ops@example.com',
   logRetentionDays: '90',
   attemptRetentionDays: '14',
@@ -54,22 +34,10 @@ const CONFIGURED_CONTEXT = {
 };
 
 /**
- * The synthesized variants. `configured` sets every option so each assertion proves the option
- * is wired through; `unsafe` adds two findings to the real app to prove nag stops synth.
+ * `defaults`: no options. `configured`: every option set, so each assertion proves the option is
+ * wired through. `unsafe`: defaults plus findings nag must report (cdk-app.ts addUnsafeResources).
  */
-export const VARIANTS = {
-  defaults: { context: {} },
-  configured: { context: CONFIGURED_CONTEXT },
-  unsafe: {
-    context: {},
-    tamper: (stack: HooklineStack) => {
-      const queue = new sqs.Queue(stack, 'UnsafeQueue', { encryption: sqs.QueueEncryption.UNENCRYPTED });
-      Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'Probe: this finding is acknowledged.' });
-      stack.receiver.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: ['*'] }));
-    },
-  },
-} as const satisfies Record<string, { context: Record<string, string>; tamper?: (stack: HooklineStack) => void }>;
-export type Variant = keyof typeof VARIANTS;
+export type Variant = 'defaults' | 'configured' | 'unsafe';
 
 export interface Finding {
   readonly path: string;
@@ -79,7 +47,7 @@ export interface Finding {
 
 export interface SynthResult {
   readonly stackName: string;
-  readonly template: Record<string, unknown>;
+  readonly template: { Resources: Record<string, Resource>; Outputs?: Record<string, Output> };
   /** Construct path below the stack (`Receiver/Function/Resource`) → CloudFormation logical id. */
   readonly logicalIds: Record<string, string>;
   /** `app.synth()`'s error, if it threw (an unacknowledged nag finding does that). */
@@ -92,78 +60,49 @@ export interface SynthResult {
   readonly acknowledgements: Finding[];
 }
 
-function synthesize(variant: Variant): SynthResult {
-  const spec: { context: Record<string, string>; tamper?: (stack: HooklineStack) => void } = VARIANTS[variant];
-  const app = newApp(spec.context);
-  const { stack, nag } = defineHooklineApp(app);
-  spec.tamper?.(stack);
-  let synthError: string | undefined;
-  try {
-    app.synth();
-  } catch (error) {
-    synthError = String(error);
-  }
-  // Templates are written before validation runs, so they exist even when nag made synth throw.
-  const template = JSON.parse(readFileSync(join(app.outdir, stack.templateFile), 'utf8')) as Record<string, unknown>;
-  const below = (c: IConstruct) => c.node.path.slice(stack.node.path.length + 1);
+type Props = Record<string, unknown>;
+export interface Resource {
+  readonly Type: string;
+  readonly Properties: Props;
+  readonly DependsOn?: string[];
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+}
+export interface Output {
+  readonly Value: unknown;
+  readonly Description?: string;
+  readonly Export?: unknown;
+}
 
-  const logicalIds: Record<string, string> = {};
-  const annotations: SynthResult['annotations'] = [];
-  const acknowledgements: Finding[] = [];
-  for (const construct of app.node.findAll()) {
-    if (CfnElement.isCfnElement(construct) && Stack.of(construct) === stack) {
-      logicalIds[below(construct)] = stack.getLogicalId(construct);
-    }
-    for (const entry of construct.node.metadata) {
-      if (entry.type === 'aws:cdk:error' || entry.type === 'aws:cdk:warning') {
-        const level = entry.type === 'aws:cdk:error' ? 'error' : 'warning';
-        annotations.push({ level, path: construct.node.path, id: '', text: String(entry.data) });
-      }
-      if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) {
-        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
-          acknowledgements.push({ path: below(construct), id: id.replace(/^annotation::/i, ''), text: reason });
-        }
-      }
-    }
-  }
-  const report = nag.validateScope(app);
-  rmSync(app.outdir, { recursive: true, force: true });
-  return {
-    stackName: stack.stackName,
-    template,
-    logicalIds,
-    ...(synthError !== undefined && { synthError }),
-    nagViolations: report.violations.map((v) => ({
-      ruleName: v.ruleName,
-      severity: v.severity ?? 'error',
-      paths: v.violatingResources.map((r) => r.constructPath),
-    })),
-    annotations,
-    acknowledgements,
-  };
+async function synthesizeVariant(variant: Variant): Promise<SynthResult> {
+  const { synthesize, addUnsafeResources } = await import('./cdk-app.js');
+  if (variant === 'configured') return synthesize(CONFIGURED_CONTEXT);
+  return synthesize({}, variant === 'unsafe' ? addUnsafeResources : undefined);
 }
 
 /** Files whose content shapes the synthesized result. */
 function inputFiles(): string[] {
-  const lib = readdirSync(join(ROOT, 'lib')).map((f) => join(ROOT, 'lib', f));
   return [
-    ...lib,
-    join(ROOT, 'cdk.json'),
-    join(ROOT, 'package-lock.json'),
-    join(ROOT, 'lambdas/adapters/dynamodb/table-schema.ts'),
-    fileURLToPath(import.meta.url),
+    ...readdirSync(join(ROOT, 'lib')).map((f) => join('lib', f)),
+    'cdk.json',
+    'package-lock.json',
+    'lambdas/adapters/dynamodb/table-schema.ts',
+    'test/infra/support.ts',
+    'test/infra/cdk-app.ts',
   ].sort();
 }
 
 function cacheKey(variant: Variant): string {
   const hash = createHash('sha256').update(variant).update(process.version);
-  for (const file of inputFiles()) hash.update(relative(ROOT, file)).update(readFileSync(file));
+  for (const file of inputFiles()) hash.update(file).update(readFileSync(join(ROOT, file)));
   return hash.digest('hex').slice(0, 24);
 }
 
 const CACHE_DIR = join(tmpdir(), 'hookline-infra-synth');
-const LOCK_STALE_MS = 120_000;
+const LOCK_STALE_MS = 180_000;
 const memo = new Map<Variant, Promise<SynthResult>>();
+/** A process synthesizes one variant at a time, so another process can take the next one. */
+let synthesizing = false;
 
 async function loadOrSynthesize(variant: Variant): Promise<SynthResult> {
   mkdirSync(CACHE_DIR, { recursive: true });
@@ -175,24 +114,19 @@ async function loadOrSynthesize(variant: Variant): Promise<SynthResult> {
       return undefined;
     }
   };
-  // One test file synthesizes while the others wait for its result (a lock directory).
+  // One test process synthesizes a variant while the others wait for its result (a lock directory).
   const lock = `${file}.lock`;
   for (;;) {
     const cached = read();
     if (cached) return cached;
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      const held = statSync(lock, { throwIfNoEntry: false });
-      if (held && Date.now() - held.mtimeMs > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    if (!synthesizing && tryLock(lock)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  synthesizing = true;
   try {
     const cached = read();
     if (cached) return cached;
-    const result = synthesize(variant);
+    const result = await synthesizeVariant(variant);
     const partial = `${file}.${process.pid}.tmp`;
     writeFileSync(partial, JSON.stringify(result));
     renameSync(partial, file);
@@ -201,7 +135,20 @@ async function loadOrSynthesize(variant: Variant): Promise<SynthResult> {
     }
     return result;
   } finally {
+    synthesizing = false;
     rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function tryLock(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+    return true;
+  } catch {
+    // A lock left by a killed run is taken over once stale.
+    const held = statSync(lock, { throwIfNoEntry: false });
+    if (held && Date.now() - held.mtimeMs > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
+    return false;
   }
 }
 
@@ -215,22 +162,9 @@ export function synthesized(variant: Variant = 'configured'): Promise<SynthResul
   return pending;
 }
 
-type Props = Record<string, unknown>;
-export interface Resource {
-  readonly Type: string;
-  readonly Properties: Props;
-  readonly DependsOn?: string[];
-  readonly DeletionPolicy?: string;
-  readonly UpdateReplacePolicy?: string;
-}
-
-/** Typed access to one synthesized template. */
+/** Typed access to one synthesized template, by construct path. */
 export class Synth {
-  readonly template: Template;
-
-  constructor(readonly result: SynthResult) {
-    this.template = Template.fromJSON(result.template);
-  }
+  constructor(readonly result: SynthResult) {}
 
   /** The logical id of the construct at `path` below the stack (`Store/Table` or its `…/Resource`). */
   id(path: string): string {
@@ -240,8 +174,7 @@ export class Synth {
   }
 
   resource(path: string): Resource {
-    const resources = this.result.template.Resources as Record<string, Resource>;
-    const resource = resources[this.id(path)];
+    const resource = this.result.template.Resources[this.id(path)];
     if (resource === undefined) throw new Error(`no resource ${this.id(path)} (${path})`);
     return { ...resource, Properties: resource.Properties ?? {} };
   }
@@ -252,7 +185,15 @@ export class Synth {
 
   /** All resources of a CloudFormation type, by logical id. */
   ofType(type: string): Record<string, Resource> {
-    return this.template.findResources(type) as Record<string, Resource>;
+    return Object.fromEntries(
+      Object.entries(this.result.template.Resources)
+        .filter(([, r]) => r.Type === type)
+        .map(([id, r]) => [id, { ...r, Properties: r.Properties ?? {} }]),
+    );
+  }
+
+  output(name: string): Output | undefined {
+    return this.result.template.Outputs?.[name];
   }
 
   ref(path: string) {
@@ -263,6 +204,12 @@ export class Synth {
     return { 'Fn::GetAtt': [this.id(path), attribute] };
   }
 }
+
+/**
+ * For `beforeAll`: a cold synthesis takes seconds, several under load while other processes wait
+ * for it. Generous, as it bounds only a hang, never a measurement.
+ */
+export const SYNTH_TIMEOUT_MS = 300_000;
 
 export async function loadSynth(variant: Variant = 'configured'): Promise<Synth> {
   return new Synth(await synthesized(variant));
@@ -278,33 +225,26 @@ export interface Statement {
 
 export const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-/** Every identity-policy statement in the template: AWS::IAM::Policy documents and roles' inline policies, with the role. */
-export function identityStatements(template: Template): { owner: string; statement: Statement }[] {
+/** Every identity-policy statement: AWS::IAM::Policy documents (per attached role) and roles' inline policies. */
+export function identityStatements(synth: Synth): { owner: string; statement: Statement }[] {
   const out: { owner: string; statement: Statement }[] = [];
-  for (const [id, resource] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+  for (const [id, resource] of Object.entries(synth.ofType('AWS::IAM::Policy'))) {
     const props = resource.Properties as { PolicyDocument: { Statement: Statement[] }; Roles?: { Ref: string }[] };
     const owners = props.Roles?.map((r) => r.Ref) ?? [id];
     for (const owner of owners) for (const statement of props.PolicyDocument.Statement) out.push({ owner, statement });
   }
-  for (const [id, resource] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+  for (const [id, resource] of Object.entries(synth.ofType('AWS::IAM::Role'))) {
     const policies = (resource.Properties as { Policies?: { PolicyDocument: { Statement: Statement[] } }[] }).Policies ?? [];
     for (const policy of policies) for (const statement of policy.PolicyDocument.Statement) out.push({ owner: id, statement });
   }
   return out;
 }
 
-/** The statements attached to one role (inline or through its AWS::IAM::Policy resources). */
-export function roleStatements(template: Template, roleLogicalId: string): Statement[] {
-  return identityStatements(template)
-    .filter((s) => s.owner === roleLogicalId)
-    .map((s) => s.statement);
-}
-
-/** Action → the resources it is allowed on, for one role (sorted, JSON-encoded resources). */
-export function rolePermissions(template: Template, roleLogicalId: string): Map<string, string[]> {
+/** Action → the resources one role is allowed it on (JSON-encoded, sorted), over all its policies. */
+export function rolePermissions(synth: Synth, roleLogicalId: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const statement of roleStatements(template, roleLogicalId)) {
-    if (statement.Effect !== 'Allow') continue;
+  for (const { owner, statement } of identityStatements(synth)) {
+    if (owner !== roleLogicalId || statement.Effect !== 'Allow') continue;
     for (const action of asArray(statement.Action)) {
       const resources = out.get(action) ?? [];
       resources.push(...asArray(statement.Resource).map((r) => JSON.stringify(r)));

@@ -57,6 +57,8 @@ export interface QueueRecord {
 /** A task arriving earlier than this before its due time is put back on the queue. */
 const TOP_UP_THRESHOLD_MS = 1000;
 const MAX_SQS_DELAY_S = 900;
+/** Pause before re-queueing a retry that overtook its previous attempt's record. */
+const RECORD_WAIT_MS = 50;
 
 /** Processes one SQS batch; returns the ids of records to redeliver. */
 export async function processBatch(deps: DispatchDeps, records: readonly QueueRecord[]): Promise<string[]> {
@@ -145,6 +147,16 @@ async function processTask(deps: DispatchDeps, context: BatchContext, task: Deli
   context.claimed.add(claim);
   if (staleReason !== undefined) {
     deps.observe?.({ type: 'skipped', task, reason: staleReason });
+    return undefined;
+  }
+  // A retry that overtook the record of the attempt before it (that batch has not written yet):
+  // running now would let the two unconditional writes overwrite each other's attempts and status.
+  if (task.generation === current.generation && task.attempt > current.attemptCount + 1) {
+    // That write is normally milliseconds away: a short pause, not a whole SQS second, so a retry
+    // due sooner (a time-scaled one) keeps its interval.
+    await sleep(RECORD_WAIT_MS);
+    await deps.queue.sendMany([{ task, delaySeconds: 0 }]);
+    deps.observe?.({ type: 'skipped', task, reason: 'previous attempt not recorded yet: requeued' });
     return undefined;
   }
 

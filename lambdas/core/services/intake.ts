@@ -115,13 +115,16 @@ export async function fanOut(
   const page = routes.slice(offset, offset + deps.limits.fanoutPageSize);
   const now = deps.clock.now();
   const deliveries = page.map((route) => newDelivery(message, route, now));
-  await deps.deliveries.createMany(deliveries);
   const tasks = deliveries
     .filter((d) => d.status === 'pending')
     .map((d) => ({ task: firstTask(message, d.subscriptionId, now, deps.limits.taskPayloadBytes), delaySeconds: 0 }));
   const next = offset + page.length;
   const continuation: FanoutTask[] = next < routes.length ? [{ v: 1, kind: 'fanout', messageId: message.id, offset: next }] : [];
+  // Tasks first: a delivery written whose task was never sent would wait forever (a retried
+  // request only re-creates what is missing), while a task whose delivery is not written yet is
+  // delivered all the same (the worker rebuilds the delivery from the task and writes it).
   await deps.queue.sendMany([...tasks, ...continuation.map((task) => ({ task, delaySeconds: 0 }))]);
+  await deps.deliveries.createMany(deliveries);
 }
 
 /**
@@ -134,6 +137,10 @@ async function resumeInterruptedFanOut(deps: IntakeDeps, message: Message): Prom
   if (existing.size === firstPage.length) return;
   const missing = firstPage.filter((s) => !existing.has(deliveryIdFor(message.id, s)));
   await fanOut(deps, message, missing.map((subscriptionId) => ({ subscriptionId, status: 'active' as const })), 0);
+  // The continuation of a large fan-out went out with the first page's tasks: it may be missing too.
+  if (message.subscriptionIds.length > firstPage.length) {
+    await deps.queue.sendMany([{ task: { v: 1, kind: 'fanout', messageId: message.id, offset: firstPage.length }, delaySeconds: 0 }]);
+  }
 }
 
 function newDelivery(message: Message, route: RouteEntry, now: number): Delivery {

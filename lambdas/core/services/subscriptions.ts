@@ -81,14 +81,14 @@ export async function setSubscriptionStatus(
     }
     return next;
   });
-  if (status === 'disabled') await cancelPendingRetries(deps, id);
+  if (status === 'disabled') await cancelPendingRetries(deps, id, 'paused', 'disabled by an operator');
   return maskSubscription(updated);
 }
 
 export async function deleteSubscription(deps: SubscriptionDeps, id: SubscriptionId): Promise<void> {
   const subscription = await getSubscription(deps, id);
   await deps.subscriptions.delete(subscription);
-  await cancelPendingRetries(deps, id);
+  await cancelPendingRetries(deps, id, 'dropped', 'subscription was deleted');
 }
 
 export async function rotateSubscriptionSecret(
@@ -163,27 +163,37 @@ async function mutate(
   }
 }
 
-/** Best effort: scheduled retries of the subscription's pending deliveries are removed; one that fires anyway stops in the worker. */
-async function cancelPendingRetries(deps: SubscriptionDeps, id: SubscriptionId): Promise<void> {
+/**
+ * Best effort: scheduled retries of the subscription's pending deliveries are removed; one that
+ * fires anyway stops in the worker. A removed retry never reaches the worker, so its delivery is
+ * settled here as the worker would (paused or dropped): visible as such, and replayable.
+ */
+async function cancelPendingRetries(deps: SubscriptionDeps, id: SubscriptionId, status: 'paused' | 'dropped', reason: string): Promise<void> {
   const page = await deps.deliveries.list({ subscriptionId: id, status: 'pending', limit: 100 });
+  const waiting = page.items.filter((d) => d.nextAttemptAt !== undefined && d.attemptCount > 0);
+  const now = nowIso(deps);
   await Promise.allSettled(
-    page.items
-      .filter((d) => d.nextAttemptAt !== undefined && d.attemptCount > 0)
-      .map((d) =>
-        deps.retryScheduler.cancel({
-          v: 1,
-          deliveryId: d.id,
-          messageId: d.messageId,
-          subscriptionId: d.subscriptionId,
-          eventType: d.eventType,
-          eventTime: d.createdAt,
-          messageCreatedAt: Date.parse(d.createdAt),
-          attempt: d.attemptCount + 1,
-          generation: d.generation,
-          dueAt: Date.parse(d.nextAttemptAt as string),
-          trigger: 'retry',
-        }),
-      ),
+    waiting.map((d) =>
+      deps.retryScheduler.cancel({
+        v: 1,
+        deliveryId: d.id,
+        messageId: d.messageId,
+        subscriptionId: d.subscriptionId,
+        eventType: d.eventType,
+        eventTime: d.createdAt,
+        messageCreatedAt: Date.parse(d.createdAt),
+        attempt: d.attemptCount + 1,
+        generation: d.generation,
+        dueAt: Date.parse(d.nextAttemptAt as string),
+        trigger: 'retry',
+      }),
+    ),
+  );
+  await deps.deliveries.putMany(
+    waiting.map((d) => {
+      const { nextAttemptAt: _cancelled, ...rest } = d;
+      return { ...rest, status, reason, updatedAt: now };
+    }),
   );
 }
 

@@ -18,7 +18,8 @@ export function serve(router: Router, { logger, metrics }: Observability): HttpH
       }
       return problemFor(error, path);
     } finally {
-      metrics.publishStoredMetrics();
+      // Admin routes record no metrics; publishing nothing would log a Powertools warning per request.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

@@ -633,15 +633,23 @@ describe('endpoint resolution and exit codes', () => {
 });
 
 describe('the package bin', () => {
-  it('cli/bin.js runs the CLI as a process: output, and the exit code of an API error', async () => {
+  it('cli/bin.js runs the CLI as a process: output, the exit code of an API error, a payload piped on stdin', async () => {
     recorder.on('GET', '/v1/subscriptions/sub_abc', { status: 200, body: SUB });
+    recorder.on('POST', '/v1/events', { status: 202, body: { messageId: 'msg_1', routing: 'unrouted', deliveryCount: 0 } });
     const run = promisify(execFile);
     const env = { ...process.env, HOOKLINE_ENDPOINT: recorder.baseUrl };
 
-    const ok = await run(process.execPath, ['cli/bin.js', '--json', 'subscriptions', 'get', 'sub_abc'], { env });
-    const failed = await run(process.execPath, ['cli/bin.js', 'subscriptions', 'get', 'sub_nope'], { env }).catch((e: { code: number; stderr: string }) => e);
+    const piping = run(process.execPath, ['cli/bin.js', 'events', 'send', '--type', 'order.created'], { env });
+    piping.child.stdin!.end('{"piped":1}\n');
+    const [ok, failed, piped] = await Promise.all([
+      run(process.execPath, ['cli/bin.js', '--json', 'subscriptions', 'get', 'sub_abc'], { env }),
+      run(process.execPath, ['cli/bin.js', 'subscriptions', 'get', 'sub_nope'], { env }).catch((e: { code: number; stderr: string }) => e),
+      piping,
+    ]);
 
     expect(JSON.parse(ok.stdout)).toEqual(SUB);
     expect(failed).toMatchObject({ code: 1, stderr: 'Not found: no route GET /v1/subscriptions/sub_nope\n' });
+    expect(piped.stdout).toBe('Message:     msg_1\nRouting:     unrouted\nDeliveries:  0\n');
+    expect(JSON.parse(recorder.requests.find((r) => r.path === '/v1/events')!.body)).toEqual({ type: 'order.created', payload: { piped: 1 } });
   });
 });

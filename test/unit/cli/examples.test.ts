@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authHeaders } from '../../../lambdas/core/auth.js';
 import { generateSecret } from '../../../lambdas/core/secrets.js';
@@ -214,5 +217,32 @@ describe('the examples run standalone, as the subscriber docs say', () => {
 
   it('basic-bearer refuses to start without credentials (exit 2) rather than accept empty ones', async () => {
     await expect(startExample('basic-bearer.ts', {})).rejects.toThrow(/exited \(2\) before listening: set BASIC_USER/);
+  });
+});
+
+describe('docs/subscribers.md', () => {
+  it("the check-signature block prints exactly the signatures Hookline's signer sends", async () => {
+    // Prepare: the block as published, and a body with non-ASCII and shell-special characters
+    const doc = await readFile(new URL('../../../docs/subscribers.md', import.meta.url), 'utf8');
+    const block = /```sh\n(# check-signature\.sh[\s\S]*?)```/.exec(doc)?.[1];
+    expect(block).toBeDefined();
+    const secret = generateSecret();
+    const body = `{"note":"zoë's \\"$HOME\\" & \`x\`","n":1}`;
+    const input = { secrets: [secret], messageId: 'msg_doc1', timestamp: 1_700_000_000, body };
+
+    // Act
+    const { stdout } = await promisify(execFile)('bash', ['-c', block!], {
+      env: { PATH: process.env.PATH ?? '', SECRET: secret, WEBHOOK_ID: 'msg_doc1', WEBHOOK_TIMESTAMP: '1700000000', BODY: body },
+    });
+
+    // Assess
+    expect(stdout).toBe(
+      [
+        `standard-webhooks: ${signatureHeaders({ scheme: 'standard-webhooks', ...input })['webhook-signature']}`,
+        `hmac-sha256:       ${signatureHeaders({ scheme: 'hmac-sha256', ...input })['X-Hookline-Hmac-SHA256']}`,
+        `authorization:     ${signatureHeaders({ scheme: 'authorization', ...input }).Authorization}`,
+        '',
+      ].join('\n'),
+    );
   });
 });

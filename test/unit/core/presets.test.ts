@@ -74,7 +74,8 @@ describe('presets', () => {
       delays.slice(1).forEach((d, i) => expect(d).toBeGreaterThan(delays[i]!));
       expect(run.dueOffsets).toHaveLength(19);
       expect(run.dueOffsets.at(-1)).toBe(172_800);
-      expect(run.dueOffsets.slice(0, 4)).toEqual([10, 40, 100, 220]);
+      // Every due time, to the second, after the first failure at T0.
+      expect(run.dueOffsets).toEqual([10, 40, 100, 220, 520, 1120, 2020, 3220, 5020, 7720, 11320, 16720, 23920, 32920, 43720, 58120, 79720, 122920, 172800]);
       expect(run.attempts).toBe(20);
       expect(run.final).toMatch(/retries exhausted/);
     });
@@ -125,8 +126,23 @@ describe('presets', () => {
       expect(nominal.reduce((a, b) => a + b, 0)).toBe(86_640);
       // random() = 0.5 means no jitter: the nominal schedule exactly.
       const run = simulate('standard');
-      expect(run.dueOffsets.at(-1)).toBe(86_640);
+      expect(run.dueOffsets).toEqual([60, 240, 780, 2400, 7260, 21840, 54240, 86640]);
       expect(run.attempts).toBe(9);
+    });
+
+    it('keeps every jittered delay within ±10 % of the schedule and under maxDelay', () => {
+      const p = PRESETS.standard;
+      for (const r of [0, 0.25, 0.75, 0.999999]) {
+        const sub = presetValues('standard');
+        const delays = scheduleOf(p.retryPolicy).map((nominal, i) => {
+          const next = nextAttempt({ subscription: sub, attemptsMade: i + 1, outcome: 'timeout', failedAt: T0, random: () => r });
+          if (!('delaySeconds' in next)) throw new Error('expected a retry');
+          expect(next.delaySeconds).toBeGreaterThanOrEqual(Math.floor(nominal * 0.9));
+          expect(next.delaySeconds).toBeLessThanOrEqual(Math.min(32400, Math.ceil(nominal * 1.1)));
+          return next.delaySeconds;
+        });
+        expect(delays).toHaveLength(8);
+      }
     });
 
     it('warns at 40 consecutive failures and disables at 50', () => {

@@ -26,6 +26,22 @@ describe('nextAttempt', () => {
     expect(next).toEqual({ final: 'refused by the outbound address policy; never retried' });
   });
 
+  it('ends a successful delivery', () => {
+    expect(nextAttempt({ subscription: fixed([1]), attemptsMade: 1, outcome: 'success', failedAt: T })).toEqual({ final: 'delivered' });
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses attemptsMade %s (a caller bug, never a zero-delay retry)', (attemptsMade) => {
+    expect(() => nextAttempt({ subscription: fixed([60]), attemptsMade, outcome: '5xx', failedAt: T })).toThrow(RangeError);
+  });
+
+  it.each(ALL)('retries %s when retryOn lists it, and only then', (outcome) => {
+    expect(nextAttempt({ subscription: { ...fixed([60]), retryOn: [outcome] }, attemptsMade: 1, outcome, failedAt: T })).toEqual({ dueAt: T + 60_000, delaySeconds: 60 });
+    const others = ALL.filter((c) => c !== outcome);
+    expect(nextAttempt({ subscription: { ...fixed([60]), retryOn: others }, attemptsMade: 1, outcome, failedAt: T })).toEqual({
+      final: `${outcome} is not retried (retryOn: ${others.join(', ')})`,
+    });
+  });
+
   it('ends at once on a class not in retryOn', () => {
     const next = nextAttempt({ subscription: { ...fixed([1]), retryOn: ['5xx'] }, attemptsMade: 1, outcome: '4xx', failedAt: T });
     expect(next).toEqual({ final: '4xx is not retried (retryOn: 5xx)' });
@@ -80,6 +96,8 @@ describe('nextAttempt', () => {
       ['garbage is ignored', '429', undefined, 'soon', 60],
       ['a huge value is capped at 24 h', '429', undefined, '9999999', RETRY_AFTER_MAX_SECONDS],
       ['an HTTP-date', '429', undefined, new Date(T + 3_600_000).toUTCString(), 3600],
+      ['503 with an HTTP-date', '5xx', 503, new Date(T + 7_200_000).toUTCString(), 7200],
+      ['an HTTP-date past 24 h is capped', '429', undefined, new Date(T + 3 * 86_400_000).toUTCString(), RETRY_AFTER_MAX_SECONDS],
       ['an HTTP-date in the past is ignored', '429', undefined, new Date(T - 3_600_000).toUTCString(), 60],
     ] as const)('%s', (_name, outcome, statusCode, retryAfter, expected) => {
       const next = nextAttempt({

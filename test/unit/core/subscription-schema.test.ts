@@ -180,6 +180,8 @@ describe('create', () => {
       ['signing header hop-by-hop', { signing: { scheme: 'hmac-sha256', header: 'Transfer-Encoding' } }, [{ field: 'signing.header', message: 'must not be a hop-by-hop header' }]],
       ['signing header Hookline sets', { signing: { scheme: 'hmac-sha256', header: 'webhook-signature' } }, [{ field: 'signing.header', message: 'must not be a header Hookline sets itself' }]],
       ['signing header invalid', { signing: { scheme: 'hmac-sha256', header: 'X Sig' } }, [{ field: 'signing.header', message: 'must be a valid header name' }]],
+      ['signing header too long', { signing: { scheme: 'hmac-sha256', header: `X-${'a'.repeat(127)}` } }, [{ field: 'signing.header', message: 'must be at most 128 characters' }]],
+      ['signing header in the reserved family', { signing: { scheme: 'hmac-sha256', header: 'X-Hookline-Sig' } }, [{ field: 'signing.header', message: 'must not use the reserved X-Hookline prefix' }]],
       ['auth type', { auth: { type: 'digest' } }, [{ field: 'auth.type', message: 'must be one of: "basic", "bearer", "header"' }]],
       [
         'basic auth username with ":" and empty password',
@@ -313,7 +315,10 @@ describe('create', () => {
   });
 
   it('produces a JSON Schema for the OpenAPI document with url and eventTypes required', () => {
-    const schema = z.toJSONSchema(createSubscriptionSchema, { io: 'input', unrepresentable: 'any' }) as { required?: string[]; properties?: Record<string, unknown> };
+    const { schemas } = z.toJSONSchema(z.globalRegistry, { io: 'input', unrepresentable: 'any' });
+    const id = z.globalRegistry.get(createSubscriptionSchema)?.id;
+    expect(id).toBe('CreateSubscription');
+    const schema = schemas[id!] as { required?: string[]; properties?: Record<string, unknown> };
     expect(schema.required).toEqual(['url', 'eventTypes']);
     expect(Object.keys(schema.properties ?? {})).toEqual([
       'url', 'eventTypes', 'tenant', 'fallback', 'method', 'format', 'envelope', 'preset', 'signing', 'auth', 'customHeaders',

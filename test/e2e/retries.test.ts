@@ -1,0 +1,300 @@
+/**
+ * Exact retry intervals in local mode (issue 8), black box: loopback receivers record when each
+ * attempt reaches them, on their own clock, and the gaps are compared with the preset's schedule
+ * divided by the time scale. Plus the worker's top-up of an early task, and cancellation: a
+ * disabled or deleted subscription's pending retry sends nothing, a successful manual retry
+ * leaves no stray attempt.
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRESETS } from '../../lambdas/core/presets.js';
+import { scheduleOf } from '../../lambdas/core/retry-policy.js';
+import {
+  eventually,
+  instanceResources,
+  startLocal,
+  startReceiver,
+  type InstanceResources,
+  type LocalInstance,
+  type ReceivedRequest,
+  type Receiver,
+  type ReceiverHandler,
+} from './harness.js';
+
+/** 48 h run in 20 s; 12 h in 5 s. */
+const TIME_SCALE = 8640;
+const scaledMs = (seconds: number) => (seconds * 1000) / TIME_SCALE;
+
+/**
+ * How late an attempt may reach the receiver; never early (see `expectGap`). Poll granularity
+ * (scheduler 100 ms, queue wake-up, the worker's 50 ms pause before re-queueing a retry that
+ * overtook its previous attempt's record) is covered by max(250 ms, 5 %). A retry due sooner than
+ * that record is written (a few ms, scaled) also waits for a chain of engine round trips: the
+ * rest of the previous batch (failure count, the batch's delivery write), then a re-queue cycle
+ * or two (send, delete, receive, read) before its own reads. That chain is priced in round trips
+ * sampled on this machine while the retry waited (`roundTripDuring`), so a loaded machine does
+ * not fail the test and an idle one does not hide a slow path.
+ */
+const CHAIN_ROUND_TRIPS = 16;
+const lateness = (intervalMs: number, roundTripMs: number) => Math.max(250, 0.05 * intervalMs) + CHAIN_ROUND_TRIPS * roundTripMs;
+
+/** API round trips (a consistent GetItem behind the front door), sampled every 250 ms throughout. */
+const roundTrips: { at: number; ms: number }[] = [];
+let sampling = true;
+let sampler: Promise<void> = Promise.resolve();
+
+async function sampleRoundTrips(deliveryId: string): Promise<void> {
+  while (sampling) {
+    const at = Date.now();
+    const started = performance.now();
+    await local.api('GET', `/v1/deliveries/${deliveryId}`);
+    roundTrips.push({ at, ms: performance.now() - started });
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Median round trip sampled in [from − 1 s, to] (all samples when none fell inside). */
+function roundTripDuring(from: number, to: number): number {
+  const inside = roundTrips.filter((s) => s.at >= from - 1000 && s.at <= to).map((s) => s.ms);
+  const pool = (inside.length > 0 ? inside : roundTrips.map((s) => s.ms)).sort((a, b) => a - b);
+  return pool[Math.floor(pool.length / 2)] ?? 0;
+}
+
+/** Clock granularity: receipts are stamped in ms on the same host clock as the due times. */
+const CLOCK_SLACK_MS = 2;
+/** Every measured gap minus its interval, reported once at the end. */
+const latenesses: number[] = [];
+
+let local: LocalInstance;
+let resources: InstanceResources;
+const receivers: Receiver[] = [];
+
+beforeAll(async () => {
+  // DEBUG so the worker's "early: topped up" decision is visible in the captured output.
+  local = await startLocal({ timeScale: TIME_SCALE, env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' } });
+  resources = instanceResources(local);
+  // Warm-up, not measured: the first failure and retry take every code path once (DynamoDB
+  // Local's Java code is cold on a fresh engine and its first writes are far slower).
+  const r = await receiver(failing);
+  await subscribe(`${r.url}/warm-up`, { eventTypes: ['retry.warmup'], retryPolicy: { type: 'fixed', delays: [1, 1] } });
+  const res = await local.api('POST', '/v1/events', { type: 'retry.warmup', payload: {} });
+  const warm = await settled(res.body.messageId, (d) => d.status === 'failed', 30_000, 'warm-up delivery');
+  sampler = sampleRoundTrips(warm.id);
+});
+
+afterAll(async () => {
+  sampling = false;
+  await sampler;
+  const pct = (values: number[], q: number) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN).toFixed(0);
+  };
+  const rts = roundTrips.map((s) => s.ms);
+  console.log(
+    `retry lateness on the receiver clock over ${latenesses.length} gaps: p50 ${pct(latenesses, 0.5)} ms, p90 ${pct(latenesses, 0.9)} ms, max ${pct(latenesses, 1)} ms` +
+      ` (API round trip p50 ${pct(rts, 0.5)} ms, p90 ${pct(rts, 0.9)} ms over ${rts.length} samples)`,
+  );
+  await Promise.all(receivers.map((r) => r.close()));
+  resources?.close();
+  if (local !== undefined) await local.stop();
+});
+
+async function receiver(handler: ReceiverHandler): Promise<Receiver> {
+  const r = await startReceiver({ handler });
+  receivers.push(r);
+  return r;
+}
+
+const failing: ReceiverHandler = () => ({ status: 500, body: 'down' });
+/** Fails the first request, accepts every later one. */
+const failsOnce = (): ReceiverHandler => {
+  let calls = 0;
+  return () => (calls++ === 0 ? { status: 500, body: 'down' } : { status: 200, body: 'ok' });
+};
+
+async function subscribe(url: string, body: Record<string, unknown>): Promise<{ id: string }> {
+  const res = await local.api('POST', '/v1/subscriptions', { url, ...body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+async function post(type: string, tenant: string): Promise<{ messageId: string; postedAt: number }> {
+  const postedAt = Date.now();
+  const res = await local.api('POST', '/v1/events', { type, tenant, payload: { n: 1 } });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  expect(res.body.deliveryCount).toBe(1);
+  return { messageId: res.body.messageId, postedAt };
+}
+
+async function deliveryOf(messageId: string): Promise<any> {
+  const message = await local.api('GET', `/v1/messages/${messageId}`);
+  expect(message.status).toBe(200);
+  const res = await local.api('GET', `/v1/deliveries/${message.body.deliveries[0].id}`);
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+/** Polls the API at a relaxed pace: the timing tests wait on their receivers, not on this. */
+const settled = (messageId: string, done: (d: any) => boolean, timeoutMs = 30_000, what = 'delivery state') =>
+  eventually(() => deliveryOf(messageId), done, timeoutMs, what, 250);
+
+const attemptOf = (r: ReceivedRequest) => Number(r.headers['x-hookline-attempt']);
+
+/** Never early, at most `lateness` late: the receipt gap `from` → `to` against the scheduled interval. */
+function expectGap(from: number, to: number, intervalMs: number, label: string): number {
+  const gapMs = to - from;
+  latenesses.push(gapMs - intervalMs);
+  const allowed = lateness(intervalMs, roundTripDuring(from, to));
+  expect(gapMs, `${label}: ${gapMs} ms before the ${intervalMs} ms interval was over`).toBeGreaterThanOrEqual(intervalMs - CLOCK_SLACK_MS);
+  expect(gapMs, `${label}: ${gapMs} ms for a ${intervalMs} ms interval (allowed ${allowed.toFixed(0)} ms late)`).toBeLessThanOrEqual(intervalMs + allowed);
+  return allowed;
+}
+
+describe.concurrent('retry schedules at time scale 8640 (receiver clock)', { timeout: 90_000 }, () => {
+  it('tiktok-shop: retries after 2 m, 30 m, 3 h and 12 h (scaled), then stops with the delivery failed', async () => {
+    const r = await receiver(failing);
+    await subscribe(`${r.url}/tiktok`, { eventTypes: ['retry.tiktok'], tenant: 'shop_tt', preset: 'tiktok-shop' });
+    const { messageId } = await post('retry.tiktok', 'shop_tt');
+
+    const schedule = scheduleOf(PRESETS['tiktok-shop'].retryPolicy);
+    expect(schedule).toEqual([120, 1800, 10800, 43200]);
+    await r.waitFor(5, 40_000);
+    const final = await settled(messageId, (d) => d.status !== 'pending', 10_000, 'tiktok-shop delivery to fail');
+    expect(final.status).toBe('failed');
+    expect(final.attemptCount).toBe(5);
+    expect(final.nextAttemptAt).toBeUndefined();
+    expect(final.reason).toMatch(/retries exhausted/);
+
+    expect(r.requests.map(attemptOf)).toEqual([1, 2, 3, 4, 5]);
+    expect(final.attempts.map((a: any) => a.attempt)).toEqual([1, 2, 3, 4, 5]);
+    for (const [i, delay] of schedule.entries()) {
+      expectGap(r.requests[i]!.at, r.requests[i + 1]!.at, scaledMs(delay), `tiktok-shop retry ${i + 1}`);
+    }
+    // The API's record agrees with the receiver: each attempt starts no earlier than the previous one's nextAttemptAt.
+    for (const [i, a] of final.attempts.slice(1).entries()) {
+      expect(Date.parse(a.startedAt)).toBeGreaterThanOrEqual(Date.parse(final.attempts[i].nextAttemptAt));
+    }
+  });
+
+  it('shopify: 19 retries spanning exactly 48 h (scaled) from the first attempt, none after', async () => {
+    const r = await receiver(failing);
+    // The preset's own streak rule would delete the subscription at the 19th failure (next test);
+    // without it, the schedule runs to its end.
+    await subscribe(`${r.url}/shopify`, {
+      eventTypes: ['retry.shopify'],
+      tenant: 'shop_sh',
+      preset: 'shopify',
+      failurePolicy: { afterConsecutiveFailures: null, action: 'none' },
+    });
+    const { messageId, postedAt } = await post('retry.shopify', 'shop_sh');
+
+    const schedule = scheduleOf(PRESETS.shopify.retryPolicy);
+    expect(schedule).toHaveLength(19);
+    const horizonMs = scaledMs(48 * 3600);
+    expect(schedule.reduce((a, b) => a + b, 0)).toBe(48 * 3600);
+
+    await r.waitFor(20, horizonMs + 30_000);
+    const final = await settled(messageId, (d) => d.status !== 'pending', 10_000, 'shopify delivery to fail');
+    expect(final.status).toBe('failed');
+    expect(final.attemptCount).toBe(20);
+    expect(final.nextAttemptAt).toBeUndefined();
+
+    const at = r.requests.map((q) => q.at);
+    expect(r.requests.map(attemptOf)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(final.attempts.map((a: any) => a.attempt)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    let allowed = 0;
+    for (const [i, delay] of schedule.entries()) allowed += expectGap(at[i]!, at[i + 1]!, scaledMs(delay), `shopify retry ${i + 1}`);
+    // The horizon, on the receiver's clock: the last attempt comes once 48 h have passed since the
+    // first, within the lateness the 19 waits may add up to.
+    const span = at[19]! - at[0]!;
+    expect(span).toBeGreaterThanOrEqual(horizonMs - CLOCK_SLACK_MS);
+    expect(at[19]! - postedAt).toBeLessThanOrEqual(horizonMs + allowed + lateness(0, roundTripDuring(postedAt, at[0]!)));
+  });
+
+  it('shopify preset as is: the 19th consecutive failure deletes the subscription; the 20th attempt never goes out (dropped)', async () => {
+    const r = await receiver(failing);
+    const sub = await subscribe(`${r.url}/shopify-preset`, { eventTypes: ['retry.shopify.preset'], tenant: 'shop_sp', preset: 'shopify' });
+    const { messageId } = await post('retry.shopify.preset', 'shop_sp');
+
+    await r.waitFor(19, scaledMs(48 * 3600) + 30_000);
+    const final = await settled(messageId, (d) => d.status !== 'pending', 30_000, 'delivery to be dropped');
+    expect(final.status).toBe('dropped');
+    expect(final.reason).toMatch(/deleted/);
+    expect(final.attemptCount).toBe(19);
+    expect(r.requests.map(attemptOf)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
+    expect((await local.api('GET', `/v1/subscriptions/${sub.id}`)).status).toBe(404);
+  });
+
+  it('tops up a task that arrives before its due time, and attempts it no earlier than due', async () => {
+    const r = await receiver(failsOnce());
+    // 7 days (70 s scaled): the genuine retry stays far away while the hand-made task runs.
+    await subscribe(`${r.url}/topup`, { eventTypes: ['retry.topup'], tenant: 'shop_tu', retryPolicy: { type: 'fixed', delays: [604_800] } });
+    const { messageId } = await post('retry.topup', 'shop_tu');
+    await r.waitFor(1);
+    const first = await settled(messageId, (d) => d.attemptCount === 1 && d.status === 'pending');
+    const message = (await local.api('GET', `/v1/messages/${messageId}`)).body;
+
+    // Attempt 2 of the same generation, on the queue after 1 s but due 3.5 s from now.
+    const dueAt = Date.now() + 3_500;
+    const task = {
+      v: 1,
+      deliveryId: first.id,
+      messageId,
+      subscriptionId: first.subscriptionId,
+      eventType: first.eventType,
+      tenant: first.tenant,
+      eventTime: message.eventTime,
+      messageCreatedAt: Date.parse(message.createdAt),
+      attempt: 2,
+      generation: first.generation,
+      dueAt,
+      trigger: 'retry',
+    };
+    await resources.sqs.send(new SendMessageCommand({ QueueUrl: await resources.queueUrl(), MessageBody: JSON.stringify(task), DelaySeconds: 1 }));
+
+    const [, second] = await r.waitFor(2, 15_000);
+    expect(attemptOf(second!)).toBe(2);
+    expectGap(dueAt, second!.at, 0, 'topped-up attempt');
+    expect(local.output()).toMatch(new RegExp(`"reason":"early: topped up"[^\\n]*${first.id}|${first.id}[^\\n]*"reason":"early: topped up"`));
+    const done = await settled(messageId, (d) => d.status === 'succeeded');
+    expect(done.attempts.map((a: any) => a.attempt)).toEqual([1, 2]);
+  });
+
+  it('a disabled or deleted subscription sends nothing more (paused / dropped); a successful manual retry leaves no stray attempt', async () => {
+    // 1 day (10 s scaled): a persisted schedule, cancelled by each of these operations.
+    const policy = { retryPolicy: { type: 'fixed', delays: [86_400] } };
+    const [disabledR, deletedR, manualR, controlR] = await Promise.all([receiver(failing), receiver(failing), receiver(failsOnce()), receiver(failing)]);
+    const disabled = await subscribe(`${disabledR.url}/d`, { eventTypes: ['cancel.disabled'], tenant: 'shop_c', ...policy });
+    const deleted = await subscribe(`${deletedR.url}/x`, { eventTypes: ['cancel.deleted'], tenant: 'shop_c', ...policy });
+    await subscribe(`${manualR.url}/m`, { eventTypes: ['cancel.manual'], tenant: 'shop_c', ...policy });
+    const posted = await Promise.all(['cancel.disabled', 'cancel.deleted', 'cancel.manual'].map((t) => post(t, 'shop_c')));
+    const waiting = await Promise.all(posted.map((p) => settled(p.messageId, (d) => d.attemptCount === 1 && d.nextAttemptAt !== undefined)));
+
+    expect((await local.api('POST', `/v1/subscriptions/${disabled.id}/disable`)).status).toBe(200);
+    expect((await local.api('DELETE', `/v1/subscriptions/${deleted.id}`)).status).toBe(204);
+    const retried = await local.api('POST', `/v1/deliveries/${waiting[2].id}/retry`);
+    expect(retried.status).toBe(202);
+    const manual = await settled(posted[2]!.messageId, (d) => d.status === 'succeeded');
+    expect(manual.attempts.map((a: any) => [a.attempt, a.trigger, a.outcome])).toEqual([
+      [1, 'event', '5xx'],
+      [2, 'manual', 'success'],
+    ]);
+
+    // A control delivery on the same schedule, posted now: its retry is due after all of theirs,
+    // so once it has arrived, every cancelled retry's due time has passed.
+    const lastDue = Math.max(...waiting.map((d) => Date.parse(d.nextAttemptAt)));
+    await subscribe(`${controlR.url}/c`, { eventTypes: ['cancel.control'], tenant: 'shop_c', ...policy });
+    const control = await post('cancel.control', 'shop_c');
+    await controlR.waitFor(2, 40_000);
+    expect(controlR.requests[1]!.at).toBeGreaterThan(lastDue);
+    await settled(control.messageId, (d) => d.attemptCount === 2);
+
+    expect(disabledR.requests).toHaveLength(1);
+    expect(deletedR.requests).toHaveLength(1);
+    expect(manualR.requests.map(attemptOf)).toEqual([1, 2]);
+    const [pausedNow, droppedNow, manualNow] = await Promise.all(posted.map((p) => deliveryOf(p.messageId)));
+    expect([pausedNow.status, pausedNow.attemptCount, pausedNow.nextAttemptAt]).toEqual(['paused', 1, undefined]);
+    expect([droppedNow.status, droppedNow.attemptCount, droppedNow.nextAttemptAt]).toEqual(['dropped', 1, undefined]);
+    expect([manualNow.status, manualNow.attemptCount]).toEqual(['succeeded', 2]);
+  });
+});
