@@ -2,7 +2,7 @@
  * bundle: each Lambda handler bundled exactly as the stack bundles it (lib/functions.ts: esbuild,
  * ESM, minify, platform node, the stack's target, AWS SDK inside, createRequire banner), then
  * its size (raw and gzip) and its module init time in a fresh Node process (median of 20), with
- * and without `--enable-source-maps` (the deployed functions set it in NODE_OPTIONS).
+ * and without `--enable-source-maps` (the deployed functions set it in NODE_OPTIONS); 3 with --quick.
  * Targets: ≤ 300 KB and ≤ 150 ms. The five biggest inputs and packages say what dominates.
  */
 import { execFile } from 'node:child_process';
@@ -11,13 +11,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import { isQuick } from './support/env.js';
 import { progress, runBenchmark } from './support/output.js';
 import { median, round } from './support/stats.js';
 
 const execFileAsync = promisify(execFile);
 
 const HANDLERS = ['receiver', 'admin', 'worker'] as const;
-const INIT_RUNS = 20;
+const INIT_RUNS = isQuick() ? 3 : 20;
 const SIZE_TARGET_BYTES = 300 * 1024;
 const INIT_TARGET_MS = 150;
 

@@ -6,9 +6,12 @@
  *     `createHttpSender`, classify, record the attempt and the delivery in memory) on batches of
  *     10 records, as the worker Lambda gets them from SQS, `ENGINE_LOOPS` batches in flight.
  * (b) raw: undici `request` POSTing the same JSON bodies, with as many requests in flight.
- * The receiver runs on its own thread. Rounds alternate which side goes first, after a warm-up.
+ * (c) sender: the worker's HTTP client alone (`createHttpSender`: URL policy, pinned keep-alive
+ *     pool, deadline, capped body read) with as many requests in flight and no batches, so the
+ *     gap between (a) and (b) splits into "the HTTP client" and "batches and bookkeeping".
+ * The receiver runs on its own thread. Rounds rotate which side goes first, after a warm-up.
  *
- * Environment: BENCH_N (bodies per side, default 20000), BENCH_CONCURRENCY (default 50).
+ * Environment: BENCH_N (bodies per side, default 20000; 2000 with --quick), BENCH_CONCURRENCY (default 50).
  */
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
@@ -34,12 +37,11 @@ import {
 import { onCleanup, progress, runBenchmark } from './support/output.js';
 import { distribution, round } from './support/stats.js';
 import { startThreadReceiver } from './support/thread-receiver.js';
-import { envInt } from './support/env.js';
+import { envInt, isQuick } from './support/env.js';
 
 /** SQS hands the worker at most 10 records per invocation (the stack's batch size). */
 const BATCH_SIZE = 10;
 const ROUNDS = 4;
-const WARMUP = 2000;
 
 const LIMITS: IntakeLimits = {
   maxPayloadBytes: 262_144,
@@ -163,6 +165,31 @@ async function engineSide(url: string, total: number, loops: number): Promise<{ 
   return { side, deliveries, log, close: () => http.close() };
 }
 
+function senderSide(url: string, concurrency: number): { side: Side; close(): Promise<void> } {
+  const http = createHttpSender({ allowHttpLoopback: true, userAgent: 'Hookline/bench' });
+  const target = `${url}/hooks/orders`;
+  const side: Side = {
+    async run(offset, count, into) {
+      let next = offset;
+      const end = offset + count;
+      let failed = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < end) {
+            const i = next++;
+            const t = performance.now();
+            const result = await http.send({ method: 'POST', url: target, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(i)), timeoutMs: 5000 });
+            into.push(performance.now() - t);
+            if (result.kind !== 'response' || result.statusCode !== 200) failed += 1;
+          }
+        }),
+      );
+      if (failed > 0) throw new Error(`${failed} sender requests failed`);
+    },
+  };
+  return { side, close: () => http.close() };
+}
+
 function rawSide(url: string, concurrency: number): { side: Side; close(): Promise<void> } {
   const agent = new Agent({ keepAliveTimeout: 4000 });
   const target = `${url}/hooks/orders`;
@@ -198,30 +225,34 @@ function rawSide(url: string, concurrency: number): { side: Side; close(): Promi
 }
 
 async function measure(): Promise<Record<string, unknown>> {
-  const n = envInt('BENCH_N', 20_000);
+  const n = envInt('BENCH_N', isQuick() ? 2000 : 20_000);
+  const warmup = isQuick() ? 500 : 2000;
   const concurrency = envInt('BENCH_CONCURRENCY', 50);
   const loops = Math.max(1, Math.round(concurrency / BATCH_SIZE));
   const perRound = Math.floor(n / ROUNDS);
 
   const receiver = await startThreadReceiver();
   onCleanup(() => receiver.close());
-  progress(`engine-vs-raw: receiver ${receiver.url}; preparing ${n + WARMUP} deliveries`);
-  const engine = await engineSide(receiver.url, n + WARMUP, loops);
+  progress(`engine-vs-raw: receiver ${receiver.url}; preparing ${n + warmup} deliveries`);
+  const engine = await engineSide(receiver.url, n + warmup, loops);
   onCleanup(() => engine.close());
   const raw = rawSide(receiver.url, loops * BATCH_SIZE);
   onCleanup(() => raw.close());
+  const sender = senderSide(receiver.url, loops * BATCH_SIZE);
+  onCleanup(() => sender.close());
+  const sides = { engine: engine.side, raw: raw.side, sender: sender.side };
+  const names = ['engine', 'raw', 'sender'] as const;
 
   // Warm-up: JIT, connection pools, the receiver's sockets.
-  await engine.side.run(0, WARMUP, []);
-  await raw.side.run(0, WARMUP, []);
+  for (const name of names) await sides[name].run(0, warmup, []);
 
-  const totals = { engine: { ms: 0, latencies: [] as number[] }, raw: { ms: 0, latencies: [] as number[] } };
+  const totals = Object.fromEntries(names.map((n) => [n, { ms: 0, latencies: [] as number[] }])) as Record<(typeof names)[number], { ms: number; latencies: number[] }>;
   for (let r = 0; r < ROUNDS; r++) {
-    const order = r % 2 === 0 ? (['engine', 'raw'] as const) : (['raw', 'engine'] as const);
+    const order = names.map((_, i) => names[(i + r) % names.length] as (typeof names)[number]);
     for (const which of order) {
-      const offset = WARMUP + r * perRound;
+      const offset = warmup + r * perRound;
       const t = performance.now();
-      await (which === 'engine' ? engine.side : raw.side).run(offset, perRound, totals[which].latencies);
+      await sides[which].run(offset, perRound, totals[which].latencies);
       totals[which].ms += performance.now() - t;
     }
     progress(`round ${r + 1}/${ROUNDS} done`);
@@ -230,10 +261,11 @@ async function measure(): Promise<Record<string, unknown>> {
   const sent = perRound * ROUNDS;
   const received = await receiver.count();
   const succeeded = [...engine.deliveries.items.values()].filter((d) => d.status === 'succeeded').length;
-  if (succeeded !== sent + WARMUP) throw new Error(`engine recorded ${succeeded} successes, expected ${sent + WARMUP}`);
-  if (received !== 2 * (sent + WARMUP)) throw new Error(`receiver saw ${received} requests, expected ${2 * (sent + WARMUP)}`);
+  if (succeeded !== sent + warmup) throw new Error(`engine recorded ${succeeded} successes, expected ${sent + warmup}`);
+  if (received !== 3 * (sent + warmup)) throw new Error(`receiver saw ${received} requests, expected ${3 * (sent + warmup)}`);
   const engineRate = sent / (totals.engine.ms / 1000);
   const rawRate = sent / (totals.raw.ms / 1000);
+  const senderRate = sent / (totals.sender.ms / 1000);
   return {
     bodiesPerSide: sent,
     concurrency: loops * BATCH_SIZE,
@@ -243,8 +275,13 @@ async function measure(): Promise<Record<string, unknown>> {
     rawRate: round(rawRate, 0),
     ratio: round(engineRate / rawRate, 3),
     target: 0.9,
+    withinTarget: engineRate / rawRate >= 0.9,
+    senderRate: round(senderRate, 0),
+    senderVsRaw: round(senderRate / rawRate, 3),
+    engineVsSender: round(engineRate / senderRate, 3),
     engineLatencyMs: distribution(totals.engine.latencies, 3),
     rawLatencyMs: distribution(totals.raw.latencies, 3),
+    senderLatencyMs: distribution(totals.sender.latencies, 3),
     attemptsRecorded: engine.log.length,
   };
 }

@@ -30,6 +30,8 @@ export const PRICES = {
   s3PutRequest: { usd: 0.005 / 1000, unit: 'PUT/COPY/POST/LIST request', source: 'https://aws.amazon.com/s3/pricing/' },
   s3GetRequest: { usd: 0.0004 / 1000, unit: 'GET request', source: 'https://aws.amazon.com/s3/pricing/' },
   snsPublish: { usd: 0.5 / 1e6, unit: 'publish (per 64 KB)', source: 'https://aws.amazon.com/sns/pricing/' },
+  /** The functions run with active tracing (lib/functions.ts); sampled traces are billed when recorded. */
+  xrayTraceRecorded: { usd: 5.0 / 1e6, unit: 'trace recorded', source: 'https://aws.amazon.com/xray/pricing/' },
 } as const satisfies Record<string, Price>;
 
 /** Amazon EventBridge API destinations: $1.00/M custom events put on a bus + $0.20/M API destination invocations. */

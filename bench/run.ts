@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- NAME...]`: runs each benchmark in its own Node process (so one's engines,
+ * `npm run bench [-- [--quick] NAME...]`: runs each benchmark in its own Node process (so one's engines,
  * pools and JIT state never colour another's figures), forwards its one JSON line to stdout and
  * its progress to stderr, and exits non-zero if any benchmark failed or broke the one-line rule.
  */
@@ -12,11 +12,14 @@ const BENCHMARKS = ['engine-vs-raw', 'bundle', 'e2e-local', 'fan-out', 'retry-ti
 /** A benchmark still running after this is stopped (its process group is killed). @default 10 min */
 const TIMEOUT_MS = 10 * 60 * 1000;
 
-function runOne(name: string): Promise<{ ok: boolean; line?: string }> {
+/** Flags passed on to every benchmark. */
+const FLAGS = ['--quick'] as const;
+
+function runOne(name: string, flags: readonly string[]): Promise<{ ok: boolean; line?: string }> {
   const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
   return new Promise((resolve) => {
     // Own process group, so a timeout can stop the benchmark and anything it started.
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...flags], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     const timer = setTimeout(() => {
@@ -51,16 +54,18 @@ function runOne(name: string): Promise<{ ok: boolean; line?: string }> {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const unknown = argv.filter((a) => !(BENCHMARKS as readonly string[]).includes(a));
+  const flags = argv.filter((a) => (FLAGS as readonly string[]).includes(a));
+  const names = argv.filter((a) => !flags.includes(a));
+  const unknown = names.filter((a) => !(BENCHMARKS as readonly string[]).includes(a));
   if (unknown.length > 0) {
-    process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.join(', ')}\n`);
+    process.stderr.write(`unknown benchmark(s) or flag(s): ${unknown.join(', ')}; benchmarks: ${BENCHMARKS.join(', ')}; flags: ${FLAGS.join(', ')}\n`);
     process.exit(2);
   }
-  const selected = argv.length > 0 ? argv : BENCHMARKS;
+  const selected = names.length > 0 ? names : BENCHMARKS;
   const failed: string[] = [];
   for (const name of selected) {
     process.stderr.write(`[bench] ${name}: starting\n`);
-    const { ok, line } = await runOne(name);
+    const { ok, line } = await runOne(name, flags);
     if (ok && line !== undefined) process.stdout.write(`${line}\n`);
     else failed.push(name);
   }

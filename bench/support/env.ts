@@ -7,3 +7,11 @@ export function envInt(name: string, fallback: number, min = 1): number {
   if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${raw}`);
   return n;
 }
+
+/**
+ * `--quick` (or `BENCH_QUICK=1`): a smaller run of the same code path, seconds instead of minutes,
+ * for checking that a benchmark still works. Its figures are not the benchmark's result.
+ */
+export function isQuick(): boolean {
+  return process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+}

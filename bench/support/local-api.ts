@@ -6,11 +6,16 @@ import { Agent, request } from 'undici';
 import { spawnLocal, type LocalProcess } from '../../local/local-process.js';
 import { onCleanup, progress } from './output.js';
 
-export interface LocalApi {
+/** JSON over the public HTTP API of a local-mode instance. */
+export interface ApiClient {
   baseUrl: string;
-  process: LocalProcess;
   /** JSON request; throws on a status outside `expect`. */
   call<T = unknown>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, expect?: number[]): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface LocalApi extends ApiClient {
+  process: LocalProcess;
 }
 
 export interface StartOptions {
@@ -19,6 +24,25 @@ export interface StartOptions {
   args?: string[];
 }
 
+export function createApiClient(baseUrl: string): ApiClient {
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+  return {
+    baseUrl,
+    async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, expect = [200, 201, 202, 204]): Promise<T> {
+      const res = await request(`${baseUrl}${path}`, {
+        method,
+        dispatcher: agent,
+        ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      });
+      const text = await res.body.text();
+      if (!expect.includes(res.statusCode)) throw new Error(`${method} ${path} → ${res.statusCode}: ${text.slice(0, 500)}`);
+      return (text === '' ? undefined : JSON.parse(text)) as T;
+    },
+    close: () => agent.close(),
+  };
+}
+
+/** Local mode as a child process (its own engines, in memory), stopped at exit. */
 export async function startLocalMode(options: StartOptions = {}): Promise<LocalApi> {
   const started = performance.now();
   const child = await spawnLocal({
@@ -28,26 +52,13 @@ export async function startLocalMode(options: StartOptions = {}): Promise<LocalA
     readyTimeoutMs: 90_000,
   });
   progress(`local mode ready on ${child.baseUrl} in ${Math.round(performance.now() - started)} ms`);
-  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+  const client = createApiClient(child.baseUrl);
   onCleanup(async () => {
-    await agent.close();
+    await client.close();
     const stopped = await child.stop();
     progress(`local mode stopped (${stopped.pids.length} processes, all gone)`);
   });
-  return {
-    baseUrl: child.baseUrl,
-    process: child,
-    async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, expect = [200, 201, 202, 204]): Promise<T> {
-      const res = await request(`${child.baseUrl}${path}`, {
-        method,
-        dispatcher: agent,
-        ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-      });
-      const text = await res.body.text();
-      if (!expect.includes(res.statusCode)) throw new Error(`${method} ${path} → ${res.statusCode}: ${text.slice(0, 500)}`);
-      return (text === '' ? undefined : JSON.parse(text)) as T;
-    },
-  };
+  return { ...client, process: child };
 }
 
 export interface Page<T> {
@@ -57,7 +68,7 @@ export interface Page<T> {
 
 /** Every delivery of a subscription (optionally of one status), page by page. */
 export async function allDeliveries<T = { id: string; status: string; attemptCount: number }>(
-  api: LocalApi,
+  api: ApiClient,
   subscriptionId: string,
   status?: string,
 ): Promise<T[]> {

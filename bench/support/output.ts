@@ -3,8 +3,13 @@
  * non-zero exit (with the error on stderr) when the benchmark could not measure what it claims.
  * Cleanups registered here run on success, failure and SIGINT/SIGTERM alike.
  */
+import { availableParallelism, loadavg } from 'node:os';
+import { isQuick } from './env.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
+
+/** Bound before anything (in-process local mode, the attempt log) can replace `process.stdout.write`. */
+const writeFiguresLine = process.stdout.write.bind(process.stdout);
 
 /** Runs `fn` at exit, newest first. */
 export function onCleanup(fn: () => Promise<void> | void): void {
@@ -37,12 +42,15 @@ export async function runBenchmark(name: string, measure: () => Promise<Record<s
     });
   }
   const started = performance.now();
+  // Other work on the machine colours every timing; the load average says how much.
+  const loadAtStart = loadavg()[0] as number;
   let code = 0;
   try {
     const figures = await measure();
     if (!interrupted) {
-      const line = { benchmark: name, ...figures, wallSeconds: Math.round((performance.now() - started) / 100) / 10, at: new Date().toISOString() };
-      process.stdout.write(`${JSON.stringify(line)}\n`);
+      const machine = { cpus: availableParallelism(), load1mStart: round1(loadAtStart), load1mEnd: round1(loadavg()[0] as number) };
+      const line = { benchmark: name, ...(isQuick() && { quick: true }), ...figures, machine, wallSeconds: Math.round((performance.now() - started) / 100) / 10, at: new Date().toISOString() };
+      writeFiguresLine(`${JSON.stringify(line)}\n`);
     }
   } catch (error) {
     code = 1;
@@ -52,4 +60,8 @@ export async function runBenchmark(name: string, measure: () => Promise<Record<s
   }
   // Engines and pools may hold handles open; the figures are out, so leave now.
   process.exit(code);
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
 }

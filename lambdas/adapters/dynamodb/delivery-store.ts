@@ -6,7 +6,6 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Delivery, DeliveryId } from '../../core/model.js';
 import type { DeliveryQuery, DeliveryStore, Page } from '../../core/ports.js';
 import {
-  batchPut,
   dynamo,
   expiryAfter,
   forEachLimited,
@@ -63,8 +62,29 @@ export class DynamoDeliveryStore implements DeliveryStore {
     return getRecords(this.options, ids, deliveryKey, decodeDelivery);
   }
 
+  /**
+   * Conditional puts, never a roll-back: a state is written unless the table already holds a
+   * newer one (a later generation, or a later attempt of this one). A slow batch that ends after
+   * the retry it scheduled has already succeeded must not put the delivery back to `pending`
+   * with no task left to run it.
+   */
   async putMany(deliveries: readonly Delivery[]): Promise<void> {
-    await batchPut(this.options, deliveries.map((d) => this.item(d)));
+    await forEachLimited(deliveries, CREATE_CONCURRENCY, async (delivery) => {
+      try {
+        await dynamo('PutItem', () =>
+          this.options.client.send(
+            new PutCommand({
+              TableName: this.options.tableName,
+              Item: this.item(delivery),
+              ConditionExpression: 'attribute_not_exists(pk) OR generation < :generation OR (generation = :generation AND attemptCount <= :attemptCount)',
+              ExpressionAttributeValues: { ':generation': delivery.generation, ':attemptCount': delivery.attemptCount },
+            }),
+          ),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error; // a newer state is stored: it stays
+      }
+    });
   }
 
   list(query: DeliveryQuery): Promise<Page<Delivery>> {

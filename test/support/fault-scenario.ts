@@ -1,0 +1,99 @@
+/**
+ * The common shape of a fault scenario: subscriptions pointing at the fault receiver, a burst of
+ * events, the (message, subscription) pairs they fan out to, and a bounded wait until the API
+ * reports every pair delivered.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GetQueueUrlCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
+import { inject } from 'vitest';
+import { createSqsClient } from '../../lambdas/adapters/aws-clients.js';
+import { clientConfig, resourceNamesFor } from '../../local/engines.js';
+import type { Pair } from './fault-reconcile.js';
+
+/** The public API, however reached (child process over HTTP or handlers in process). */
+export type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any }>;
+
+export interface ScenarioSubscription {
+  id: string;
+  path: string;
+}
+
+/** Every fault scenario's subscriptions: retries forever-ish and never disabled, so only Hookline can lose a delivery. */
+export const PATIENT_SUBSCRIPTION = {
+  retryPolicy: { type: 'fixed', delays: Array.from({ length: 20 }, () => 1) },
+  failurePolicy: { afterConsecutiveFailures: null, action: 'none' },
+};
+
+export async function subscribe(api: Api, receiverUrl: string, names: readonly string[], extra: Record<string, unknown> = {}): Promise<ScenarioSubscription[]> {
+  const subs: ScenarioSubscription[] = [];
+  for (const name of names) {
+    const path = `/hooks/${name}`;
+    const r = await api('POST', '/v1/subscriptions', { url: `${receiverUrl}${path}`, eventTypes: ['order.created'], ...PATIENT_SUBSCRIPTION, ...extra });
+    if (r.status !== 201) throw new Error(`subscription ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+    subs.push({ id: r.body.id, path });
+  }
+  return subs;
+}
+
+/**
+ * Posts `count` events, `parallel` at a time, each with an idempotency key and retried on a 5xx
+ * (as a producer would), and returns the pairs they fan out to.
+ */
+export async function publish(api: Api, count: number, subs: readonly ScenarioSubscription[], options: { parallel?: number; label?: string; type?: string } = {}): Promise<Pair[]> {
+  const pairs: Pair[] = [];
+  let next = 0;
+  const label = options.label ?? `e${Date.now().toString(36)}`;
+  const lane = async () => {
+    while (next < count) {
+      const n = next++;
+      for (let tries = 0; ; tries++) {
+        const r = await api('POST', '/v1/events', { type: options.type ?? 'order.created', payload: { n, label } }, { 'idempotency-key': `${label}-${n}` });
+        if (r.status === 202) {
+          if (r.body.deliveryCount !== subs.length) throw new Error(`event ${n} fanned out to ${r.body.deliveryCount} subscriptions`);
+          for (const s of subs) pairs.push({ messageId: r.body.messageId, subscriptionId: s.id, path: s.path, ...(tries > 0 && { producerRetried: true }) });
+          break;
+        }
+        if (r.status < 500 || tries >= 50) throw new Error(`event ${n}: ${r.status} ${JSON.stringify(r.body)}`);
+        await sleep(100);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.parallel ?? 8 }, lane));
+  return pairs;
+}
+
+/** Polls the API until every pair's delivery is `succeeded` (bounded); returns the messages that are not, with their deliveries. */
+export async function waitAllSucceeded(api: Api, pairs: readonly Pair[], timeoutMs: number): Promise<string[]> {
+  const messageIds = [...new Set(pairs.map((p) => p.messageId))];
+  const done = new Set<string>();
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    for (const id of messageIds) {
+      if (done.has(id)) continue;
+      const r = await api('GET', `/v1/messages/${id}`);
+      if (r.status === 200 && (r.body.deliveries as { status: string }[]).every((d) => d.status === 'succeeded')) done.add(id);
+    }
+    if (done.size === messageIds.length || Date.now() > end) {
+      const stuck: string[] = [];
+      for (const id of messageIds.filter((m) => !done.has(m))) stuck.push(`${id}: ${JSON.stringify((await api('GET', `/v1/messages/${id}`)).body?.deliveries)}`);
+      return stuck;
+    }
+    await sleep(250);
+  }
+}
+
+/**
+ * Empties the deliveries queue of a local instance that ran on the shared engines under
+ * `resourcePrefix`: what restarting local mode does to its queue, which lives in memory (fauxqs),
+ * while the table keeps every delivery and schedule.
+ */
+export async function loseQueue(resourcePrefix: string): Promise<void> {
+  const engines = inject('engines');
+  const sqs = createSqsClient(clientConfig(engines.sqsEndpoint, engines));
+  try {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: resourceNamesFor(resourcePrefix).queue }));
+    await sqs.send(new PurgeQueueCommand({ QueueUrl }));
+  } finally {
+    sqs.destroy();
+  }
+}
