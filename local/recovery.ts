@@ -8,6 +8,7 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Delivery, DeliveryId, DeliveryTask, MessageId } from '../lambdas/core/model.js';
 import type { DeliveryStore, MessageStore, TaskQueue } from '../lambdas/core/ports.js';
+import { nextTaskFor } from '../lambdas/core/tasks.js';
 
 export interface RecoveryDeps {
   doc: DynamoDBDocumentClient;
@@ -62,20 +63,7 @@ function safeJson(text: string): unknown {
 
 export function recoveryTask(delivery: Delivery, message: { eventTime: string; createdAt: string }, now: number): DeliveryTask {
   const due = delivery.nextAttemptAt !== undefined ? Date.parse(delivery.nextAttemptAt) : now;
-  return {
-    v: 1,
-    deliveryId: delivery.id,
-    messageId: delivery.messageId,
-    subscriptionId: delivery.subscriptionId,
-    eventType: delivery.eventType,
-    ...(delivery.tenant !== undefined && { tenant: delivery.tenant }),
-    eventTime: message.eventTime,
-    messageCreatedAt: Date.parse(message.createdAt),
-    attempt: delivery.attemptCount + 1,
-    generation: delivery.generation,
-    dueAt: Number.isFinite(due) ? due : now,
-    trigger: delivery.attemptCount > 0 ? 'retry' : 'event',
-  };
+  return nextTaskFor(delivery, message, Number.isFinite(due) ? due : now, delivery.attemptCount > 0 ? 'retry' : 'event');
 }
 
 export async function recoverPendingDeliveries(deps: RecoveryDeps): Promise<RecoveryResult> {

@@ -3,7 +3,7 @@
  * future format change can never be half-understood.
  */
 import { z } from 'zod';
-import type { DeliveryTask, QueueTask } from './model.js';
+import type { Delivery, DeliveryTask, Message, QueueTask } from './model.js';
 
 const deliveryTaskSchema = z.object({
   v: z.literal(1),
@@ -50,4 +50,22 @@ export function parseQueueTask(body: string): QueueTask {
 
 export function isDeliveryTask(task: QueueTask): task is DeliveryTask {
   return !('kind' in task) || task.kind === undefined || task.kind === 'delivery';
+}
+
+/** The task of `delivery`'s next attempt (its attempt count + 1, its generation), due at `dueAt`. */
+export function nextTaskFor(delivery: Delivery, message: Pick<Message, 'eventTime' | 'createdAt'>, dueAt: number, trigger: DeliveryTask['trigger']): DeliveryTask {
+  return {
+    v: 1,
+    deliveryId: delivery.id,
+    messageId: delivery.messageId,
+    subscriptionId: delivery.subscriptionId,
+    eventType: delivery.eventType,
+    ...(delivery.tenant !== undefined && { tenant: delivery.tenant }),
+    eventTime: message.eventTime,
+    messageCreatedAt: Date.parse(message.createdAt),
+    attempt: delivery.attemptCount + 1,
+    generation: delivery.generation,
+    dueAt,
+    trigger,
+  };
 }

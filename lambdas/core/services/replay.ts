@@ -12,6 +12,7 @@ import type { Delivery, DeliveryId, DeliveryTask, Message, ReplayJob, Subscripti
 import type { Clock, DeliveryStore, JobStore, MessageStore, RetryScheduler, SubscriptionStore, TaskQueue } from '../ports.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
+import { nextTaskFor } from '../tasks.js';
 
 export interface ReplayDeps {
   jobs: JobStore;
@@ -138,7 +139,7 @@ export async function retryDelivery(deps: ReplayDeps, id: DeliveryId): Promise<D
   if (message === undefined) throw new ConflictError(`message ${delivery.messageId} has expired`);
   const now = deps.clock.now();
   if (delivery.status === 'pending' && delivery.nextAttemptAt !== undefined) {
-    await deps.retryScheduler.cancel(taskFor(delivery, message, Date.parse(delivery.nextAttemptAt), 'retry'));
+    await deps.retryScheduler.cancel(nextTaskFor(delivery, message, Date.parse(delivery.nextAttemptAt), 'retry'));
   }
   const { delivery: next, task } = requeue(delivery, message, now, 'manual');
   await deps.deliveries.putMany([next]);
@@ -163,24 +164,7 @@ function requeue(
     ...(replayJobId !== undefined && { replayJobId }),
   };
   delete next.reason;
-  return { delivery: next, task: taskFor(next, message, now, trigger) };
-}
-
-function taskFor(delivery: Delivery, message: Message, dueAt: number, trigger: DeliveryTask['trigger']): DeliveryTask {
-  return {
-    v: 1,
-    deliveryId: delivery.id,
-    messageId: delivery.messageId,
-    subscriptionId: delivery.subscriptionId,
-    eventType: delivery.eventType,
-    ...(delivery.tenant !== undefined && { tenant: delivery.tenant }),
-    eventTime: message.eventTime,
-    messageCreatedAt: Date.parse(message.createdAt),
-    attempt: delivery.attemptCount + 1,
-    generation: delivery.generation,
-    dueAt,
-    trigger,
-  };
+  return { delivery: next, task: nextTaskFor(next, message, now, trigger) };
 }
 
 function newDelivery(message: Message, subscriptionId: SubscriptionId, now: number): Delivery {
