@@ -1,8 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+const ENGINE_SETUP = ['test/support/global-setup.ts'];
+/** Measures retry start times to tens of milliseconds: runs alone, once everything else is done. */
+const TIMING_TESTS = ['test/e2e/retries.test.ts'];
+
 /**
- * Two projects: pure unit and infra tests run without engines; integration and e2e tests share
- * one DynamoDB Local + fauxqs pair, started once per run by the global setup.
+ * Pure unit and infra tests run without engines; integration and e2e tests share one DynamoDB
+ * Local + fauxqs pair, started once per run by the global setup; the timing suite follows.
  */
 export default defineConfig({
   test: {
@@ -15,15 +19,21 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts'] },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts'], sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
         test: {
           name: 'engines',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
-          globalSetup: ['test/support/global-setup.ts'],
+          exclude: TIMING_TESTS,
+          globalSetup: ENGINE_SETUP,
+          sequence: { groupOrder: 0 },
         },
+      },
+      {
+        extends: true,
+        test: { name: 'timing', include: TIMING_TESTS, globalSetup: ENGINE_SETUP, fileParallelism: false, sequence: { groupOrder: 1 } },
       },
     ],
   },

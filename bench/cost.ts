@@ -68,9 +68,10 @@ import { distribution, round } from './support/stats.js';
 import { startThreadReceiver } from './support/thread-receiver.js';
 
 /**
- * Retries due ~3 s after the failure: much sooner and, on a loaded machine, a retry can overtake
- * the write of the attempt before it (which the worker answers with a requeue that production
- * delays never cause). Events go one at a time, so each retry scenario takes ~3 s per event.
+ * Retries due ~3 s after the failure, so they take the queue or scheduler path that production
+ * delays take: under a second, the worker retries in-line and sends a durable copy as well,
+ * which production delays never cause. Events go one at a time, so each retry scenario takes
+ * ~3 s per event.
  */
 const RETRY_DUE_AFTER_S = 3;
 const SQS_CHUNK = 64 * 1024;

@@ -56,9 +56,18 @@ export interface QueueRecord {
 
 /** A task arriving earlier than this before its due time is put back on the queue. */
 const TOP_UP_THRESHOLD_MS = 1000;
+/** A retry due sooner than this (below SQS's one-second delay step) is made in the same invocation. */
+const INLINE_RETRY_MS = 1000;
+/** In-line retries stop once a batch has run this long (the worker's timeout is 60 s by default). */
+const INLINE_BUDGET_MS = 15_000;
+/**
+ * An in-line retry not recorded this long after its due time was lost with its invocation (the
+ * longest attempt timeout, 30 s, plus a margin); the redelivered task that failed makes it.
+ */
+const INLINE_LOST_AFTER_MS = 35_000;
 const MAX_SQS_DELAY_S = 900;
-/** Pause before re-queueing a retry that overtook its previous attempt's record. */
-const RECORD_WAIT_MS = 50;
+/** Pauses between reads while a retry waits for its previous attempt's record. */
+const RECORD_WAITS_MS = [2, 5, 10, 20, 40, 80, 160, 320];
 
 /** Processes one SQS batch; returns the ids of records to redeliver. */
 export async function processBatch(deps: DispatchDeps, records: readonly QueueRecord[]): Promise<string[]> {
@@ -106,6 +115,8 @@ interface BatchContext {
   failuresReset: Set<SubscriptionId>;
   /** `deliveryId#generation#attempt` already taken in this batch (a duplicate receive inside one batch). */
   claimed: Set<string>;
+  /** When the batch arrived: bounds the time spent on in-line retries. */
+  startedAt: number;
 }
 
 async function processDeliveryTasks(
@@ -118,46 +129,53 @@ async function processDeliveryTasks(
     deps.subscriptions.getMany(unique(tasks.map((t) => t.subscriptionId))),
     deps.messages.getMany(unique(tasks.filter((t) => t.payload === undefined).map((t) => t.messageId))),
   ]);
-  const context: BatchContext = { deliveries, subscriptions, messages, payloads: new Map(), failuresReset: new Set(), claimed: new Set() };
+  const context: BatchContext = {
+    deliveries,
+    subscriptions,
+    messages,
+    payloads: new Map(),
+    failuresReset: new Set(),
+    claimed: new Set(),
+    startedAt: deps.clock.now(),
+  };
 
   const failed: string[] = [];
-  const updates: { recordId: string; delivery: Delivery }[] = [];
   await forEachLimited(items, deps.concurrency, async ({ recordId, task }) => {
     try {
-      const updated = await processTask(deps, context, task);
-      if (updated !== undefined) updates.push({ recordId, delivery: updated });
+      await processTask(deps, context, task);
     } catch {
+      // Redelivered by SQS: an attempt whose record did not land is made again (at least once).
       failed.push(recordId);
     }
   });
-  try {
-    await deps.deliveries.putMany(updates.map((u) => u.delivery));
-  } catch {
-    // The attempts happened but their records did not land: redeliver so state catches up.
-    failed.push(...updates.map((u) => u.recordId));
-  }
   return failed;
 }
 
-/** Returns the delivery's new state to persist, or undefined when nothing changes. */
-async function processTask(deps: DispatchDeps, context: BatchContext, task: DeliveryTask): Promise<Delivery | undefined> {
-  const current = context.deliveries.get(task.deliveryId) ?? deliveryFromTask(task);
+/**
+ * Runs one task to its stored outcome. Each task writes its own record as soon as its attempt
+ * ends (no wait for the rest of the batch), so a retry due moments later rarely finds the record
+ * of the attempt before it missing.
+ */
+async function processTask(deps: DispatchDeps, context: BatchContext, received: DeliveryTask): Promise<void> {
+  let current = context.deliveries.get(received.deliveryId) ?? deliveryFromTask(received);
+  const task = lostInlineRetry(current, received, deps.clock.now()) ?? received;
+  // A retry that overtook the record of the attempt before it (scheduled just before that write):
+  // running now would let the two writes overwrite each other's attempts and status.
+  if (overtook(current, task)) {
+    const caughtUp = await awaitPreviousRecord(deps, task);
+    if (caughtUp === undefined) {
+      await deps.queue.sendMany([{ task, delaySeconds: 1 }]);
+      deps.observe?.({ type: 'skipped', task, reason: 'previous attempt not recorded yet: requeued' });
+      return;
+    }
+    current = caughtUp;
+  }
   const claim = `${task.deliveryId}#${task.generation}#${task.attempt}`;
   const staleReason = context.claimed.has(claim) ? 'duplicate in the same batch' : staleness(current, task);
   context.claimed.add(claim);
   if (staleReason !== undefined) {
     deps.observe?.({ type: 'skipped', task, reason: staleReason });
-    return undefined;
-  }
-  // A retry that overtook the record of the attempt before it (that batch has not written yet):
-  // running now would let the two unconditional writes overwrite each other's attempts and status.
-  if (task.generation === current.generation && task.attempt > current.attemptCount + 1) {
-    // That write is normally milliseconds away: a short pause, not a whole SQS second, so a retry
-    // due sooner (a time-scaled one) keeps its interval.
-    await sleep(RECORD_WAIT_MS);
-    await deps.queue.sendMany([{ task, delaySeconds: 0 }]);
-    deps.observe?.({ type: 'skipped', task, reason: 'previous attempt not recorded yet: requeued' });
-    return undefined;
+    return;
   }
 
   const now = deps.clock.now();
@@ -171,9 +189,9 @@ async function processTask(deps: DispatchDeps, context: BatchContext, task: Deli
   if (early > TOP_UP_THRESHOLD_MS) {
     await deps.queue.sendMany([{ task, delaySeconds: Math.min(MAX_SQS_DELAY_S, Math.floor(early / 1000)) }]);
     deps.observe?.({ type: 'skipped', task, reason: 'early: topped up' });
-    return undefined;
+    return;
   }
-  if (early > 0) await sleep(early);
+  await waitUntil(deps, task.dueAt);
 
   const payload = await payloadOf(deps, context, task);
   if (payload === MISSING) return settle(deps, current, 'dropped', 'message has expired', deps.clock.now());
@@ -195,9 +213,9 @@ async function processTask(deps: DispatchDeps, context: BatchContext, task: Deli
   delete next.nextAttemptAt;
   delete next.reason;
 
+  let inlineRetry: DeliveryTask | undefined;
   if (attempt.outcome === 'success') {
     next.status = 'succeeded';
-    await resetFailureStreak(deps, context, subscription);
   } else {
     const decision = nextAttempt({
       subscription,
@@ -214,14 +232,19 @@ async function processTask(deps: DispatchDeps, context: BatchContext, task: Deli
       const delayMs = (decision.delaySeconds * 1000) / deps.timeScale;
       const dueAt = Date.parse(attempt.endedAt) + delayMs;
       const retry: DeliveryTask = { ...task, attempt: task.attempt + 1, dueAt, trigger: 'retry' };
-      await deps.retryScheduler.schedule(retry, dueAt);
+      if (delayMs < INLINE_RETRY_MS && dueAt + subscription.timeoutMs - context.startedAt <= INLINE_BUDGET_MS) inlineRetry = retry;
+      else await deps.retryScheduler.schedule(retry, dueAt);
       next.status = 'pending';
       next.nextAttemptAt = new Date(dueAt).toISOString();
       attempt.nextAttemptAt = next.nextAttemptAt;
       deps.observe?.({ type: 'retry-scheduled', task: retry, delayMs });
     }
-    await applyFailurePolicy(deps, context, subscription);
   }
+  // At once, and side by side: the retry scheduled above may be due within milliseconds.
+  await Promise.all([
+    deps.deliveries.putMany([next]),
+    attempt.outcome === 'success' ? resetFailureStreak(deps, context, subscription) : applyFailurePolicy(deps, context, subscription),
+  ]);
 
   deps.attemptLog.write(attemptLogLine(next, attempt));
   deps.observe?.({
@@ -230,7 +253,33 @@ async function processTask(deps: DispatchDeps, context: BatchContext, task: Deli
     attempt,
     ...(attempt.outcome === 'success' && { latencyMs: Date.parse(attempt.endedAt) - task.messageCreatedAt }),
   });
-  return next;
+  if (inlineRetry !== undefined) await retryInline(deps, context, next, inlineRetry);
+}
+
+/**
+ * Makes a retry due within a second here, waiting out the interval like an early task: a trip
+ * through the queue (send, receive, reads) would take about as long as such an interval.
+ */
+async function retryInline(deps: DispatchDeps, context: BatchContext, delivery: Delivery, retry: DeliveryTask): Promise<void> {
+  try {
+    // The batch's view of the subscription already carries what the failure policy just did.
+    context.deliveries.set(delivery.id, delivery);
+    await processTask(deps, context, retry);
+  } catch {
+    // Through the queue instead; if even that fails, the task that failed is redelivered (it is
+    // not acknowledged) and makes the retry (`lostInlineRetry`), as after a crash.
+    await deps.retryScheduler.schedule(retry, retry.dueAt);
+  }
+}
+
+/** The retry `task` was to make in-line, when its invocation ended before recording it. */
+function lostInlineRetry(delivery: Delivery, task: DeliveryTask, now: number): DeliveryTask | undefined {
+  const last = delivery.attempts.at(-1);
+  if (task.generation !== delivery.generation || task.attempt !== delivery.attemptCount || last?.attempt !== task.attempt) return undefined;
+  if (delivery.status !== 'pending' || delivery.nextAttemptAt === undefined) return undefined;
+  const dueAt = Date.parse(delivery.nextAttemptAt);
+  const inline = dueAt - Date.parse(last.endedAt) < INLINE_RETRY_MS;
+  return inline && now > dueAt + INLINE_LOST_AFTER_MS ? { ...task, attempt: task.attempt + 1, dueAt, trigger: 'retry' } : undefined;
 }
 
 /** Why a task must not run: its delivery moved on (newer generation, attempt done, or finished). */
@@ -242,11 +291,28 @@ function staleness(delivery: Delivery, task: DeliveryTask): string | undefined {
   return undefined;
 }
 
-function settle(deps: DispatchDeps, delivery: Delivery, status: 'paused' | 'dropped', reason: string, now: number): Delivery {
+async function settle(deps: DispatchDeps, delivery: Delivery, status: 'paused' | 'dropped', reason: string, now: number): Promise<void> {
   const next: Delivery = { ...delivery, status, reason, updatedAt: new Date(now).toISOString() };
   delete next.nextAttemptAt;
+  await deps.deliveries.putMany([next]);
   deps.observe?.({ type: 'skipped', task: taskOf(delivery), reason });
-  return next;
+}
+
+/** Same generation, but the record is not yet at the attempt before this one. */
+const overtook = (delivery: Delivery, task: DeliveryTask) =>
+  task.generation === delivery.generation && task.attempt > delivery.attemptCount + 1;
+
+/**
+ * Waits for the record of the attempt before `task`, which is normally one write away (about
+ * 0.6 s in all); a whole SQS round trip instead would make a retry due sooner than that late.
+ */
+async function awaitPreviousRecord(deps: DispatchDeps, task: DeliveryTask): Promise<Delivery | undefined> {
+  for (const pauseMs of RECORD_WAITS_MS) {
+    await sleep(pauseMs);
+    const latest = await deps.deliveries.get(task.deliveryId);
+    if (latest !== undefined && !overtook(latest, task)) return latest;
+  }
+  return undefined;
 }
 
 /** A delivery whose item was never written (should not happen; kept so no task is ever lost). */
@@ -332,7 +398,8 @@ async function applyFailurePolicy(deps: DispatchDeps, context: BatchContext, sub
   } else {
     await disable(deps, subscription.id, reason);
   }
-  context.subscriptions.set(subscription.id, { ...subscription, status: 'disabled', disabledReason: reason });
+  if (decision === 'delete') context.subscriptions.delete(subscription.id);
+  else context.subscriptions.set(subscription.id, { ...subscription, status: 'disabled', disabledReason: reason });
   await deps.alerts.publish({
     kind: decision === 'delete' ? 'subscription-deleted' : 'subscription-disabled',
     subscriptionId: subscription.id,
@@ -373,6 +440,15 @@ function hostOf(url: string): string {
 
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
+}
+
+/** Timers can fire a millisecond early: a retry never starts before its due time. */
+async function waitUntil(deps: DispatchDeps, at: number): Promise<void> {
+  for (let tries = 0; tries < 3; tries++) {
+    const left = at - deps.clock.now();
+    if (left <= 0) return;
+    await sleep(Math.ceil(left));
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -163,6 +163,108 @@ describe('processBatch', () => {
     expect(w.deps.queue.sent).toEqual([{ task, delaySeconds: 900 }]);
   });
 
+  describe('a retry due within a second', () => {
+    /** The 1 s retry of a fixed policy, at time scale 100: due 10 ms after the failure. */
+    async function soonRetry(script: (request: OutboundRequest, index: number) => SendResult) {
+      const w = world(script);
+      w.deps.timeScale = 100;
+      await subscribe(w, { retryPolicy: { type: 'fixed', delays: [1] } });
+      await post(w);
+      const task = w.deps.queue.sent[0]!.task as DeliveryTask;
+      return { w, task };
+    }
+
+    it('is made in the same invocation, not through the queue', async () => {
+      const { w } = await soonRetry((_, i) => respond(i === 0 ? 500 : 200));
+      expect(await w.drainQueue()).toEqual([]);
+
+      expect(w.deps.sender.requests).toHaveLength(2);
+      const [delivery] = [...w.deps.deliveries.items.values()];
+      expect(delivery?.status).toBe('succeeded');
+      expect(delivery?.attempts.map((a) => [a.attempt, a.trigger, a.outcome])).toEqual([
+        [1, 'event', '5xx'],
+        [2, 'retry', 'success'],
+      ]);
+      expect(w.deps.retryScheduler.scheduled).toEqual([]);
+      expect(w.deps.queue.sent).toEqual([]);
+    });
+
+    it('when its invocation died before recording it, is made by the redelivered task once long overdue, and not before', async () => {
+      const { w, task } = await soonRetry(() => respond(200));
+      // What the crashed invocation left: attempt 1 recorded, its in-line retry never made.
+      const attempt1 = { attempt: 1, trigger: 'event' as const, startedAt: new Date(T0).toISOString(), endedAt: new Date(T0).toISOString(), durationMs: 3, urlHost: 'hooks.example.com', statusCode: 500, outcome: '5xx' as const };
+      const delivery = w.deps.deliveries.items.get(task.deliveryId)!;
+      w.deps.deliveries.items.set(task.deliveryId, { ...delivery, attemptCount: 1, attempts: [attempt1], lastOutcome: '5xx', nextAttemptAt: new Date(T0 + 10).toISOString() });
+
+      // A duplicate receive while the retry may still be on its way: nothing.
+      w.clock.t = T0 + 10_000;
+      expect(await w.runTask(task)).toEqual([]);
+      expect(w.deps.sender.requests).toHaveLength(0);
+
+      // The redelivery after the invocation's visibility timeout: the retry, once.
+      w.clock.t = T0 + 60_000;
+      expect(await w.runTask(task)).toEqual([]);
+      expect(await w.runTask(task)).toEqual([]);
+      expect(w.deps.sender.requests.map((r) => r.headers['X-Hookline-Attempt'] ?? r.headers['x-hookline-attempt'])).toEqual(['2']);
+      expect(w.deps.deliveries.items.get(task.deliveryId)).toMatchObject({ status: 'succeeded', attemptCount: 2 });
+    });
+
+    it('goes through the queue when the in-line attempt cannot be recorded', async () => {
+      const { w, task } = await soonRetry(() => respond(500));
+      const put = w.deps.deliveries.putMany.bind(w.deps.deliveries);
+      w.deps.deliveries.putMany = async (deliveries) => {
+        if (deliveries.some((d) => d.attemptCount === 2)) throw new Error('DynamoDB unavailable');
+        return put(deliveries);
+      };
+      expect(await w.drainQueue()).toEqual([]);
+
+      expect(w.deps.deliveries.items.get(task.deliveryId)?.attemptCount).toBe(1);
+      const due = Date.parse(w.deps.deliveries.items.get(task.deliveryId)!.nextAttemptAt!);
+      expect(w.deps.retryScheduler.scheduled).toEqual([{ task: expect.objectContaining({ attempt: 2, trigger: 'retry' }), dueAt: expect.closeTo(due, 0) }]);
+    });
+  });
+
+  describe('a retry that overtook the record of the attempt before it', () => {
+    /** Attempt 1 failed (its retry is in hand) but its record has not landed yet. */
+    async function overtakenRetry() {
+      const w = world((_, i) => respond(i === 0 ? 500 : 200));
+      await subscribe(w, { retryPolicy: { type: 'fixed', delays: [1] } });
+      await post(w);
+      const [created] = [...w.deps.deliveries.items.values()].map((d) => structuredClone(d));
+      await w.drainQueue();
+      const attempted = w.deps.deliveries.items.get(created!.id)!;
+      w.deps.deliveries.items.set(created!.id, created!); // as if attempt 1's write were still in flight
+      const retry = w.deps.retryScheduler.scheduled.shift()!;
+      w.clock.t = retry.dueAt;
+      return { w, attempted, retry: retry.task };
+    }
+
+    it('waits for that record, then attempts once and appends to it (no re-queue)', async () => {
+      const { w, attempted, retry } = await overtakenRetry();
+      const running = w.runTask(retry);
+      setTimeout(() => w.deps.deliveries.items.set(attempted.id, attempted), 30);
+      expect(await running).toEqual([]);
+
+      expect(w.deps.sender.requests).toHaveLength(2);
+      expect(w.deps.queue.sent).toEqual([]);
+      const final = w.deps.deliveries.items.get(attempted.id)!;
+      expect(final.status).toBe('succeeded');
+      expect(final.attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+        [1, '5xx'],
+        [2, 'success'],
+      ]);
+    });
+
+    it('puts it back on the queue a second later when that record never comes', async () => {
+      const { w, attempted, retry } = await overtakenRetry();
+      expect(await w.runTask(retry)).toEqual([]);
+      expect(w.deps.sender.requests).toHaveLength(1);
+      expect(w.deps.queue.sent).toEqual([{ task: retry, delaySeconds: 1 }]);
+      expect(w.deps.deliveries.items.get(attempted.id)!.attemptCount).toBe(0);
+      expect(w.events).toContainEqual(expect.objectContaining({ type: 'skipped', reason: 'previous attempt not recorded yet: requeued' }));
+    });
+  });
+
   it('records paused for a disabled subscription and dropped for a deleted one', async () => {
     const w = world(() => respond(200));
     const a = await subscribe(w, { tenant: 'shop_a' });
