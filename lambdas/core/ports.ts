@@ -78,6 +78,8 @@ export interface MessageStore {
   getMany(ids: readonly MessageId[]): Promise<Map<MessageId, Message>>;
   /** Unrouted messages created in [since, until), oldest first. */
   listUnrouted(since: string, until: string, cursor?: string): Promise<Page<Message>>;
+  /** Adds a subscription to the message's routes (a replay reached it later); idempotent. */
+  addRoute(id: MessageId, subscriptionId: SubscriptionId): Promise<void>;
 }
 
 export interface DeliveryQuery {

@@ -259,6 +259,9 @@ describe('replay and manual retry', () => {
       expect(d.replayJobId).toBe(started.body.id);
       expect(d.attempts.at(-1)).toMatchObject({ trigger: 'replay', outcome: 'success' });
     }
+    // ...and through the message itself, which now lists it.
+    const late = await local.api('GET', `/v1/messages/${unrouted.body.messageId}`);
+    expect(late.body.deliveries).toEqual([expect.objectContaining({ subscriptionId: sub.id, status: 'succeeded' })]);
 
     // The same request again: nothing is failed any more, so nothing is enqueued.
     const again = await local.api('POST', `/v1/subscriptions/${sub.id}/replay`, { since, onlyFailed: true });

@@ -91,6 +91,10 @@ export class MemoryMessages implements MessageStore {
   async listUnrouted(since: string, until: string): Promise<Page<Message>> {
     return { items: [...this.items.values()].filter((m) => m.routing === 'unrouted' && m.createdAt >= since && m.createdAt < until) };
   }
+  async addRoute(id: MessageId, subscriptionId: SubscriptionId) {
+    const m = this.items.get(id);
+    if (m && !m.subscriptionIds.includes(subscriptionId)) m.subscriptionIds = [...m.subscriptionIds, subscriptionId];
+  }
 }
 
 export class MemoryDeliveries implements DeliveryStore {

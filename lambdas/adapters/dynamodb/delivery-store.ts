@@ -3,12 +3,12 @@
  * Searched through three KEYS_ONLY indexes: by subscription, by tenant, and by day of creation.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { forEachLimited } from '../../core/concurrency.js';
 import type { Delivery, DeliveryId } from '../../core/model.js';
 import type { DeliveryQuery, DeliveryStore, Page } from '../../core/ports.js';
 import {
   dynamo,
   expiryAfter,
-  forEachLimited,
   getRecord,
   getRecords,
   isConditionFailure,

@@ -2,11 +2,11 @@
  * Messages (the accepted events) and their idempotency claims. A message and its claim are
  * written in one transaction, so concurrent duplicates resolve to exactly one message.
  */
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Message, MessageId } from '../../core/model.js';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Message, MessageId, SubscriptionId } from '../../core/model.js';
 import type { IdempotencyClaim, MessageStore, Page } from '../../core/ports.js';
 import { errorName } from '../errors.js';
-import { dynamo, expiryAfter, getRecord, getRecords, pageFromIndex, utcDays, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
+import { dynamo, expiryAfter, getRecord, getRecords, isConditionFailure, pageFromIndex, utcDays, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
 
 const messageKey = (id: string): Key => ({ pk: `MSG#${id}`, sk: 'META' });
 const claimKey = (key: string): Key => ({ pk: `IDEM#${key}`, sk: 'IDEM' });
@@ -82,6 +82,24 @@ export class DynamoMessageStore implements MessageStore {
       decode: decodeMessage,
       accept: (m) => m.createdAt >= since && m.createdAt < until,
     });
+  }
+
+  async addRoute(id: MessageId, subscriptionId: SubscriptionId): Promise<void> {
+    try {
+      await dynamo('UpdateItem', () =>
+        this.options.client.send(
+          new UpdateCommand({
+            TableName: this.options.tableName,
+            Key: messageKey(id),
+            UpdateExpression: 'SET subscriptionIds = list_append(subscriptionIds, :route)',
+            ConditionExpression: 'attribute_exists(pk) AND NOT contains(subscriptionIds, :id)',
+            ExpressionAttributeValues: { ':route': [subscriptionId], ':id': subscriptionId },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // already routed there, or the message expired
+    }
   }
 
   private item(message: Message): Item {

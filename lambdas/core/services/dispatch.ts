@@ -5,6 +5,7 @@
  * error fails only that record so SQS redelivers it (or dead-letters it after maxReceiveCount).
  */
 import { attemptLogLine, type AttemptLog } from '../attempt-log.js';
+import { forEachLimited } from '../concurrency.js';
 import { failureDecision } from '../failure-policy.js';
 import { nextAttempt } from '../retry-policy.js';
 import { isDeliveryTask, parseQueueTask, InvalidTaskError } from '../tasks.js';
@@ -453,12 +454,4 @@ async function waitUntil(deps: DispatchDeps, at: number): Promise<void> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  });
-  await Promise.all(runners);
 }

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { forEachLimited } from '../concurrency.js';
 import { deliveryIdFor } from '../ids.js';
 import { matchesEvent } from '../routing.js';
 import type { Delivery, DeliveryId, DeliveryTask, Message, ReplayJob, Subscription, SubscriptionId } from '../model.js';
@@ -117,9 +118,15 @@ async function replayUnroutedPage(deps: ReplayDeps, job: ReplayJob, subscription
   const page = await deps.messages.listUnrouted(job.since, job.until, job.cursor);
   const matching = page.items.filter((m) => matches(subscription, m));
   const existing = await deps.deliveries.getMany(matching.map((m) => deliveryIdFor(m.id, subscription.id)));
-  const requeued = matching
-    .filter((m) => !existing.has(deliveryIdFor(m.id, subscription.id)))
-    .map((m) => requeue(newDelivery(m, subscription.id, now), m, now, 'replay', job.id));
+  const requeued = matching.flatMap((m) => {
+    const delivery = existing.get(deliveryIdFor(m.id, subscription.id));
+    if (delivery === undefined) return [requeue(newDelivery(m, subscription.id, now), m, now, 'replay', job.id)];
+    // Created by this job when an earlier run of the page stopped before its send: send again.
+    const unsent = delivery.replayJobId === job.id && delivery.status === 'pending' && delivery.attemptCount === 0;
+    return unsent ? [{ delivery, task: nextTaskFor(delivery, m, now, 'replay') }] : [];
+  });
+  // The message lists the route first, so its page shows the delivery as soon as it exists.
+  await forEachLimited(requeued, 10, (r) => deps.messages.addRoute(r.delivery.messageId, subscription.id));
   await deps.deliveries.createMany(requeued.map((r) => r.delivery));
   await deps.queue.sendMany(requeued.map((r) => ({ task: r.task, delaySeconds: 0 })));
   const advanced: ReplayJob = { ...job, matched: job.matched + matching.length, enqueued: job.enqueued + requeued.length };

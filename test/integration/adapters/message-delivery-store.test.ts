@@ -78,6 +78,19 @@ describe('DynamoMessageStore', () => {
     const narrow = await messages.listUnrouted(new Date(t0 + 1).toISOString(), new Date(t0 + 3_600_000).toISOString());
     expect(narrow.items.map((m) => m.id)).toEqual([unrouted[1]!.id]);
   });
+
+  it('adds a late route once, even when asked twice at the same time; a missing message stays missing', async () => {
+    const m = message({ routing: 'unrouted' });
+    await messages.put(m);
+    const late = 'sub_late' as SubscriptionId;
+    await Promise.all([messages.addRoute(m.id, late), messages.addRoute(m.id, late)]);
+    await messages.addRoute(m.id, 'sub_other' as SubscriptionId);
+    expect(await messages.get(m.id)).toEqual({ ...m, subscriptionIds: [late, 'sub_other'] });
+
+    const missing = newMessageId();
+    await messages.addRoute(missing, late);
+    expect(await messages.get(missing)).toBeUndefined();
+  });
 });
 
 describe('DynamoDeliveryStore', () => {

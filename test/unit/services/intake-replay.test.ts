@@ -3,6 +3,7 @@ import { acceptEvent, type IntakeDeps } from '../../../lambdas/core/services/int
 import { processBatch, type DispatchDeps } from '../../../lambdas/core/services/dispatch.js';
 import { createSubscription, type SubscriptionDeps } from '../../../lambdas/core/services/subscriptions.js';
 import { retryDelivery, runReplayPage, startReplay } from '../../../lambdas/core/services/replay.js';
+import { getMessageWithDeliveries } from '../../../lambdas/core/services/delivery-log.js';
 import { PayloadTooLargeError, ValidationError } from '../../../lambdas/core/errors.js';
 import type { DeliveryTask, SubscriptionId } from '../../../lambdas/core/model.js';
 import {
@@ -159,6 +160,32 @@ describe('replay and manual retry', () => {
     await w.drain();
     expect(w.deps.sender.requests).toHaveLength(1);
     expect(w.deps.sender.requests[0]?.headers['webhook-id']).toBe(messageId);
+    // The message's page lists its late delivery.
+    const message = await getMessageWithDeliveries(w.deps, messageId);
+    expect(message.deliveries).toEqual([expect.objectContaining({ subscriptionId: id, status: 'succeeded', attemptCount: 1 })]);
+  });
+
+  it('sends again what an interrupted run of an unrouted page created but did not send', async () => {
+    const w = world();
+    await acceptEvent(w.deps, { type: 'order.created', tenant: 'shop_9', payload: {} });
+    const id = await w.subscribe({ tenant: 'shop_9' });
+    const send = w.deps.queue.sendMany.bind(w.deps.queue);
+    let interrupted = false;
+    w.deps.queue.sendMany = async (tasks) => {
+      if (!interrupted && tasks.some((t) => 'deliveryId' in t.task && t.task.trigger === 'replay')) {
+        interrupted = true;
+        throw new Error('SQS unavailable');
+      }
+      return send(tasks);
+    };
+    const job = await startReplay(w.deps, id, { since: new Date(T0 - 1000).toISOString(), until: new Date(T0 + 1000).toISOString() });
+    await w.drain(); // the unrouted page stops after creating the delivery, before sending its task
+    expect(interrupted).toBe(true);
+    expect(w.deps.sender.requests).toHaveLength(0);
+    await runReplayPage(w.deps, job.id); // SQS redelivers the page's task
+    await w.drain();
+    expect(w.deps.sender.requests).toHaveLength(1);
+    expect([...w.deps.deliveries.items.values()]).toEqual([expect.objectContaining({ status: 'succeeded', attemptCount: 1 })]);
   });
 
   it('retries one delivery now in a new generation and cancels its scheduled retry', async () => {
