@@ -1,5 +1,5 @@
 /** The intake request body of `POST /v1/events` (DESIGN §4). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NO_TENANT_KEY } from './routing.js';
 
 // eslint-disable-next-line no-control-regex

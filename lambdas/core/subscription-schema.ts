@@ -3,7 +3,7 @@
  * OpenAPI document, via `z.toJSONSchema`), create and PATCH semantics, and precise per-field
  * errors. Policy-dependent checks (URL policy) and cross-field rules run after the schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, type FieldError } from './errors.js';
 import { EVENT_TYPE_PATTERN } from './event-schema.js';
 import { signingHeaderProblem, validateCustomHeaders } from './custom-headers.js';

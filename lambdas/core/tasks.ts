@@ -2,7 +2,7 @@
  * The queue's wire format. Every body is JSON with `v: 1`; readers reject other versions so a
  * future format change can never be half-understood.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Delivery, DeliveryTask, Message, QueueTask } from './model.js';
 
 const deliveryTaskSchema = z.object({

@@ -1,5 +1,5 @@
 /** Parsing request bodies and queries into domain values, with the API's per-field errors. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ValidationError } from './errors.js';
 import { zodFieldErrors } from './subscription-schema.js';
 

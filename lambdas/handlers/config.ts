@@ -2,7 +2,7 @@
  * The environment, parsed once at cold start. Names match the stack's function environment
  * (lib/) and local mode (local/main.ts); a missing or invalid value fails fast, naming the variable.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const ports = z

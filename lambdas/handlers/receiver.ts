@@ -1,7 +1,7 @@
 /** `receiver` Lambda: POST /v1/events. Wiring only; the work is `acceptEvent`. */
 import { acceptEvent } from '../core/services/intake.js';
 import { ValidationError } from '../core/errors.js';
-import { lazyDependencies, intakeLimits, type Dependencies } from './dependencies.js';
+import { buildIntakeDependencies, intakeLimits, lazyHandler, type IntakeDependencies } from './intake-dependencies.js';
 import { createObservability, MetricUnit } from './observability.js';
 import { header, jsonBody } from './http/request.js';
 import { json } from './http/response.js';
@@ -11,7 +11,7 @@ import { serve, type HttpHandler } from './http/serve.js';
 /** Room for `type`, `tenant`, `eventTime` around a payload of the maximum size. */
 const ENVELOPE_BYTES = 16 * 1024;
 
-export function createReceiverHandler(deps: Dependencies): HttpHandler {
+export function createReceiverHandler(deps: IntakeDependencies): HttpHandler {
   const observability = createObservability('receiver');
   const limits = intakeLimits(deps.config);
   const router = new Router().on('POST', '/v1/events', async (event) => {
@@ -35,4 +35,4 @@ export function createReceiverHandler(deps: Dependencies): HttpHandler {
   return serve(router, observability);
 }
 
-export const handler: HttpHandler = lazyDependencies(createReceiverHandler);
+export const handler: HttpHandler = lazyHandler((config) => buildIntakeDependencies(config), createReceiverHandler);

@@ -1,5 +1,5 @@
 /** Read side of the delivery log: a message with its deliveries, delivery search, one delivery's attempts. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { deliveryIdFor } from '../ids.js';
 import type { Delivery, DeliveryId, MessageId, SubscriptionId } from '../model.js';
 import type { DeliveryStore, MessageStore, Page, PayloadStore } from '../ports.js';

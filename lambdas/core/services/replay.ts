@@ -5,7 +5,7 @@
  * every delivery it touched remembers the job.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { forEachLimited } from '../concurrency.js';
 import { deliveryIdFor } from '../ids.js';
 import { matchesEvent } from '../routing.js';

@@ -3,7 +3,7 @@
  * subscription, routes and uniqueness claims in one transaction. Reads are always masked; the
  * secret is shown on create, on rotation and by the dedicated secret route only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { newMessageId, newSubscriptionId } from '../ids.js';
 import { applySubscriptionPatch, buildSubscription, parseCreateSubscription, type SubscriptionPolicy } from '../subscription-schema.js';
 import { generateSecret, rotateSecrets } from '../secrets.js';

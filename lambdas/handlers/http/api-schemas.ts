@@ -2,7 +2,7 @@
  * Response shapes of the API, as zod schemas: the OpenAPI document is generated from them and
  * the e2e tests validate real responses against that document.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const iso = z.string().meta({ format: 'date-time' });
 const failureClass = z.enum(['timeout', 'network', '3xx', '4xx', '429', '5xx']);

@@ -3,7 +3,7 @@
  * requests (core) and describe responses (api-schemas). `docs/openapi.json` is this output;
  * a test fails when it is stale (`npm run openapi` rewrites it).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { createSubscriptionSchema, patchSubscriptionSchema } from '../../core/subscription-schema.js';
 import { eventRequestSchema } from '../../core/event-schema.js';
 import { replayRequestSchema } from '../../core/services/replay.js';

@@ -1,0 +1,76 @@
+/**
+ * The adapters event intake needs (DynamoDB stores, the SQS queue, the S3 payload store), once
+ * per cold start. Kept apart from the full set so the receiver's bundle carries neither the
+ * outbound HTTP client nor the Scheduler and SNS clients it never calls.
+ */
+import { createDocumentClient, createS3Client, createSqsClient, type AwsClientConfig } from '../adapters/aws-clients.js';
+import { DynamoSubscriptionStore } from '../adapters/dynamodb/subscription-store.js';
+import { DynamoMessageStore } from '../adapters/dynamodb/message-store.js';
+import { DynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.js';
+import { SqsTaskQueue } from '../adapters/sqs/task-queue.js';
+import { S3PayloadStore } from '../adapters/s3/payload-store.js';
+import type { IntakeLimits } from '../core/services/intake.js';
+import { systemClock, type Clock, type DeliveryStore, type MessageStore, type PayloadStore, type SubscriptionStore, type TaskQueue } from '../core/ports.js';
+import type { StoreOptions } from '../adapters/dynamodb/table-access.js';
+import { loadConfig, type Config } from './config.js';
+
+export interface IntakeDependencies {
+  config: Config;
+  clock: Clock;
+  subscriptions: SubscriptionStore;
+  messages: MessageStore;
+  deliveries: DeliveryStore;
+  queue: TaskQueue;
+  payloads: PayloadStore;
+}
+
+/** SDK client settings for one service: the deployment's region, local mode's endpoints. */
+export function awsClientConfig(config: Config, service: keyof Config['endpoints']): AwsClientConfig {
+  return {
+    region: config.region,
+    ...(config.endpoints[service] !== undefined && { endpoint: config.endpoints[service] }),
+    ...(service === 's3' && config.local && { forcePathStyle: true }),
+  };
+}
+
+/** The table's settings every DynamoDB store shares. */
+export function storeOptions(config: Config): StoreOptions {
+  return { client: createDocumentClient(awsClientConfig(config, 'dynamodb')), tableName: config.tableName, retentionDays: config.retentionDays };
+}
+
+export function buildIntakeDependencies(config: Config, store: StoreOptions = storeOptions(config), overrides: Partial<IntakeDependencies> = {}): IntakeDependencies {
+  return {
+    config,
+    clock: systemClock,
+    subscriptions: new DynamoSubscriptionStore(store),
+    messages: new DynamoMessageStore(store),
+    deliveries: new DynamoDeliveryStore(store),
+    queue: overrides.queue ?? new SqsTaskQueue({ client: createSqsClient(awsClientConfig(config, 'sqs')), queueUrl: config.queueUrl }),
+    payloads: new S3PayloadStore({ client: createS3Client(awsClientConfig(config, 's3')), bucket: config.payloadBucket }),
+    ...overrides,
+  };
+}
+
+export function intakeLimits(config: Config): IntakeLimits {
+  return {
+    maxPayloadBytes: config.maxPayloadBytes,
+    inlinePayloadBytes: 64 * 1024,
+    taskPayloadBytes: 8 * 1024,
+    fanoutPageSize: 500,
+    retentionDays: config.retentionDays,
+  };
+}
+
+/**
+ * A Lambda entry that builds its dependencies from the environment on first use (not at
+ * import, so tests and local mode can import the module without an environment).
+ */
+export function lazyHandler<D, E, R>(build: (config: Config) => D, create: (deps: D) => (event: E) => Promise<R>): (event: E) => Promise<R> {
+  let handler: ((event: E) => Promise<R>) | undefined;
+  return (event) => {
+    handler ??= create(build(loadConfig(process.env)));
+    return handler(event);
+  };
+}
+
+export { loadConfig };
