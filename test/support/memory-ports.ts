@@ -109,8 +109,13 @@ export class MemoryDeliveries implements DeliveryStore {
   async getMany(ids: readonly DeliveryId[]) {
     return new Map(ids.flatMap((id) => (this.items.has(id) ? [[id, clone(this.items.get(id)!)] as const] : [])));
   }
+  /** Conditional like the DynamoDB adapter's: a newer stored state (generation, attempt) stays. */
   async putMany(deliveries: readonly Delivery[]) {
-    for (const d of deliveries) this.items.set(d.id, clone(d));
+    for (const d of deliveries) {
+      const stored = this.items.get(d.id);
+      const older = stored === undefined || stored.generation < d.generation || (stored.generation === d.generation && stored.attemptCount <= d.attemptCount);
+      if (older) this.items.set(d.id, clone(d));
+    }
   }
   async list(q: DeliveryQuery): Promise<Page<Delivery>> {
     const items = [...this.items.values()]

@@ -178,6 +178,9 @@ async function processTask(deps: DispatchDeps, context: BatchContext, received: 
     deps.observe?.({ type: 'skipped', task, reason: staleReason });
     return;
   }
+  // A retry or replay sent before its record was written: this attempt opens that generation, and
+  // the record's late write (an older state of it) cannot overwrite what the attempt stores.
+  if (task.generation > current.generation) current = { ...current, generation: task.generation, status: 'pending' };
 
   const now = deps.clock.now();
   const subscription = context.subscriptions.get(task.subscriptionId);

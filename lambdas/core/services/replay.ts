@@ -105,6 +105,7 @@ async function replayDeliveriesPage(deps: ReplayDeps, job: ReplayJob, now: numbe
     const message = messages.get(d.messageId);
     return message === undefined ? [] : [requeue(d, message, now, 'replay', job.id)];
   });
+  // Records first: the job id they carry is what keeps a re-run of this page from replaying twice.
   await deps.deliveries.putMany(requeued.map((r) => r.delivery));
   await deps.queue.sendMany(requeued.map((r) => ({ task: r.task, delaySeconds: 0 })));
   const advanced: ReplayJob = { ...job, matched: job.matched + matching.length, enqueued: job.enqueued + requeued.length };
@@ -149,8 +150,10 @@ export async function retryDelivery(deps: ReplayDeps, id: DeliveryId): Promise<D
     await deps.retryScheduler.cancel(nextTaskFor(delivery, message, Date.parse(delivery.nextAttemptAt), 'retry'));
   }
   const { delivery: next, task } = requeue(delivery, message, now, 'manual');
-  await deps.deliveries.putMany([next]);
+  // The task before the record: if the record then fails to land, the retry still happens (the
+  // worker opens the new generation itself) instead of the delivery showing pending with no task.
   await deps.queue.sendMany([{ task, delaySeconds: 0 }]);
+  await deps.deliveries.putMany([next]);
   return next;
 }
 

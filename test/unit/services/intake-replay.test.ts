@@ -5,7 +5,7 @@ import { createSubscription, type SubscriptionDeps } from '../../../lambdas/core
 import { retryDelivery, runReplayPage, startReplay } from '../../../lambdas/core/services/replay.js';
 import { getMessageWithDeliveries } from '../../../lambdas/core/services/delivery-log.js';
 import { PayloadTooLargeError, ValidationError } from '../../../lambdas/core/errors.js';
-import type { DeliveryTask, SubscriptionId } from '../../../lambdas/core/model.js';
+import type { Delivery, DeliveryTask, SubscriptionId } from '../../../lambdas/core/model.js';
 import {
   ManualClock,
   MemoryAlerts,
@@ -186,6 +186,32 @@ describe('replay and manual retry', () => {
     await w.drain();
     expect(w.deps.sender.requests).toHaveLength(1);
     expect([...w.deps.deliveries.items.values()]).toEqual([expect.objectContaining({ status: 'succeeded', attemptCount: 1 })]);
+  });
+
+  it('makes a manual retry whose record lands late, and the late record does not roll the outcome back', async () => {
+    const w = world(500);
+    await w.subscribe({ retryOn: ['timeout'] }); // a 500 ends the delivery
+    await acceptEvent(w.deps, { type: 'order.created', payload: {} });
+    await w.drain();
+    const [failed] = [...w.deps.deliveries.items.values()];
+    expect(failed).toMatchObject({ status: 'failed', generation: 0, attemptCount: 1 });
+
+    w.deps.sender = new ScriptedSender(() => respond(200));
+    const put = w.deps.deliveries.putMany.bind(w.deps.deliveries);
+    const heldBack: Delivery[] = [];
+    w.deps.deliveries.putMany = async (deliveries) => {
+      if (deliveries.some((d) => d.generation === 1 && d.status === 'pending')) heldBack.push(...deliveries);
+      else await put(deliveries);
+    };
+    await retryDelivery(w.deps, failed!.id);
+    await w.drain(); // the worker runs the retry before its record exists
+    const retried = { status: 'succeeded', generation: 1, attemptCount: 2 };
+    expect(w.deps.deliveries.items.get(failed!.id)).toMatchObject(retried);
+
+    await put(heldBack); // the late write of the requeued state
+    expect(heldBack).toHaveLength(1);
+    expect(w.deps.deliveries.items.get(failed!.id)).toMatchObject(retried);
+    expect(w.deps.sender.requests).toHaveLength(1);
   });
 
   it('retries one delivery now in a new generation and cancels its scheduled retry', async () => {
