@@ -9,6 +9,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, instanceResources, startLocal, startReceiver, type InstanceResources, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
+import { closeAll } from './support/receivers.js';
 
 let local: LocalInstance;
 let resources: InstanceResources;
@@ -58,7 +59,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
+  await closeAll(receivers);
   resources?.close();
   if (local !== undefined) await local.stop();
 });

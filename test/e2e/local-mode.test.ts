@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, PROJECT_ROOT, processTree, type StopResult } from '../../local/local-process.js';
 import { READY_PREFIX } from '../../local/how-to.js';
 import { eventually, startLocal, startReceiver, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
+import { closeAll } from './support/receivers.js';
 
 let local: LocalInstance;
 const receivers: Receiver[] = [];
@@ -25,7 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
+  await closeAll(receivers);
   if (local !== undefined) {
     const stopped = await local.stop();
     expect(stopped.code).toBe(0);

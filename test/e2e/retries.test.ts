@@ -21,6 +21,7 @@ import {
   type Receiver,
   type ReceiverHandler,
 } from './harness.js';
+import { closeAll } from './support/receivers.js';
 
 /** 48 h run in 20 s; 12 h in 5 s. */
 const TIME_SCALE = 8640;
@@ -59,7 +60,7 @@ afterAll(async () => {
     `retry start − due over ${starts.length} retries: p50 ${pct(starts, 0.5)} ms, p99 ${pct(starts, 0.99)} ms, max ${pct(starts, 1)} ms;` +
       ` receipt gap − interval on the receivers' clock: p50 ${pct(receipts, 0.5)} ms, max ${pct(receipts, 1)} ms`,
   );
-  await Promise.all(receivers.map((r) => r.close()));
+  await closeAll(receivers);
   resources?.close();
   if (local !== undefined) await local.stop();
 });

@@ -184,9 +184,9 @@ async function processTask(deps: DispatchDeps, context: BatchContext, received: 
 
   const now = deps.clock.now();
   const subscription = context.subscriptions.get(task.subscriptionId);
-  if (subscription === undefined) return settle(deps, current, 'dropped', 'subscription was deleted', now);
+  if (subscription === undefined) return settle(deps, current, task, 'dropped', 'subscription was deleted', now);
   if (subscription.status === 'disabled') {
-    return settle(deps, current, 'paused', subscription.disabledReason ?? 'subscription is disabled', now);
+    return settle(deps, current, task, 'paused', subscription.disabledReason ?? 'subscription is disabled', now);
   }
 
   const early = task.dueAt - now;
@@ -198,7 +198,7 @@ async function processTask(deps: DispatchDeps, context: BatchContext, received: 
   await waitUntil(deps, task.dueAt);
 
   const payload = await payloadOf(deps, context, task);
-  if (payload === MISSING) return settle(deps, current, 'dropped', 'message has expired', deps.clock.now());
+  if (payload === MISSING) return settle(deps, current, task, 'dropped', 'message has expired', deps.clock.now());
 
   const { attempt, retryAfter } = await performAttempt(
     deps,
@@ -295,11 +295,11 @@ function staleness(delivery: Delivery, task: DeliveryTask): string | undefined {
   return undefined;
 }
 
-async function settle(deps: DispatchDeps, delivery: Delivery, status: 'paused' | 'dropped', reason: string, now: number): Promise<void> {
+async function settle(deps: DispatchDeps, delivery: Delivery, task: DeliveryTask, status: 'paused' | 'dropped', reason: string, now: number): Promise<void> {
   const next: Delivery = { ...delivery, status, reason, updatedAt: new Date(now).toISOString() };
   delete next.nextAttemptAt;
   await deps.deliveries.putMany([next]);
-  deps.observe?.({ type: 'skipped', task: taskOf(delivery), reason });
+  deps.observe?.({ type: 'skipped', task, reason });
 }
 
 /** Same generation, but the record is not yet at the attempt before this one. */
@@ -334,22 +334,6 @@ function deliveryFromTask(task: DeliveryTask): Delivery {
     createdAt: created,
     updatedAt: created,
     attempts: [],
-  };
-}
-
-function taskOf(delivery: Delivery): DeliveryTask {
-  return {
-    v: 1,
-    deliveryId: delivery.id,
-    messageId: delivery.messageId,
-    subscriptionId: delivery.subscriptionId,
-    eventType: delivery.eventType,
-    eventTime: delivery.createdAt,
-    messageCreatedAt: Date.parse(delivery.createdAt),
-    attempt: delivery.attemptCount + 1,
-    generation: delivery.generation,
-    dueAt: Date.parse(delivery.updatedAt),
-    trigger: 'retry',
   };
 }
 
