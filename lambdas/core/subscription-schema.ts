@@ -284,18 +284,7 @@ export const INPUT_FIELDS = Object.keys(fields) as (keyof typeof fields)[];
 
 /** Validates a create body; throws `ValidationError` listing every problem. The URL comes back normalised. */
 export function parseCreateSubscription(body: unknown, policy: SubscriptionPolicy): SubscriptionInput {
-  const parsed = createSubscriptionSchema.safeParse(body, { error: friendlyMessage });
-  if (!parsed.success) {
-    const errors = zodFieldErrors(parsed.error.issues);
-    // Report a URL the policy refuses together with the schema's problems, not one round later.
-    const url = (body as { url?: unknown } | null)?.url;
-    if (typeof url === 'string' && !errors.some((e) => e.field === 'url')) {
-      const check = checkSubscriptionUrl(url, policy);
-      if (!check.ok) errors.unshift({ field: 'url', message: check.reason });
-    }
-    throw new ValidationError(errors);
-  }
-  return checkCrossField(parsed.data, policy);
+  return checkCrossField(parseBody(createSubscriptionSchema, body, policy), policy);
 }
 
 export interface BuildOptions {
@@ -346,18 +335,7 @@ export function buildSubscription(input: SubscriptionInput, options: BuildOption
  * secrets and counters are kept; `version` is bumped and `updatedAt` set.
  */
 export function applySubscriptionPatch(current: Subscription, body: unknown, policy: SubscriptionPolicy, now: number): Subscription {
-  const parsed = patchSubscriptionSchema.safeParse(body, { error: friendlyMessage });
-  if (!parsed.success) {
-    const errors = zodFieldErrors(parsed.error.issues);
-    // As on create: a URL the policy refuses is reported with the schema's problems, not one round later.
-    const url = (body as { url?: unknown } | null)?.url;
-    if (typeof url === 'string' && !errors.some((e) => e.field === 'url')) {
-      const check = checkSubscriptionUrl(url, policy);
-      if (!check.ok) errors.unshift({ field: 'url', message: check.reason });
-    }
-    throw new ValidationError(errors);
-  }
-  const patch = parsed.data;
+  const patch = parseBody(patchSubscriptionSchema, body, policy);
 
   const merged: Record<string, unknown> = inputView(current);
   for (const [key, value] of Object.entries(patch)) {
@@ -451,6 +429,20 @@ const NOUNS: Record<string, string> = {
 };
 
 /** Default messages in the API's voice ("must be …"); schema-specific messages take precedence. */
+/** A create or patch body, or a `ValidationError` listing every problem. */
+function parseBody<S extends z.ZodType>(schema: S, body: unknown, policy: SubscriptionPolicy): z.output<S> {
+  const parsed = schema.safeParse(body, { error: friendlyMessage });
+  if (parsed.success) return parsed.data;
+  const errors = zodFieldErrors(parsed.error.issues);
+  // A URL the policy refuses is reported together with the schema's problems, not one round later.
+  const url = (body as { url?: unknown } | null)?.url;
+  if (typeof url === 'string' && !errors.some((e) => e.field === 'url')) {
+    const check = checkSubscriptionUrl(url, policy);
+    if (!check.ok) errors.unshift({ field: 'url', message: check.reason });
+  }
+  throw new ValidationError(errors);
+}
+
 function friendlyMessage(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
