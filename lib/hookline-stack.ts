@@ -12,6 +12,7 @@ import { Delivery } from './delivery.js';
 import { HooklineFunction } from './functions.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import { type HooklineSettings, type HooklineSettingsInput, resolveSettings } from './props.js';
+import { RECEIVER_TIMEOUT_SECONDS } from '../lambdas/core/services/intake.js';
 import { READ_WRITE_TABLE_ACTIONS, RECEIVER_TABLE_ACTIONS, Store } from './store.js';
 
 export interface HooklineStackProps extends StackProps, HooklineSettingsInput {}
@@ -66,7 +67,7 @@ export class HooklineStack extends Stack {
       name: 'receiver',
       description: 'Hookline receiver: validates, stores and fans out events',
       memoryMb: settings.receiverMemoryMb,
-      timeout: Duration.seconds(10),
+      timeout: Duration.seconds(RECEIVER_TIMEOUT_SECONDS),
       logRetentionDays: settings.logRetentionDays,
       environment: {
         ...common,

@@ -181,6 +181,8 @@ export interface FanoutTask {
   messageId: MessageId;
   /** Index into `Message.subscriptionIds` where this page starts. */
   offset: number;
+  /** Completes a page an interrupted intake may have left half done (see `fanOut`). */
+  onlyMissing?: true;
 }
 
 /** Processes one page of a replay job, then enqueues the next. */

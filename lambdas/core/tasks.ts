@@ -24,7 +24,13 @@ const deliveryTaskSchema = z.object({
 
 const queueTaskSchema = z.union([
   deliveryTaskSchema,
-  z.object({ v: z.literal(1), kind: z.literal('fanout'), messageId: z.string().startsWith('msg_'), offset: z.number().int().min(0) }),
+  z.object({
+    v: z.literal(1),
+    kind: z.literal('fanout'),
+    messageId: z.string().startsWith('msg_'),
+    offset: z.number().int().min(0),
+    onlyMissing: z.literal(true).optional(),
+  }),
   z.object({ v: z.literal(1), kind: z.literal('replay'), jobId: z.string().min(1) }),
 ]);
 

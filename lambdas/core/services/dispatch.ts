@@ -21,7 +21,7 @@ import type {
 } from '../ports.js';
 import { ConcurrentUpdateError } from '../errors.js';
 import { performAttempt, type AttemptDeps } from './attempt.js';
-import { fanOut, type IntakeLimits } from './intake.js';
+import { fanOut, storedRoutes, type IntakeLimits } from './intake.js';
 import { runReplayPage, type ReplayDeps } from './replay.js';
 
 export type DispatchEvent =
@@ -101,8 +101,7 @@ async function runControlTask(deps: DispatchDeps, task: QueueTask): Promise<void
   if ('kind' in task && task.kind === 'fanout') {
     const message = await deps.messages.get(task.messageId);
     if (message === undefined) return; // expired: nothing left to fan out
-    const routes = message.subscriptionIds.map((subscriptionId) => ({ subscriptionId, status: 'active' as const }));
-    await fanOut(deps, message, routes, task.offset);
+    await fanOut(deps, message, storedRoutes(message), task.offset, { onlyMissing: task.onlyMissing === true });
   } else if ('kind' in task && task.kind === 'replay') {
     await runReplayPage(deps, task.jobId);
   }

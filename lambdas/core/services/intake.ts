@@ -23,6 +23,12 @@ export interface IntakeLimits {
   retentionDays: number;
 }
 
+/**
+ * The receiver function's timeout (the stack sets it from here): an intake request older than
+ * this has either finished or been stopped, so what it left undone can be completed safely.
+ */
+export const RECEIVER_TIMEOUT_SECONDS = 10;
+
 export interface IntakeDeps {
   subscriptions: SubscriptionStore;
   messages: MessageStore;
@@ -89,7 +95,7 @@ export async function acceptEvent(
   const { duplicateOf } = await deps.messages.put(message, claim);
   if (duplicateOf !== undefined) {
     const original = await deps.messages.get(duplicateOf);
-    if (original !== undefined) await resumeInterruptedFanOut(deps, original);
+    if (original !== undefined) await resumeFanOut(deps, original);
     return {
       messageId: duplicateOf,
       routing: original?.routing ?? 'unrouted',
@@ -104,21 +110,30 @@ export async function acceptEvent(
 
 /**
  * Creates and enqueues the deliveries of `message` starting at `offset`, one page at a time;
- * when more remain, hands the rest to a `fanout` task so intake never runs long.
+ * when more remain, hands the rest to a `fanout` task so intake never runs long. With
+ * `onlyMissing`, a page whose deliveries all exist is complete (its continuation went out with
+ * its tasks); otherwise only the missing deliveries are created and enqueued.
  */
 export async function fanOut(
   deps: Pick<IntakeDeps, 'deliveries' | 'queue' | 'clock' | 'limits'>,
   message: Message,
   routes: readonly RouteEntry[],
   offset: number,
+  options: { onlyMissing?: boolean } = {},
 ): Promise<void> {
-  const page = routes.slice(offset, offset + deps.limits.fanoutPageSize);
+  const fullPage = routes.slice(offset, offset + deps.limits.fanoutPageSize);
+  let page = fullPage;
+  if (options.onlyMissing === true) {
+    const existing = await deps.deliveries.getMany(fullPage.map((r) => deliveryIdFor(message.id, r.subscriptionId)));
+    if (existing.size === fullPage.length) return;
+    page = fullPage.filter((r) => !existing.has(deliveryIdFor(message.id, r.subscriptionId)));
+  }
   const now = deps.clock.now();
   const deliveries = page.map((route) => newDelivery(message, route, now));
   const tasks = deliveries
     .filter((d) => d.status === 'pending')
     .map((d) => ({ task: firstTask(message, d.subscriptionId, now, deps.limits.taskPayloadBytes), delaySeconds: 0 }));
-  const next = offset + page.length;
+  const next = offset + fullPage.length;
   const continuation: FanoutTask[] = next < routes.length ? [{ v: 1, kind: 'fanout', messageId: message.id, offset: next }] : [];
   // Tasks first: a delivery written whose task was never sent would wait forever (a retried
   // request only re-creates what is missing), while a task whose delivery is not written yet is
@@ -127,20 +142,27 @@ export async function fanOut(
   await deps.deliveries.createMany(deliveries);
 }
 
+/** The routes a stored message was fanned out to (their status is re-read by the worker). */
+export function storedRoutes(message: Message): RouteEntry[] {
+  return message.subscriptionIds.map((subscriptionId) => ({ subscriptionId, status: 'active' as const }));
+}
+
 /**
  * A retried request whose first try stored the message but died before fanning out must not
  * leave the message without deliveries: create (and enqueue) only the ones that are missing.
+ * While that first try may still be running, its deliveries are missing only because it is
+ * between sending their tasks and writing them: completing it now would send them twice. So the
+ * check is handed to a `fanout` task due once the first try has surely ended.
  */
-async function resumeInterruptedFanOut(deps: IntakeDeps, message: Message): Promise<void> {
-  const firstPage = message.subscriptionIds.slice(0, deps.limits.fanoutPageSize);
-  const existing = await deps.deliveries.getMany(firstPage.map((s) => deliveryIdFor(message.id, s)));
-  if (existing.size === firstPage.length) return;
-  const missing = firstPage.filter((s) => !existing.has(deliveryIdFor(message.id, s)));
-  await fanOut(deps, message, missing.map((subscriptionId) => ({ subscriptionId, status: 'active' as const })), 0);
-  // The continuation of a large fan-out went out with the first page's tasks: it may be missing too.
-  if (message.subscriptionIds.length > firstPage.length) {
-    await deps.queue.sendMany([{ task: { v: 1, kind: 'fanout', messageId: message.id, offset: firstPage.length }, delaySeconds: 0 }]);
+async function resumeFanOut(deps: IntakeDeps, message: Message): Promise<void> {
+  const endedBy = Date.parse(message.createdAt) + RECEIVER_TIMEOUT_SECONDS * 1000;
+  const now = deps.clock.now();
+  if (now > endedBy) {
+    await fanOut(deps, message, storedRoutes(message), 0, { onlyMissing: true });
+    return;
   }
+  const check: FanoutTask = { v: 1, kind: 'fanout', messageId: message.id, offset: 0, onlyMissing: true };
+  await deps.queue.sendMany([{ task: check, delaySeconds: Math.ceil((endedBy - now) / 1000) + 1 }]);
 }
 
 function newDelivery(message: Message, route: RouteEntry, now: number): Delivery {

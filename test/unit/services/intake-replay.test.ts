@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptEvent, type IntakeDeps } from '../../../lambdas/core/services/intake.js';
+import { acceptEvent, RECEIVER_TIMEOUT_SECONDS, type IntakeDeps } from '../../../lambdas/core/services/intake.js';
 import { processBatch, type DispatchDeps } from '../../../lambdas/core/services/dispatch.js';
 import { createSubscription, type SubscriptionDeps } from '../../../lambdas/core/services/subscriptions.js';
 import { retryDelivery, runReplayPage, startReplay } from '../../../lambdas/core/services/replay.js';
@@ -73,15 +73,68 @@ describe('acceptEvent', () => {
     expect(w.deps.messages.items.get(unrouted.messageId)?.routing).toBe('unrouted');
   });
 
-  it('returns the original message for a repeated Idempotency-Key and enqueues nothing new', async () => {
+  it('returns the original message for a repeated Idempotency-Key and enqueues no delivery twice', async () => {
     const w = world();
     await w.subscribe({});
     const first = await acceptEvent(w.deps, { type: 'order.created', payload: { a: 1 } }, { idempotencyKey: 'k-1' });
     const queued = w.deps.queue.sent.length;
+    w.clock.t += 2_000;
     const again = await acceptEvent(w.deps, { type: 'order.created', payload: { a: 1 } }, { idempotencyKey: 'k-1' });
     expect(again).toEqual({ ...first, duplicate: true });
-    expect(w.deps.queue.sent).toHaveLength(queued);
+    // The first request may still be running: only a check, due once it has surely ended.
+    expect(w.deps.queue.sent.slice(queued)).toEqual([
+      { task: { v: 1, kind: 'fanout', messageId: first.messageId, offset: 0, onlyMissing: true }, delaySeconds: RECEIVER_TIMEOUT_SECONDS - 2 + 1 },
+    ]);
     expect(w.deps.messages.items.size).toBe(1);
+    await w.drain();
+    expect(w.deps.sender.requests).toHaveLength(1);
+  });
+
+  it('lets concurrent duplicates that arrive while the first request is writing its deliveries send nothing twice', async () => {
+    const w = world();
+    for (let i = 0; i < 4; i++) await w.subscribe({});
+    const write = w.deps.deliveries.createMany.bind(w.deps.deliveries);
+    let duplicates: Promise<unknown> | undefined;
+    w.deps.deliveries.createMany = async (deliveries) => {
+      // Tasks are sent, deliveries not yet written: the window a naive resume would re-send in.
+      duplicates ??= Promise.all(Array.from({ length: 5 }, () => acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-burst' })));
+      await duplicates;
+      return write(deliveries);
+    };
+
+    await acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-burst' });
+    w.clock.t += RECEIVER_TIMEOUT_SECONDS * 1000 + 1_000;
+    await w.drain();
+
+    expect(w.deps.deliveries.items.size).toBe(4);
+    expect(w.deps.sender.requests).toHaveLength(4);
+    expect([...w.deps.deliveries.items.values()].map((d) => d.attemptCount)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('completes a fan-out its first request left undone, once that request has surely ended', async () => {
+    const w = world();
+    for (let i = 0; i < 5; i++) await w.subscribe({});
+    const send = w.deps.queue.sendMany.bind(w.deps.queue);
+    w.deps.queue.sendMany = async () => {
+      throw new Error('receiver stopped before enqueueing');
+    };
+    await expect(acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-died' })).rejects.toThrow('receiver stopped');
+    w.deps.queue.sendMany = send;
+    expect(w.deps.deliveries.items.size).toBe(0);
+
+    // A retry within the receiver's timeout defers the check; one after it completes at once.
+    w.clock.t += 1_000;
+    const early = await acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-died' });
+    expect(w.deps.deliveries.items.size).toBe(0);
+    w.clock.t += RECEIVER_TIMEOUT_SECONDS * 1000;
+    const late = await acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-died' });
+    expect(late).toEqual(early);
+    expect(w.deps.deliveries.items.size).toBe(3); // the first page; the rest follows in its fanout task
+    await w.drain();
+
+    expect(w.deps.deliveries.items.size).toBe(5);
+    expect(w.deps.sender.requests).toHaveLength(5);
+    expect([...w.deps.deliveries.items.values()].every((d) => d.status === 'succeeded' && d.attemptCount === 1)).toBe(true);
   });
 
   it('pages large fan-outs through fanout tasks and delivers to every subscription exactly once', async () => {
