@@ -170,6 +170,11 @@ export interface DeliveryTask {
   /** Epoch ms the attempt is due; the worker tops up the delay when a task arrives early. */
   dueAt: number;
   trigger: TaskTrigger;
+  /**
+   * The replay job that sent this task: a worker that opens the generation before the job's own
+   * record of it lands stores the id, so a re-run of the job's page does not replay it again.
+   */
+  replayJobId?: string;
   /** The payload, when small enough to travel with the task; otherwise read from the message. */
   payload?: unknown;
 }

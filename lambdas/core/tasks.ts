@@ -18,6 +18,7 @@ const deliveryTaskSchema = z.object({
   attempt: z.number().int().min(1),
   generation: z.number().int().min(0),
   dueAt: z.number(),
+  replayJobId: z.string().min(1).optional(),
   trigger: z.enum(['event', 'retry', 'manual', 'replay', 'test']),
   payload: z.unknown().optional(),
 });
@@ -73,5 +74,6 @@ export function nextTaskFor(delivery: Delivery, message: Pick<Message, 'eventTim
     generation: delivery.generation,
     dueAt,
     trigger,
+    ...(trigger === 'replay' && delivery.replayJobId !== undefined && { replayJobId: delivery.replayJobId }),
   };
 }

@@ -8,6 +8,7 @@
  * `send` throw: every outcome is an `HttpResult`.
  */
 import { lookup } from 'node:dns/promises';
+import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import { decodeExcerpt, readExcerpt } from './body-excerpt.js';
@@ -150,29 +151,28 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     const reserved = Object.keys(request.headers).find((h) => RESERVED_HEADERS.has(h.toLowerCase()));
     if (reserved) return fail('refused', `request header ${reserved} may not be set`);
 
-    const controller = new AbortController();
+    const cancel = new Cancellation();
     const state = { phase: 'DNS resolution' };
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<HttpResult>((resolve) => {
       timer = setTimeout(() => {
-        controller.abort();
+        cancel.abort();
         resolve(fail('timeout', `timed out after ${request.timeoutMs} ms (${state.phase})`));
       }, request.timeoutMs);
     });
-    const attempt = runAttempt(checked.target, request, controller.signal, state, fail, elapsed);
+    const attempt = runAttempt(checked.target, request, cancel, state, fail, elapsed);
     try {
       // The deadline wins even if undici is still stuck in a handshake it cannot abort.
       return await Promise.race([attempt, deadline]);
     } finally {
       clearTimeout(timer);
-      controller.abort();
     }
   }
 
   async function runAttempt(
     target: Target,
     request: HttpRequest,
-    signal: AbortSignal,
+    signal: Cancellation,
     state: { phase: string },
     fail: (outcome: 'timeout' | 'network' | 'refused', reason: string) => HttpResult,
     elapsed: () => number,
@@ -243,6 +243,19 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
   }
 
   return { send, close: () => pools.close() };
+}
+
+/**
+ * Cancels one attempt at its deadline. undici takes an EventEmitter as `signal`; unlike an
+ * AbortController it costs nothing when it never fires (no DOMException, no EventTarget), and a
+ * completed attempt has nothing left to abort.
+ */
+class Cancellation extends EventEmitter {
+  aborted = false;
+  abort(): void {
+    this.aborted = true;
+    this.emit('abort');
+  }
 }
 
 function runsInAwsLambda(): boolean {

@@ -179,7 +179,7 @@ async function processTask(deps: DispatchDeps, context: BatchContext, received: 
   }
   // A retry or replay sent before its record was written: this attempt opens that generation, and
   // the record's late write (an older state of it) cannot overwrite what the attempt stores.
-  if (task.generation > current.generation) current = { ...current, generation: task.generation, status: 'pending' };
+  if (task.generation > current.generation) current = { ...current, generation: task.generation, status: 'pending', ...replayJobOf(task) };
 
   const now = deps.clock.now();
   const subscription = context.subscriptions.get(task.subscriptionId);
@@ -333,8 +333,11 @@ function deliveryFromTask(task: DeliveryTask): Delivery {
     createdAt: created,
     updatedAt: created,
     attempts: [],
+    ...replayJobOf(task),
   };
 }
+
+const replayJobOf = (task: DeliveryTask): Pick<Delivery, 'replayJobId'> => (task.replayJobId !== undefined ? { replayJobId: task.replayJobId } : {});
 
 const MISSING = Symbol('missing');
 

@@ -105,9 +105,7 @@ async function replayDeliveriesPage(deps: ReplayDeps, job: ReplayJob, now: numbe
     const message = messages.get(d.messageId);
     return message === undefined ? [] : [requeue(d, message, now, 'replay', job.id)];
   });
-  // Records first: the job id they carry is what keeps a re-run of this page from replaying twice.
-  await deps.deliveries.putMany(requeued.map((r) => r.delivery));
-  await deps.queue.sendMany(requeued.map((r) => ({ task: r.task, delaySeconds: 0 })));
+  await sendThenRecord(deps, requeued, (records) => deps.deliveries.putMany(records));
   const advanced: ReplayJob = { ...job, matched: job.matched + matching.length, enqueued: job.enqueued + requeued.length };
   if (page.nextCursor !== undefined) return { ...advanced, cursor: page.nextCursor };
   const { cursor: _done, ...rest } = advanced;
@@ -119,17 +117,12 @@ async function replayUnroutedPage(deps: ReplayDeps, job: ReplayJob, subscription
   const page = await deps.messages.listUnrouted(job.since, job.until, job.cursor);
   const matching = page.items.filter((m) => matches(subscription, m));
   const existing = await deps.deliveries.getMany(matching.map((m) => deliveryIdFor(m.id, subscription.id)));
-  const requeued = matching.flatMap((m) => {
-    const delivery = existing.get(deliveryIdFor(m.id, subscription.id));
-    if (delivery === undefined) return [requeue(newDelivery(m, subscription.id, now), m, now, 'replay', job.id)];
-    // Created by this job when an earlier run of the page stopped before its send: send again.
-    const unsent = delivery.replayJobId === job.id && delivery.status === 'pending' && delivery.attemptCount === 0;
-    return unsent ? [{ delivery, task: nextTaskFor(delivery, m, now, 'replay') }] : [];
-  });
+  const requeued = matching
+    .filter((m) => !existing.has(deliveryIdFor(m.id, subscription.id)))
+    .map((m) => requeue(newDelivery(m, subscription.id, now), m, now, 'replay', job.id));
   // The message lists the route first, so its page shows the delivery as soon as it exists.
   await forEachLimited(requeued, 10, (r) => deps.messages.addRoute(r.delivery.messageId, subscription.id));
-  await deps.deliveries.createMany(requeued.map((r) => r.delivery));
-  await deps.queue.sendMany(requeued.map((r) => ({ task: r.task, delaySeconds: 0 })));
+  await sendThenRecord(deps, requeued, (records) => deps.deliveries.createMany(records));
   const advanced: ReplayJob = { ...job, matched: job.matched + matching.length, enqueued: job.enqueued + requeued.length };
   if (page.nextCursor !== undefined) return { ...advanced, cursor: page.nextCursor };
   const { cursor: _done, ...rest } = advanced;
@@ -149,12 +142,25 @@ export async function retryDelivery(deps: ReplayDeps, id: DeliveryId): Promise<D
   if (delivery.status === 'pending' && delivery.nextAttemptAt !== undefined) {
     await deps.retryScheduler.cancel(nextTaskFor(delivery, message, Date.parse(delivery.nextAttemptAt), 'retry'));
   }
-  const { delivery: next, task } = requeue(delivery, message, now, 'manual');
-  // The task before the record: if the record then fails to land, the retry still happens (the
-  // worker opens the new generation itself) instead of the delivery showing pending with no task.
-  await deps.queue.sendMany([{ task, delaySeconds: 0 }]);
-  await deps.deliveries.putMany([next]);
-  return next;
+  const requeued = requeue(delivery, message, now, 'manual');
+  await sendThenRecord(deps, [requeued], (records) => deps.deliveries.putMany(records));
+  return requeued.delivery;
+}
+
+/**
+ * Tasks before records, so a request or page stopped between the two strands nothing (no
+ * delivery left pending without a task): a worker that takes a task before its record lands
+ * opens the generation itself, storing a replay's job id from the task. A re-run of a replay page
+ * skips every delivery carrying its job id and sends again (same delivery, generation and
+ * attempt: to the worker, a duplicate receive) only those neither the worker nor the record reached.
+ */
+async function sendThenRecord(
+  deps: Pick<ReplayDeps, 'queue'>,
+  requeued: readonly { delivery: Delivery; task: DeliveryTask }[],
+  record: (deliveries: Delivery[]) => Promise<void>,
+): Promise<void> {
+  await deps.queue.sendMany(requeued.map((r) => ({ task: r.task, delaySeconds: 0 })));
+  await record(requeued.map((r) => r.delivery));
 }
 
 function requeue(

@@ -218,7 +218,7 @@ describe('replay and manual retry', () => {
     expect(message.deliveries).toEqual([expect.objectContaining({ subscriptionId: id, status: 'succeeded', attemptCount: 1 })]);
   });
 
-  it('sends again what an interrupted run of an unrouted page created but did not send', async () => {
+  it('an unrouted page stopped before its send sends on the re-run, once', async () => {
     const w = world();
     await acceptEvent(w.deps, { type: 'order.created', tenant: 'shop_9', payload: {} });
     const id = await w.subscribe({ tenant: 'shop_9' });
@@ -232,13 +232,62 @@ describe('replay and manual retry', () => {
       return send(tasks);
     };
     const job = await startReplay(w.deps, id, { since: new Date(T0 - 1000).toISOString(), until: new Date(T0 + 1000).toISOString() });
-    await w.drain(); // the unrouted page stops after creating the delivery, before sending its task
+    await w.drain(); // the unrouted page stops at its send
     expect(interrupted).toBe(true);
     expect(w.deps.sender.requests).toHaveLength(0);
     await runReplayPage(w.deps, job.id); // SQS redelivers the page's task
+    await runReplayPage(w.deps, job.id); // and once more: nothing new
     await w.drain();
     expect(w.deps.sender.requests).toHaveLength(1);
-    expect([...w.deps.deliveries.items.values()]).toEqual([expect.objectContaining({ status: 'succeeded', attemptCount: 1 })]);
+    expect([...w.deps.deliveries.items.values()]).toEqual([expect.objectContaining({ status: 'succeeded', attemptCount: 1, replayJobId: job.id })]);
+  });
+
+  describe('a deliveries page stopped after its send, before its records', () => {
+    async function interruptedReplay() {
+      const w = world(500);
+      const id = await w.subscribe({ retryOn: ['timeout'] }); // a 500 ends the delivery
+      for (let i = 0; i < 3; i++) await acceptEvent(w.deps, { type: 'order.created', payload: { i } });
+      await w.drain();
+      w.clock.t += 1000;
+      w.deps.sender = new ScriptedSender(() => respond(200));
+      const putMany = w.deps.deliveries.putMany.bind(w.deps.deliveries);
+      let interrupted = false;
+      w.deps.deliveries.putMany = async (deliveries) => {
+        if (!interrupted && deliveries.some((d) => d.replayJobId !== undefined && d.attemptCount === 1 && d.status === 'pending')) {
+          interrupted = true;
+          throw new Error('DynamoDB unavailable');
+        }
+        return putMany(deliveries);
+      };
+      const job = await startReplay(w.deps, id, { since: new Date(T0 - 1000).toISOString(), onlyFailed: true });
+      const pageTask = w.deps.queue.sent.splice(0);
+      await expect(runReplayPage(w.deps, job.id)).rejects.toThrow('DynamoDB unavailable');
+      expect(w.deps.queue.sent.filter((t) => 'deliveryId' in t.task)).toHaveLength(3); // sent, not recorded
+      expect([...w.deps.deliveries.items.values()].map((d) => [d.status, d.generation])).toEqual(Array(3).fill(['failed', 0]));
+      return { w, job, pageTask };
+    }
+
+    it('the worker opens the generation with the job id, and the re-run replays nothing twice', async () => {
+      const { w, job } = await interruptedReplay();
+      await w.drain(); // the tasks run before SQS redelivers the page
+      await runReplayPage(w.deps, job.id);
+      await w.drain();
+      expect(w.deps.sender.requests).toHaveLength(3);
+      expect([...w.deps.deliveries.items.values()]).toEqual(
+        Array(3).fill(expect.objectContaining({ status: 'succeeded', generation: 1, attemptCount: 2, replayJobId: job.id })),
+      );
+    });
+
+    it('a re-run before the tasks ran sends them again as the same attempt, made once', async () => {
+      const { w, job } = await interruptedReplay();
+      await runReplayPage(w.deps, job.id);
+      await w.drain();
+      expect(w.deps.sender.requests).toHaveLength(3);
+      expect([...w.deps.deliveries.items.values()]).toEqual(
+        Array(3).fill(expect.objectContaining({ status: 'succeeded', generation: 1, attemptCount: 2, replayJobId: job.id })),
+      );
+      expect(await w.deps.jobs.get(job.id)).toMatchObject({ status: 'done', matched: 3 });
+    });
   });
 
   it('makes a manual retry whose record lands late, and the late record does not roll the outcome back', async () => {
