@@ -9,6 +9,8 @@
  * (c) sender: the worker's HTTP client alone (`createHttpSender`: URL policy, pinned keep-alive
  *     pool, deadline, capped body read) with as many requests in flight and no batches, so the
  *     gap between (a) and (b) splits into "the HTTP client" and "batches and bookkeeping".
+ * (d) bookkeeping: (a) with a sender that answers 200 at once, no HTTP at all: what the engine's
+ *     own work (parse, state, request building and signing, classify, record) costs per delivery.
  * The receiver runs on its own thread. Rounds rotate which side goes first, after a warm-up.
  *
  * Environment: BENCH_N (bodies per side, default 20000; 2000 with --quick), BENCH_CONCURRENCY (default 50).
@@ -91,7 +93,12 @@ function subscriptionFor(url: string): Subscription {
 }
 
 /** The engine side: deliveries created by the real fan-out, tasks as SQS would carry them. */
-async function engineSide(url: string, total: number, loops: number): Promise<{ side: Side; deliveries: MemoryDeliveries; log: AttemptLogLine[]; close(): Promise<void> }> {
+/** Answers every request 200 at once: the engine's own work without HTTP. */
+const instantSender: WebhookSender = {
+  send: async () => ({ kind: 'response', statusCode: 200, headers: {}, bodyExcerpt: '', durationMs: 0, remoteAddress: '127.0.0.1' }),
+};
+
+async function engineSide(url: string, total: number, loops: number, overHttp = true): Promise<{ side: Side; deliveries: MemoryDeliveries; log: AttemptLogLine[]; close(): Promise<void> }> {
   const subscriptions = new MemorySubscriptions();
   const subscription = subscriptionFor(`${url}/hooks/orders`);
   await subscriptions.create(subscription);
@@ -114,12 +121,13 @@ async function engineSide(url: string, total: number, loops: number): Promise<{ 
   }
   const records: QueueRecord[] = queue.sent.map((q, i) => ({ id: `rec-${i}`, body: JSON.stringify(q.task) }));
 
-  const http = createHttpSender({ allowHttpLoopback: true, userAgent: 'Hookline/bench' });
+  const http = overHttp ? createHttpSender({ allowHttpLoopback: true, userAgent: 'Hookline/bench' }) : undefined;
+  const inner: WebhookSender = http ?? instantSender;
   const latencies: { into: number[] } = { into: [] };
   const timed: WebhookSender = {
     async send(req: OutboundRequest): Promise<SendResult> {
       const t = performance.now();
-      const result = await http.send(req);
+      const result = await inner.send(req);
       latencies.into.push(performance.now() - t);
       return result;
     },
@@ -162,7 +170,7 @@ async function engineSide(url: string, total: number, loops: number): Promise<{ 
       if (failures.length > 0) throw new Error(`${failures.length} records failed in the engine`);
     },
   };
-  return { side, deliveries, log, close: () => http.close() };
+  return { side, deliveries, log, close: async () => http?.close() };
 }
 
 function senderSide(url: string, concurrency: number): { side: Side; close(): Promise<void> } {
@@ -240,8 +248,9 @@ async function measure(): Promise<Record<string, unknown>> {
   onCleanup(() => raw.close());
   const sender = senderSide(receiver.url, loops * BATCH_SIZE);
   onCleanup(() => sender.close());
-  const sides = { engine: engine.side, raw: raw.side, sender: sender.side };
-  const names = ['engine', 'raw', 'sender'] as const;
+  const bookkeeping = await engineSide(receiver.url, n + warmup, loops, false);
+  const sides = { engine: engine.side, raw: raw.side, sender: sender.side, bookkeeping: bookkeeping.side };
+  const names = ['engine', 'raw', 'sender', 'bookkeeping'] as const;
 
   // Warm-up: JIT, connection pools, the receiver's sockets.
   for (const name of names) await sides[name].run(0, warmup, []);
@@ -260,12 +269,15 @@ async function measure(): Promise<Record<string, unknown>> {
 
   const sent = perRound * ROUNDS;
   const received = await receiver.count();
-  const succeeded = [...engine.deliveries.items.values()].filter((d) => d.status === 'succeeded').length;
-  if (succeeded !== sent + warmup) throw new Error(`engine recorded ${succeeded} successes, expected ${sent + warmup}`);
+  for (const [name, side] of [['engine', engine], ['bookkeeping', bookkeeping]] as const) {
+    const succeeded = [...side.deliveries.items.values()].filter((d) => d.status === 'succeeded').length;
+    if (succeeded !== sent + warmup) throw new Error(`${name} recorded ${succeeded} successes, expected ${sent + warmup}`);
+  }
   if (received !== 3 * (sent + warmup)) throw new Error(`receiver saw ${received} requests, expected ${3 * (sent + warmup)}`);
   const engineRate = sent / (totals.engine.ms / 1000);
   const rawRate = sent / (totals.raw.ms / 1000);
   const senderRate = sent / (totals.sender.ms / 1000);
+  const bookkeepingRate = sent / (totals.bookkeeping.ms / 1000);
   return {
     bodiesPerSide: sent,
     concurrency: loops * BATCH_SIZE,
@@ -279,6 +291,8 @@ async function measure(): Promise<Record<string, unknown>> {
     senderRate: round(senderRate, 0),
     senderVsRaw: round(senderRate / rawRate, 3),
     engineVsSender: round(engineRate / senderRate, 3),
+    bookkeepingRate: round(bookkeepingRate, 0),
+    bookkeepingUsPerDelivery: round(1e6 / bookkeepingRate, 1),
     engineLatencyMs: distribution(totals.engine.latencies, 3),
     rawLatencyMs: distribution(totals.raw.latencies, 3),
     senderLatencyMs: distribution(totals.sender.latencies, 3),
