@@ -102,8 +102,16 @@ export interface DeliveryStore {
   createMany(deliveries: readonly Delivery[]): Promise<void>;
   get(id: DeliveryId): Promise<Delivery | undefined>;
   getMany(ids: readonly DeliveryId[]): Promise<Map<DeliveryId, Delivery>>;
-  /** Writes the full state of each delivery (the worker's one write per attempt), batched. */
+  /**
+   * Writes the full state of each delivery (the worker's one write per attempt), unless the
+   * store holds a later generation or a later attempt of this one.
+   */
   putMany(deliveries: readonly Delivery[]): Promise<void>;
+  /**
+   * Writes each delivery unless the store already holds its generation (or a later one): the
+   * record of a retry or replay, which a worker that took its task first must keep.
+   */
+  openGenerations(deliveries: readonly Delivery[]): Promise<void>;
   list(query: DeliveryQuery): Promise<Page<Delivery>>;
 }
 

@@ -117,6 +117,12 @@ export class MemoryDeliveries implements DeliveryStore {
       if (older) this.items.set(d.id, clone(d));
     }
   }
+  async openGenerations(deliveries: readonly Delivery[]) {
+    for (const d of deliveries) {
+      const stored = this.items.get(d.id);
+      if (stored === undefined || stored.generation < d.generation) this.items.set(d.id, clone(d));
+    }
+  }
   async list(q: DeliveryQuery): Promise<Page<Delivery>> {
     const items = [...this.items.values()]
       .filter((d) => (q.subscriptionId ? d.subscriptionId === q.subscriptionId : true))

@@ -68,7 +68,19 @@ export class DynamoDeliveryStore implements DeliveryStore {
    * the retry it scheduled has already succeeded must not put the delivery back to `pending`
    * with no task left to run it.
    */
-  async putMany(deliveries: readonly Delivery[]): Promise<void> {
+  putMany(deliveries: readonly Delivery[]): Promise<void> {
+    return this.putUnless(deliveries, 'generation < :generation OR (generation = :generation AND attemptCount <= :attemptCount)', (d) => ({
+      ':generation': d.generation,
+      ':attemptCount': d.attemptCount,
+    }));
+  }
+
+  openGenerations(deliveries: readonly Delivery[]): Promise<void> {
+    return this.putUnless(deliveries, 'generation < :generation', (d) => ({ ':generation': d.generation }));
+  }
+
+  /** Puts each delivery that is new or for which `newer` holds; otherwise the stored state stays. */
+  private async putUnless(deliveries: readonly Delivery[], newer: string, values: (d: Delivery) => Record<string, number>): Promise<void> {
     await forEachLimited(deliveries, CREATE_CONCURRENCY, async (delivery) => {
       try {
         await dynamo('PutItem', () =>
@@ -76,8 +88,8 @@ export class DynamoDeliveryStore implements DeliveryStore {
             new PutCommand({
               TableName: this.options.tableName,
               Item: this.item(delivery),
-              ConditionExpression: 'attribute_not_exists(pk) OR generation < :generation OR (generation = :generation AND attemptCount <= :attemptCount)',
-              ExpressionAttributeValues: { ':generation': delivery.generation, ':attemptCount': delivery.attemptCount },
+              ConditionExpression: `attribute_not_exists(pk) OR ${newer}`,
+              ExpressionAttributeValues: values(delivery),
             }),
           ),
         );

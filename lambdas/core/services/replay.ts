@@ -105,7 +105,7 @@ async function replayDeliveriesPage(deps: ReplayDeps, job: ReplayJob, now: numbe
     const message = messages.get(d.messageId);
     return message === undefined ? [] : [requeue(d, message, now, 'replay', job.id)];
   });
-  await sendThenRecord(deps, requeued, (records) => deps.deliveries.putMany(records));
+  await sendThenRecord(deps, requeued, (records) => deps.deliveries.openGenerations(records));
   const advanced: ReplayJob = { ...job, matched: job.matched + matching.length, enqueued: job.enqueued + requeued.length };
   if (page.nextCursor !== undefined) return { ...advanced, cursor: page.nextCursor };
   const { cursor: _done, ...rest } = advanced;
@@ -143,15 +143,16 @@ export async function retryDelivery(deps: ReplayDeps, id: DeliveryId): Promise<D
     await deps.retryScheduler.cancel(nextTaskFor(delivery, message, Date.parse(delivery.nextAttemptAt), 'retry'));
   }
   const requeued = requeue(delivery, message, now, 'manual');
-  await sendThenRecord(deps, [requeued], (records) => deps.deliveries.putMany(records));
+  await sendThenRecord(deps, [requeued], (records) => deps.deliveries.openGenerations(records));
   return requeued.delivery;
 }
 
 /**
  * Tasks before records, so a request or page stopped between the two strands nothing (no
- * delivery left pending without a task): a worker that takes a task before its record lands
- * opens the generation itself, storing a replay's job id from the task. A re-run of a replay page
- * skips every delivery carrying its job id and sends again (same delivery, generation and
+ * delivery left pending without a task). A worker that takes a task before its record lands
+ * opens the generation itself (storing a replay's job id from the task), and the late record,
+ * written only where its generation is not open yet, leaves that alone. A re-run of a replay
+ * page skips every delivery carrying its job id and sends again (same delivery, generation and
  * attempt: to the worker, a duplicate receive) only those neither the worker nor the record reached.
  */
 async function sendThenRecord(

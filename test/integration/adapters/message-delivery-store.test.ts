@@ -104,6 +104,25 @@ describe('DynamoDeliveryStore', () => {
     expect((await deliveries.get(first.id))?.status).toBe('succeeded');
   });
 
+  it('puts never roll a delivery back; the record of a retry opens its generation only where nobody has', async () => {
+    const m = message();
+    const base = delivery(m.id, newSubscriptionId(), Date.now(), { status: 'failed', attemptCount: 1 });
+    await deliveries.createMany([base]);
+    const requeued = { ...base, status: 'pending' as const, generation: 1 };
+    const paused = { ...requeued, status: 'paused' as const, reason: 'subscription is disabled' };
+
+    await deliveries.putMany([paused]); // the worker settled the new generation first
+    await deliveries.openGenerations([requeued]); // the retry's late record
+    expect(await deliveries.get(base.id)).toEqual(paused);
+    await deliveries.putMany([{ ...paused, status: 'succeeded', attemptCount: 0 }]); // an older attempt
+    expect(await deliveries.get(base.id)).toEqual(paused);
+
+    const fresh = delivery(m.id, newSubscriptionId(), Date.now(), { status: 'failed', attemptCount: 1 });
+    await deliveries.createMany([fresh]);
+    await deliveries.openGenerations([{ ...fresh, status: 'pending', generation: 1 }]);
+    expect(await deliveries.get(fresh.id)).toMatchObject({ status: 'pending', generation: 1 });
+  });
+
   it('writes 60 deliveries in batches and reads them back in bulk', async () => {
     const m = message();
     const batch = Array.from({ length: 60 }, () => delivery(m.id, newSubscriptionId(), Date.now()));

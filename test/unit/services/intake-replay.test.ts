@@ -250,14 +250,14 @@ describe('replay and manual retry', () => {
       await w.drain();
       w.clock.t += 1000;
       w.deps.sender = new ScriptedSender(() => respond(200));
-      const putMany = w.deps.deliveries.putMany.bind(w.deps.deliveries);
+      const open = w.deps.deliveries.openGenerations.bind(w.deps.deliveries);
       let interrupted = false;
-      w.deps.deliveries.putMany = async (deliveries) => {
-        if (!interrupted && deliveries.some((d) => d.replayJobId !== undefined && d.attemptCount === 1 && d.status === 'pending')) {
+      w.deps.deliveries.openGenerations = async (deliveries) => {
+        if (!interrupted) {
           interrupted = true;
           throw new Error('DynamoDB unavailable');
         }
-        return putMany(deliveries);
+        return open(deliveries);
       };
       const job = await startReplay(w.deps, id, { since: new Date(T0 - 1000).toISOString(), onlyFailed: true });
       const pageTask = w.deps.queue.sent.splice(0);
@@ -290,30 +290,44 @@ describe('replay and manual retry', () => {
     });
   });
 
-  it('makes a manual retry whose record lands late, and the late record does not roll the outcome back', async () => {
-    const w = world(500);
-    await w.subscribe({ retryOn: ['timeout'] }); // a 500 ends the delivery
-    await acceptEvent(w.deps, { type: 'order.created', payload: {} });
-    await w.drain();
-    const [failed] = [...w.deps.deliveries.items.values()];
-    expect(failed).toMatchObject({ status: 'failed', generation: 0, attemptCount: 1 });
+  describe('a manual retry whose record lands after the worker ran its task', () => {
+    /** A failed delivery, retried by hand; the retry's record is held back until `release`. */
+    async function lateRecord() {
+      const w = world(500);
+      const id = await w.subscribe({ retryOn: ['timeout'] }); // a 500 ends the delivery
+      await acceptEvent(w.deps, { type: 'order.created', payload: {} });
+      await w.drain();
+      const [failed] = [...w.deps.deliveries.items.values()];
+      expect(failed).toMatchObject({ status: 'failed', generation: 0, attemptCount: 1 });
+      w.deps.sender = new ScriptedSender(() => respond(200));
+      const open = w.deps.deliveries.openGenerations.bind(w.deps.deliveries);
+      const heldBack: Delivery[] = [];
+      w.deps.deliveries.openGenerations = async (deliveries) => void heldBack.push(...deliveries);
+      await retryDelivery(w.deps, failed!.id);
+      expect(heldBack).toEqual([expect.objectContaining({ status: 'pending', generation: 1, attemptCount: 1 })]);
+      return { w, id, deliveryId: failed!.id, release: () => open(heldBack) };
+    }
 
-    w.deps.sender = new ScriptedSender(() => respond(200));
-    const put = w.deps.deliveries.putMany.bind(w.deps.deliveries);
-    const heldBack: Delivery[] = [];
-    w.deps.deliveries.putMany = async (deliveries) => {
-      if (deliveries.some((d) => d.generation === 1 && d.status === 'pending')) heldBack.push(...deliveries);
-      else await put(deliveries);
-    };
-    await retryDelivery(w.deps, failed!.id);
-    await w.drain(); // the worker runs the retry before its record exists
-    const retried = { status: 'succeeded', generation: 1, attemptCount: 2 };
-    expect(w.deps.deliveries.items.get(failed!.id)).toMatchObject(retried);
+    it('is made, and the late record does not roll the outcome back', async () => {
+      const { w, deliveryId, release } = await lateRecord();
+      await w.drain(); // the worker runs the retry before its record exists
+      const retried = { status: 'succeeded', generation: 1, attemptCount: 2 };
+      expect(w.deps.deliveries.items.get(deliveryId)).toMatchObject(retried);
+      await release();
+      expect(w.deps.deliveries.items.get(deliveryId)).toMatchObject(retried);
+      expect(w.deps.sender.requests).toHaveLength(1);
+    });
 
-    await put(heldBack); // the late write of the requeued state
-    expect(heldBack).toHaveLength(1);
-    expect(w.deps.deliveries.items.get(failed!.id)).toMatchObject(retried);
-    expect(w.deps.sender.requests).toHaveLength(1);
+    it('settled without an attempt (subscription disabled) stays settled, not pending with no task', async () => {
+      const { w, id, deliveryId, release } = await lateRecord();
+      Object.assign(w.deps.subscriptions.items.get(id)!, { status: 'disabled', disabledReason: 'disabled by an operator' });
+      await w.drain();
+      const paused = { status: 'paused', generation: 1, attemptCount: 1, reason: 'disabled by an operator' };
+      expect(w.deps.deliveries.items.get(deliveryId)).toMatchObject(paused);
+      await release();
+      expect(w.deps.deliveries.items.get(deliveryId)).toMatchObject(paused);
+      expect(w.deps.sender.requests).toHaveLength(0);
+    });
   });
 
   it('retries one delivery now in a new generation and cancels its scheduled retry', async () => {
