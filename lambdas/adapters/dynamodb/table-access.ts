@@ -209,14 +209,17 @@ interface CursorState {
 
 /**
  * One page of records from a KEYS_ONLY index: keys in index order, items by BatchGet, filters
- * applied, and a cursor that resumes exactly after the last record examined.
+ * applied, and a cursor that resumes exactly after the last record examined. Keys are read one
+ * beyond the page, so a page that ends the listing says so (no cursor) instead of leading to an
+ * empty page; only when the keys after a full page are all filtered out and more may follow
+ * does it hand out a cursor that can lead to an empty page.
  */
 export async function pageFromIndex<T>(options: StoreOptions, spec: IndexPageSpec<T>): Promise<{ items: T[]; nextCursor?: string }> {
   const state = decodeCursorState(spec);
   const startIndex = state === undefined ? 0 : spec.partitions.indexOf(state.part);
   const items: T[] = [];
   let examined = 0;
-  const pageSize = Math.min(100, Math.max(25, spec.limit));
+  const pageSize = Math.min(100, Math.max(25, spec.limit + 1));
   const range = { index: spec.index, ascending: spec.ascending, ...(spec.from !== undefined && { from: spec.from }), ...(spec.to !== undefined && { to: spec.to }) };
   // Time-bucketed walks cross many empty buckets: probe them in parallel and skip the empty ones.
   const empty = new Set<number>();
@@ -244,12 +247,22 @@ export async function pageFromIndex<T>(options: StoreOptions, spec: IndexPageSpe
     );
     for await (const keys of inGroups(walker, pageSize)) {
       const records = new Map((await batchGet(options, keys.map((k) => k.key))).map((item) => [`${String(item.pk)}\u0000${String(item.sk)}`, item]));
-      for (const { key, position } of keys) {
-        examined++;
+      const accepted = (key: Key): T | undefined => {
         const item = records.get(`${key.pk}\u0000${key.sk}`);
         const record = item === undefined ? undefined : spec.decode(item);
-        if (record !== undefined && spec.accept(record)) items.push(record);
-        if (items.length >= spec.limit || examined >= MAX_KEYS_EXAMINED) return { items, nextCursor: encodeState({ part, after: position }) };
+        return record !== undefined && spec.accept(record) ? record : undefined;
+      };
+      for (const [i, { key, position }] of keys.entries()) {
+        examined++;
+        const record = accepted(key);
+        if (record !== undefined) items.push(record);
+        if (items.length >= spec.limit || examined >= MAX_KEYS_EXAMINED) {
+          // A short group is the end of its partition; with no partition after it, the listing ends here
+          // unless a key left in this group is a record the caller would see.
+          const lastKeys = keys.length < pageSize && p === spec.partitions.length - 1;
+          const nothingFollows = items.length >= spec.limit && lastKeys && keys.slice(i + 1).every((k) => accepted(k.key) === undefined);
+          return nothingFollows ? { items } : { items, nextCursor: encodeState({ part, after: position }) };
+        }
       }
     }
   }

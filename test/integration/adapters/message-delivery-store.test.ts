@@ -165,6 +165,21 @@ describe('DynamoDeliveryStore', () => {
     expect(await walk({ ...window, eventType: 'a.odd', limit: 10 })).toEqual(all.filter((d) => d.eventType === 'a.odd').reverse().map((d) => d.id));
     const inner = { since: new Date(t0 + 20 * 60_000).toISOString(), until: new Date(t0 + 60 * 60_000).toISOString() };
     expect(await walk({ subscriptionId: sub, ...inner, limit: 10 })).toEqual([all[2]!.id, all[1]!.id]);
+
+    // A page that ends the listing carries no cursor: nobody is sent to an empty page.
+    const exactly = await deliveries.list({ subscriptionId: sub, limit: 9 });
+    expect(exactly.items).toHaveLength(9);
+    expect(exactly.nextCursor).toBeUndefined();
+    const pages: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await deliveries.list({ subscriptionId: sub, limit: 3, ...(cursor !== undefined && { cursor }) });
+      pages.push(page.items.length);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    expect(pages).toEqual([3, 3, 3]);
+    const failedOnly = await deliveries.list({ subscriptionId: sub, status: 'failed', limit: 3 });
+    expect([failedOnly.items.length, failedOnly.nextCursor]).toEqual([3, undefined]);
   });
 });
 
