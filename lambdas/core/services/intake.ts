@@ -155,6 +155,7 @@ export function storedRoutes(message: Message): RouteEntry[] {
  * check is handed to a `fanout` task due once the first try has surely ended.
  */
 async function resumeFanOut(deps: IntakeDeps, message: Message): Promise<void> {
+  if (message.subscriptionIds.length === 0) return; // unrouted: nothing to fan out
   const endedBy = Date.parse(message.createdAt) + RECEIVER_TIMEOUT_SECONDS * 1000;
   const now = deps.clock.now();
   if (now > endedBy) {

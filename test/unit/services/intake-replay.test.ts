@@ -88,6 +88,11 @@ describe('acceptEvent', () => {
     expect(w.deps.messages.items.size).toBe(1);
     await w.drain();
     expect(w.deps.sender.requests).toHaveLength(1);
+
+    // An unrouted event has nothing to complete: its duplicate enqueues nothing at all.
+    await acceptEvent(w.deps, { type: 'order.unrouted', payload: {} }, { idempotencyKey: 'k-2' });
+    await acceptEvent(w.deps, { type: 'order.unrouted', payload: {} }, { idempotencyKey: 'k-2' });
+    expect(w.deps.queue.sent).toEqual([]);
   });
 
   it('lets concurrent duplicates that arrive while the first request is writing its deliveries send nothing twice', async () => {
