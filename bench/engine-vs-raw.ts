@@ -173,25 +173,37 @@ async function engineSide(url: string, total: number, loops: number, overHttp = 
   return { side, deliveries, log, close: async () => http?.close() };
 }
 
+/**
+ * Sends bodies `offset` … `offset + count − 1` with `concurrency` in flight, pushing each
+ * request's latency; returns how many `sendOne` reported as failed.
+ */
+async function inFlight(offset: number, count: number, concurrency: number, into: number[], sendOne: (i: number) => Promise<boolean>): Promise<number> {
+  let next = offset;
+  const end = offset + count;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < end) {
+        const i = next++;
+        const t = performance.now();
+        const ok = await sendOne(i);
+        into.push(performance.now() - t);
+        if (!ok) failed += 1;
+      }
+    }),
+  );
+  return failed;
+}
+
 function senderSide(url: string, concurrency: number): { side: Side; close(): Promise<void> } {
   const http = createHttpSender({ allowHttpLoopback: true, userAgent: 'Hookline/bench' });
   const target = `${url}/hooks/orders`;
   const side: Side = {
     async run(offset, count, into) {
-      let next = offset;
-      const end = offset + count;
-      let failed = 0;
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < end) {
-            const i = next++;
-            const t = performance.now();
-            const result = await http.send({ method: 'POST', url: target, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(i)), timeoutMs: 5000 });
-            into.push(performance.now() - t);
-            if (result.kind !== 'response' || result.statusCode !== 200) failed += 1;
-          }
-        }),
-      );
+      const failed = await inFlight(offset, count, concurrency, into, async (i) => {
+        const result = await http.send({ method: 'POST', url: target, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(i)), timeoutMs: 5000 });
+        return result.kind === 'response' && result.statusCode === 200;
+      });
       if (failed > 0) throw new Error(`${failed} sender requests failed`);
     },
   };
@@ -205,26 +217,16 @@ function rawSide(url: string, concurrency: number): { side: Side; close(): Promi
   const side: Side = {
     async run(offset, count, into) {
       for (let i = offset; i < offset + count; i++) bodies.set(i, JSON.stringify(body(i)));
-      let next = offset;
-      const end = offset + count;
-      let failed = 0;
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < end) {
-            const i = next++;
-            const t = performance.now();
-            const res = await request(target, {
-              method: 'POST',
-              body: bodies.get(i) as string,
-              headers: { 'content-type': 'application/json' },
-              dispatcher: agent,
-            });
-            await res.body.dump();
-            into.push(performance.now() - t);
-            if (res.statusCode !== 200) failed += 1;
-          }
-        }),
-      );
+      const failed = await inFlight(offset, count, concurrency, into, async (i) => {
+        const res = await request(target, {
+          method: 'POST',
+          body: bodies.get(i) as string,
+          headers: { 'content-type': 'application/json' },
+          dispatcher: agent,
+        });
+        await res.body.dump();
+        return res.statusCode === 200;
+      });
       for (let i = offset; i < offset + count; i++) bodies.delete(i);
       if (failed > 0) throw new Error(`${failed} raw requests failed`);
     },
