@@ -9,10 +9,10 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION, resourceNamesFor } from '../../local/engines.js';
-import { eventually, sharedEngines, startLocal, startReceiver, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
+import { eventually, sharedEngines, startLocal, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
 import { createSubscription, deliveryReaching, expectProblem, postEvent, type CreatedSubscription } from './support/api.js';
 import { checkedApi, type CheckedApi } from './support/openapi.js';
-import { closeAll, urlOf } from './support/receivers.js';
+import { receiverSet, urlOf } from './support/receivers.js';
 import { hmacOf } from './support/signatures.js';
 
 /** The handlers' default payload limit (256 KiB) and inline limit (64 KiB). */
@@ -21,7 +21,7 @@ const MAX_PAYLOAD_BYTES = 262_144;
 let local: LocalInstance;
 let api: CheckedApi;
 let s3: S3Client;
-const receivers: Receiver[] = [];
+const receivers = receiverSet();
 
 beforeAll(async () => {
   local = await startLocal({ timeScale: 20_000 });
@@ -33,15 +33,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   s3?.destroy();
-  await closeAll(receivers);
+  await receivers.close();
   if (local) expect((await local.stop()).pids.length).toBeGreaterThan(0);
 });
 
-async function receiver(handler?: ReceiverHandler): Promise<Receiver> {
-  const r = await startReceiver(handler !== undefined ? { handler } : {});
-  receivers.push(r);
-  return r;
-}
+const receiver = (handler?: ReceiverHandler): Promise<Receiver> => receivers.start(handler);
 
 const arrivalsOf = (r: Receiver, messageId: string) => r.requests.filter((q) => q.headers['webhook-id'] === messageId);
 

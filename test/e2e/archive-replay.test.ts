@@ -8,12 +8,12 @@ import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, instanceResources, startLocal, startReceiver, type InstanceResources, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
-import { closeAll } from './support/receivers.js';
+import { eventually, instanceResources, startLocal, type InstanceResources, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
+import { receiverSet } from './support/receivers.js';
 
 let local: LocalInstance;
 let resources: InstanceResources;
-const receivers: Receiver[] = [];
+const receivers = receiverSet();
 
 /** Credentials given to subscriptions: none may ever show up in a log line or the archive. */
 const BEARER_TOKEN = 'tok-e2e-7f3a9c1d5b2e8f40';
@@ -59,16 +59,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await closeAll(receivers);
+  await receivers.close();
   resources?.close();
   if (local !== undefined) await local.stop();
 });
 
-async function receiver(handler: ReceiverHandler): Promise<Receiver> {
-  const r = await startReceiver({ handler });
-  receivers.push(r);
-  return r;
-}
+const receiver = (handler?: ReceiverHandler): Promise<Receiver> => receivers.start(handler);
 
 async function subscribe(body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
   const res = await local.api('POST', '/v1/subscriptions', body);

@@ -15,29 +15,25 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, PROJECT_ROOT, processTree, type StopResult } from '../../local/local-process.js';
 import { READY_PREFIX } from '../../local/how-to.js';
-import { eventually, startLocal, startReceiver, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
-import { closeAll } from './support/receivers.js';
+import { eventually, startLocal, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
+import { receiverSet } from './support/receivers.js';
 
 let local: LocalInstance;
-const receivers: Receiver[] = [];
+const receivers = receiverSet();
 
 beforeAll(async () => {
   local = await startLocal();
 });
 
 afterAll(async () => {
-  await closeAll(receivers);
+  await receivers.close();
   if (local !== undefined) {
     const stopped = await local.stop();
     expect(stopped.code).toBe(0);
   }
 });
 
-async function receiver(handler?: ReceiverHandler): Promise<Receiver> {
-  const r = await startReceiver(handler === undefined ? {} : { handler });
-  receivers.push(r);
-  return r;
-}
+const receiver = (handler?: ReceiverHandler): Promise<Receiver> => receivers.start(handler);
 
 /** Fails the first request, accepts every later one. */
 const failsOnce = (): ReceiverHandler => {

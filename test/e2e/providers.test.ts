@@ -7,11 +7,11 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocal, startReceiver, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
+import { startLocal, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
 import { createSubscription, deliveryReaching, expectProblem, postEvent, type DeliveryView } from './support/api.js';
 import { checkedApi, type CheckedApi } from './support/openapi.js';
 import { e2ePki, type E2ePki } from './support/pki.js';
-import { closeAll, heldReplies, startTlsReceiver, urlOf } from './support/receivers.js';
+import { receiverSet, heldReplies, startTlsReceiver, urlOf } from './support/receivers.js';
 import { verifyBase64Hmac, verifyHexHmac } from './support/signatures.js';
 
 const SCALE = 20_000;
@@ -19,7 +19,7 @@ const SCALE = 20_000;
 let local: LocalInstance;
 let api: CheckedApi;
 let ca: E2ePki;
-const receivers: Receiver[] = [];
+const receivers = receiverSet();
 const releases: (() => void)[] = [];
 
 beforeAll(async () => {
@@ -30,23 +30,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const release of releases) release();
-  await closeAll(receivers);
+  await receivers.close();
   if (local) expect((await local.stop()).pids.length).toBeGreaterThan(0);
   await ca?.cleanup();
 });
 
 /** An HTTPS receiver with the test CA's certificate for `localhost`. */
 async function https(handler?: ReceiverHandler): Promise<Receiver> {
-  const r = await startTlsReceiver({ pair: ca.pki.valid, ...(handler !== undefined && { handler }) });
-  receivers.push(r);
-  return r;
+  return receivers.track(await startTlsReceiver({ pair: ca.pki.valid, ...(handler !== undefined && { handler }) }));
 }
 
-async function http(handler?: ReceiverHandler): Promise<Receiver> {
-  const r = await startReceiver(handler !== undefined ? { handler } : {});
-  receivers.push(r);
-  return r;
-}
+const http = (handler?: ReceiverHandler): Promise<Receiver> => receivers.start(handler);
 
 /** Seconds between each failed attempt's end and the next attempt's due time, unscaled. */
 function delaysOf(d: DeliveryView): number[] {
@@ -293,11 +287,7 @@ describe('Tradecloud (HTTPS only, basic auth or bearer token, POST or GET)', () 
   it('delivers over TLS 1.2 and 1.3, and refuses self-signed certificates and TLS 1.1 before any request is sent', async () => {
     // Prepare
     const { pki } = ca;
-    const start = async (options: Parameters<typeof startTlsReceiver>[0]) => {
-      const r = await startTlsReceiver(options);
-      receivers.push(r);
-      return r;
-    };
+    const start = async (options: Parameters<typeof startTlsReceiver>[0]) => receivers.track(await startTlsReceiver(options));
     const [tls12, tls13, selfSigned, tls11] = await Promise.all([
       start({ pair: pki.valid, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' }),
       start({ pair: pki.valid, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }),

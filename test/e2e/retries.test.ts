@@ -14,14 +14,13 @@ import {
   eventually,
   instanceResources,
   startLocal,
-  startReceiver,
   type InstanceResources,
   type LocalInstance,
   type ReceivedRequest,
   type Receiver,
   type ReceiverHandler,
 } from './harness.js';
-import { closeAll } from './support/receivers.js';
+import { receiverSet } from './support/receivers.js';
 
 /** 48 h run in 20 s; 12 h in 5 s. */
 const TIME_SCALE = 8640;
@@ -37,7 +36,7 @@ const receipts: number[] = [];
 
 let local: LocalInstance;
 let resources: InstanceResources;
-const receivers: Receiver[] = [];
+const receivers = receiverSet();
 
 beforeAll(async () => {
   // DEBUG so the worker's "early: topped up" decision is visible in the captured output.
@@ -60,16 +59,12 @@ afterAll(async () => {
     `retry start − due over ${starts.length} retries: p50 ${pct(starts, 0.5)} ms, p99 ${pct(starts, 0.99)} ms, max ${pct(starts, 1)} ms;` +
       ` receipt gap − interval on the receivers' clock: p50 ${pct(receipts, 0.5)} ms, max ${pct(receipts, 1)} ms`,
   );
-  await closeAll(receivers);
+  await receivers.close();
   resources?.close();
   if (local !== undefined) await local.stop();
 });
 
-async function receiver(handler: ReceiverHandler): Promise<Receiver> {
-  const r = await startReceiver({ handler });
-  receivers.push(r);
-  return r;
-}
+const receiver = (handler?: ReceiverHandler): Promise<Receiver> => receivers.start(handler);
 
 const failing: ReceiverHandler = () => ({ status: 500, body: 'down' });
 /** Fails the first request, accepts every later one. */

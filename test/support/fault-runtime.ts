@@ -6,6 +6,7 @@
  * shorter queue visibility timeout so failed records come back in seconds.
  */
 import { SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Api } from './fault-scenario.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createDynamoClient, createS3Client, createSqsClient } from '../../lambdas/adapters/aws-clients.js';
@@ -75,6 +76,14 @@ export interface InProcessHookline {
   /** JSON convenience over `invoke`. */
   api(method: string, path: string, body?: object): Promise<InvokeResponse>;
   stop(): Promise<void>;
+}
+
+/** A scenario's `Api` (status and parsed JSON) over the in-process handlers. */
+export function scenarioApi(h: Pick<InProcessHookline, 'invoke'>): Api {
+  return async (method, path, body, headers) => {
+    const r = await h.invoke(method, path, { ...(body !== undefined && { body: body as object }), ...(headers !== undefined && { headers }) });
+    return { status: r.status, body: r.json };
+  };
 }
 
 /** API Gateway's payload limit, which the local front door enforces before any handler runs. */

@@ -9,7 +9,7 @@ import type { DeliveryTask } from '../../../lambdas/core/model.js';
 import type { QueuedTask, TaskQueue } from '../../../lambdas/core/ports.js';
 import { startFaultReceiver, type FaultReceiver } from '../../support/fault-receiver.js';
 import { reconcile, report, statusReader } from '../../support/fault-reconcile.js';
-import { startInProcess, type InProcessHookline, type InProcessOptions } from '../../support/fault-runtime.js';
+import { scenarioApi, startInProcess, type InProcessHookline, type InProcessOptions } from '../../support/fault-runtime.js';
 import { publish, subscribe, waitAllSucceeded, type Api } from '../../support/fault-scenario.js';
 
 const EVENTS = 50;
@@ -42,10 +42,7 @@ async function start(options: Omit<InProcessOptions, 'label'>): Promise<{ h: InP
   // Long enough that no batch outlives it (as in AWS), short enough to see lost deletes come back.
   h = await startInProcess({ label: 'dup-receive', timeScale: 50, visibilityTimeoutS: 5, ...options });
   const instance = h;
-  const api: Api = async (method, path, body, headers) => {
-    const r = await instance.invoke(method, path, { ...(body !== undefined && { body: body as object }), ...(headers !== undefined && { headers }) });
-    return { status: r.status, body: r.json };
-  };
+  const api = scenarioApi(instance);
   return { h, api };
 }
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { injectDynamoFaults, type DynamoFaults } from '../../support/fault-dynamo.js';
 import { seededRandom, startFaultReceiver, type FaultReceiver } from '../../support/fault-receiver.js';
 import { duplicateBudget, reconcile, report, statusReader } from '../../support/fault-reconcile.js';
-import { startInProcess, type InProcessHookline } from '../../support/fault-runtime.js';
+import { scenarioApi, startInProcess, type InProcessHookline } from '../../support/fault-runtime.js';
 import { publish, subscribe, waitAllSucceeded, type Api } from '../../support/fault-scenario.js';
 
 const EVENTS = 60;
@@ -38,10 +38,7 @@ afterAll(async () => {
 
 it('loses nothing while DynamoDB throttles, fails and refuses conditions', async () => {
   const startedAt = Date.now();
-  const api: Api = async (method, path, body, headers) => {
-    const r = await h.invoke(method, path, { ...(body !== undefined && { body: body as object }), ...(headers !== undefined && { headers }) });
-    return { status: r.status, body: r.json };
-  };
+  const api = scenarioApi(h);
   const subs = await subscribe(api, receiver.url, ['a', 'b']);
   faults.enable();
   const pairs = await publish(api, EVENTS, subs, { parallel: 6 });

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFaultReceiver, type FaultReceiver } from '../../support/fault-receiver.js';
 import { reconcile, report, statusReader, type Pair } from '../../support/fault-reconcile.js';
-import { startInProcess, type InProcessHookline } from '../../support/fault-runtime.js';
+import { scenarioApi, startInProcess, type InProcessHookline } from '../../support/fault-runtime.js';
 import { publish, subscribe, waitAllSucceeded, type Api } from '../../support/fault-scenario.js';
 
 /** Events per round: few, so pollers stay free to run the retries. */
@@ -43,10 +43,7 @@ afterAll(async () => {
 
 it('never rolls a succeeded delivery back when an older write lands late', async () => {
   const startedAt = Date.now();
-  const api: Api = async (method, path, body, headers) => {
-    const r = await h.invoke(method, path, { ...(body !== undefined && { body: body as object }), ...(headers !== undefined && { headers }) });
-    return { status: r.status, body: r.json };
-  };
+  const api = scenarioApi(h);
   const subs = await subscribe(api, receiver.url, ['slow', 'flaky']);
   const overtaken = (p: Pair) => {
     const slow = receiver.arrivals.find((a) => a.messageId === p.messageId && a.path.endsWith('/slow'));

@@ -14,7 +14,7 @@ import type { DeliveryTask } from '../../../lambdas/core/model.js';
 import { CompressedQueue, VirtualClock } from '../../support/fault-clock.js';
 import { startFaultReceiver, type FaultReceiver } from '../../support/fault-receiver.js';
 import { duplicateBudget, reconcile, report, statusReader } from '../../support/fault-reconcile.js';
-import { startInProcess, type InProcessHookline } from '../../support/fault-runtime.js';
+import { scenarioApi, startInProcess, type InProcessHookline } from '../../support/fault-runtime.js';
 import { publish, subscribe, waitAllSucceeded, type Api } from '../../support/fault-scenario.js';
 import { uniquePrefix } from '../../support/engines.js';
 
@@ -114,10 +114,7 @@ describe('AWS retry scheduler fallback on the real queue', () => {
 describe('retries through the fallback', () => {
   it(`delivers every ${RETRY_SECONDS / 60}-minute retry through 15-minute hops and top-ups, never early`, async () => {
     const startedAt = Date.now();
-    const api: Api = async (method, path, body, headers) => {
-      const r = await h.invoke(method, path, { ...(body !== undefined && { body: body as object }), ...(headers !== undefined && { headers }) });
-      return { status: r.status, body: r.json };
-    };
+    const api = scenarioApi(h);
     const subs = await subscribe(api, receiver.url, ['late'], { retryPolicy: { type: 'fixed', delays: [RETRY_SECONDS] } });
     const pairs = await publish(api, EVENTS, subs);
     expect(await waitAllSucceeded(api, pairs, 90_000)).toEqual([]);

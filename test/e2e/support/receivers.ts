@@ -50,6 +50,19 @@ export function heldReplies(reply: ReceiverReply, delayMs: number): { handler: R
   };
 }
 
-export async function closeAll(receivers: Receiver[]): Promise<void> {
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
+/** The receivers one test file opens: each is tracked so the file's `afterAll` closes them all. */
+export function receiverSet() {
+  const open: Receiver[] = [];
+  const track = (receiver: Receiver): Receiver => {
+    open.push(receiver);
+    return receiver;
+  };
+  return {
+    track,
+    /** A plain HTTP receiver on loopback. */
+    start: async (handler?: ReceiverHandler): Promise<Receiver> => track(await startReceiver(handler !== undefined ? { handler } : {})),
+    close: async (): Promise<void> => {
+      await Promise.all(open.splice(0).map((r) => r.close()));
+    },
+  };
 }
