@@ -39,6 +39,8 @@ const TLS_REASONS: Readonly<Record<string, string>> = {
   ERR_SSL_NO_PROTOCOLS_AVAILABLE: 'TLS: server protocol version not accepted (TLS 1.2 or later required)',
   ERR_SSL_WRONG_VERSION_NUMBER: 'TLS: server did not speak TLS 1.2 or later',
   ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: 'TLS: handshake failure (no acceptable cipher suite)',
+  // OpenSSL 3.5 (Node 24) names the same alert without the protocol version.
+  'ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE': 'TLS: handshake failure (no acceptable cipher suite)',
   ERR_SSL_NO_SHARED_CIPHER: 'TLS: handshake failure (no acceptable cipher suite)',
   ERR_SSL_NO_CIPHERS_AVAILABLE: 'TLS: handshake failure (no acceptable cipher suite)',
   ERR_SSL_TLSV1_ALERT_INSUFFICIENT_SECURITY: 'TLS: handshake failure (no acceptable cipher suite)',
