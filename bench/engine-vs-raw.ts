@@ -25,7 +25,7 @@ import { presetValues } from '../lambdas/core/presets.js';
 import { generateSecret } from '../lambdas/core/secrets.js';
 import { processBatch, type DispatchDeps, type QueueRecord } from '../lambdas/core/services/dispatch.js';
 import { fanOut, type IntakeLimits } from '../lambdas/core/services/intake.js';
-import { createHttpSender } from '../lambdas/http/http-sender.js';
+import { createHttpSender } from '../lambdas/outbound/http-sender.js';
 import {
   MemoryAlerts,
   MemoryDeliveries,

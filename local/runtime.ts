@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { stdoutAttemptLog, type AttemptLogLine } from '../lambdas/core/attempt-log.js';
 import { createDocumentClient, createS3Client, createSqsClient } from '../lambdas/adapters/aws-clients.js';
+import { LocalRetryScheduler } from '../lambdas/adapters/scheduler/local-retry-scheduler.js';
+import { SqsTaskQueue } from '../lambdas/adapters/sqs/task-queue.js';
 import { buildDependencies, loadConfig } from '../lambdas/handlers/dependencies.js';
 import { createAdminHandler } from '../lambdas/handlers/admin.js';
 import { createReceiverHandler } from '../lambdas/handlers/receiver.js';
@@ -23,7 +25,6 @@ import {
   type ResourceCoordinates,
 } from './engines.js';
 import { startFrontDoor, type FrontDoor } from './front-door.js';
-import { LocalRetryScheduler } from './local-scheduler.js';
 import type { LocalOptions } from './options.js';
 import { recoverPendingDeliveries, type RecoveryResult } from './recovery.js';
 import { WorkerLoop } from './worker-loop.js';
@@ -109,7 +110,7 @@ export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHoo
     });
 
     const archiver = new AttemptArchiver({ s3, bucket: names.bucket, intervalMs: options.archiveIntervalMs, onError: (e) => onError(e, 'archive') });
-    const scheduler = new LocalRetryScheduler({ doc, tableName: names.table, sqs, queueUrl: names.queueUrl, timeScale: options.timeScale });
+    const scheduler = new LocalRetryScheduler({ doc, tableName: names.table, queue: new SqsTaskQueue({ client: sqs, queueUrl: names.queueUrl }), timeScale: options.timeScale });
     const deps = buildDependencies(config, {
       retryScheduler: scheduler,
       attemptLog: {

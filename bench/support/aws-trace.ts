@@ -81,7 +81,7 @@ function serviceOf(client: object): string {
 export function originOf(stack: string): { origin: CallOrigin; handler?: TracedCall['handler'] } {
   for (const line of stack.split('\n')) {
     if (line.includes('node_modules') || line.includes('/bench/support/aws-trace.')) continue;
-    if (line.includes('/local/local-scheduler.')) {
+    if (line.includes('/adapters/scheduler/local-retry-scheduler.')) {
       return { origin: line.includes('fireDue') || line.includes('tick') ? 'scheduler-fire' : 'scheduler-create' };
     }
     if (line.includes('/local/attempt-archiver.')) return { origin: 'archiver' };

@@ -153,7 +153,7 @@ export interface JobStore {
   get(id: string): Promise<ReplayJob | undefined>;
 }
 
-/** What the outbound HTTP client (lambdas/http) returns; it never throws for anything the remote side does. */
+/** What the outbound HTTP client (lambdas/outbound) returns; it never throws for anything the remote side does. */
 export type SendResult =
   | {
       kind: 'response';
@@ -161,6 +161,8 @@ export type SendResult =
       headers: Record<string, string>;
       bodyExcerpt: string;
       durationMs: number;
+      /** The checked address the request was sent to. */
+      remoteAddress?: string;
     }
   | { kind: 'failure'; outcome: 'timeout' | 'network' | 'refused'; reason: string; durationMs: number };
 
@@ -168,7 +170,9 @@ export interface OutboundRequest {
   method: 'POST' | 'GET';
   url: string;
   headers: Record<string, string>;
+  /** Ignored for GET. */
   body?: string;
+  /** Total budget for DNS + connect + TLS + headers + body excerpt. */
   timeoutMs: number;
 }
 

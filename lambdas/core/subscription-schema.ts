@@ -21,7 +21,7 @@ export const MAX_EVENT_TYPES = 20;
 export const MAX_METADATA_ENTRIES = 20;
 export const MAX_FIXED_DELAYS = 20;
 /** One week: the longest single delay. */
-export const MAX_DELAY_SECONDS = 604_800;
+export const MAX_RETRY_DELAY_SECONDS = 604_800;
 
 /** RFC 9110 token (header names); also checked by `signingHeaderProblem`, kept here for the JSON Schema. */
 const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -123,7 +123,7 @@ export const statusMatcherSchema = z
   })
   .meta({ id: 'StatusMatcher', description: 'A status code (`200`), a class (`"2xx"`) or an inclusive range (`"200-299"`).' });
 
-const delaySchema = z.number().int().min(1).max(MAX_DELAY_SECONDS);
+const delaySchema = z.number().int().min(1).max(MAX_RETRY_DELAY_SECONDS);
 
 export const retryPolicySchema = z
   .discriminatedUnion('type', [

@@ -20,10 +20,10 @@ import { getDelivery, getMessageWithDeliveries, listDeliveries } from '../core/s
 import { getReplay, retryDelivery, startReplay } from '../core/services/replay.js';
 import { lazyDependencies, subscriptionPolicy, type Dependencies } from './dependencies.js';
 import { createObservability } from './observability.js';
-import { jsonBody, query, type HttpEvent } from './http/request.js';
-import { json, noContent } from './http/response.js';
-import { Router } from './http/router.js';
-import { serve, type HttpHandler } from './http/serve.js';
+import { jsonBody, query, type HttpEvent } from './api/request.js';
+import { json, noContent } from './api/response.js';
+import { Router } from './api/router.js';
+import { serve, type HttpHandler } from './api/serve.js';
 
 /** Admin request bodies are subscriptions and small commands. */
 const MAX_ADMIN_BODY_BYTES = 64 * 1024;

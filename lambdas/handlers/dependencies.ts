@@ -9,7 +9,7 @@ import { createSchedulerClient, createSnsClient } from '../adapters/aws-clients.
 import { DynamoJobStore } from '../adapters/dynamodb/job-store.js';
 import { AwsRetryScheduler } from '../adapters/scheduler/aws-retry-scheduler.js';
 import { SnsAlertPublisher } from '../adapters/sns/alert-publisher.js';
-import { createHttpSender } from '../http/http-sender.js';
+import { createHttpSender } from '../outbound/http-sender.js';
 import { stdoutAttemptLog, type AttemptLog } from '../core/attempt-log.js';
 import type { SubscriptionPolicy } from '../core/url-policy.js';
 import type { AlertPublisher, JobStore, RetryScheduler, TaskQueue, WebhookSender } from '../core/ports.js';

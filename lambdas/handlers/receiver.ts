@@ -3,10 +3,10 @@ import { acceptEvent } from '../core/services/intake.js';
 import { ValidationError } from '../core/errors.js';
 import { buildIntakeDependencies, intakeLimits, lazyHandler, type IntakeDependencies } from './intake-dependencies.js';
 import { createObservability, MetricUnit } from './observability.js';
-import { header, jsonBody } from './http/request.js';
-import { json } from './http/response.js';
-import { Router } from './http/router.js';
-import { serve, type HttpHandler } from './http/serve.js';
+import { header, jsonBody } from './api/request.js';
+import { json } from './api/response.js';
+import { Router } from './api/router.js';
+import { serve, type HttpHandler } from './api/serve.js';
 
 /** Room for `type`, `tenant`, `eventTime` around a payload of the maximum size. */
 const ENVELOPE_BYTES = 16 * 1024;

@@ -12,7 +12,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboundRequest } from '../../lambdas/core/ports.js';
-import { problemSchema } from '../../lambdas/handlers/http/api-schemas.js';
+import { problemSchema } from '../../lambdas/handlers/api/api-schemas.js';
 import { routeCases, strayCases, type FuzzCase, type FuzzContext } from '../support/fault-fuzz-cases.js';
 import { startInProcess, type InProcessHookline, type InvokeResponse } from '../support/fault-runtime.js';
 

@@ -23,7 +23,7 @@ import { createReceiverHandler } from '../../lambdas/handlers/receiver.js';
 import { createWorkerHandler } from '../../lambdas/handlers/worker.js';
 import { clientConfig } from '../../local/engines.js';
 import { toHttpApiEvent } from '../../local/http-api-event.js';
-import { LocalRetryScheduler } from '../../local/local-scheduler.js';
+import { LocalRetryScheduler } from '../../lambdas/adapters/scheduler/local-retry-scheduler.js';
 import { matchRoute } from '../../local/routes.js';
 import { localEnvironment } from '../../local/runtime.js';
 import type { LocalOptions } from '../../local/options.js';
@@ -114,7 +114,7 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
   const queue = new SqsTaskQueue({ client: sqs, queueUrl: names.queueUrl });
   // The scheduler keeps its own clean client: its faults are the scheduler suite's business.
   const schedulerDoc = createDocumentClient(clientConfig(engines.engines.dynamoEndpoint, engines.engines));
-  const scheduler = new LocalRetryScheduler({ doc: schedulerDoc, tableName: names.table, sqs, queueUrl: names.queueUrl, timeScale });
+  const scheduler = new LocalRetryScheduler({ doc: schedulerDoc, tableName: names.table, queue, timeScale });
   const attempts: AttemptLogLine[] = [];
   const base = buildDependencies(config, {
     subscriptions: new DynamoSubscriptionStore(storeOptions),

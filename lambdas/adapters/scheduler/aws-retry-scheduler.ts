@@ -14,7 +14,8 @@ import {
 import type { DeliveryTask } from '../../core/model.js';
 import type { RetryScheduler, TaskQueue } from '../../core/ports.js';
 import { errorName, mapErrors } from '../errors.js';
-import { MAX_DELAY_SECONDS, taskBody } from '../sqs/task-queue.js';
+import { MAX_QUEUE_DELAY_SECONDS, retryRoute } from '../../core/retry-route.js';
+import { taskBody } from '../sqs/task-queue.js';
 import { scheduleNameFor } from './schedule-name.js';
 
 /** Schedules fire this long before the due time; the worker's top-up makes up the difference. */
@@ -46,10 +47,9 @@ export class AwsRetryScheduler implements RetryScheduler {
   }
 
   async schedule(task: DeliveryTask, dueAt: number): Promise<void> {
-    const delayMs = dueAt - this.now();
-    if (delayMs <= MAX_DELAY_SECONDS * 1000) {
-      // Floor: the task arrives up to a second early and the worker waits out the rest exactly.
-      await this.options.queue.sendMany([{ task, delaySeconds: Math.max(0, Math.floor(delayMs / 1000)) }]);
+    const route = retryRoute(dueAt, this.now());
+    if (route.via === 'queue') {
+      await this.options.queue.sendMany([{ task, delaySeconds: route.delaySeconds }]);
       return;
     }
     try {
@@ -57,7 +57,7 @@ export class AwsRetryScheduler implements RetryScheduler {
     } catch (error) {
       if (causeName(error) === 'ConflictException') return; // already scheduled: idempotent
       this.options.onFallback?.(error, task);
-      await this.options.queue.sendMany([{ task, delaySeconds: MAX_DELAY_SECONDS }]);
+      await this.options.queue.sendMany([{ task, delaySeconds: MAX_QUEUE_DELAY_SECONDS }]);
     }
   }
 

@@ -3,12 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { TransientDependencyError } from '../../core/errors.js';
 import type { QueuedTask, TaskQueue } from '../../core/ports.js';
+import { MAX_QUEUE_DELAY_SECONDS } from '../../core/retry-route.js';
 import { mapErrors } from '../errors.js';
 
 const BATCH_SIZE = 10;
 const ENTRY_RETRIES = 4;
-/** SQS accepts at most 15 minutes of delivery delay. */
-export const MAX_DELAY_SECONDS = 900;
 
 /**
  * The task as an SQS message body. SQS refuses U+FFFE, U+FFFF and (in emulators) surrogates,
@@ -33,7 +32,7 @@ export class SqsTaskQueue implements TaskQueue {
       const entry = {
         Id: String(i),
         MessageBody: taskBody(queued.task),
-        DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.floor(queued.delaySeconds))),
+        DelaySeconds: Math.max(0, Math.min(MAX_QUEUE_DELAY_SECONDS, Math.floor(queued.delaySeconds))),
       };
       const last = batches.at(-1);
       if (last === undefined || last.length >= BATCH_SIZE) batches.push([entry]);

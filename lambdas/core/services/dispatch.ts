@@ -8,6 +8,7 @@ import { attemptLogLine, type AttemptLog } from '../attempt-log.js';
 import { forEachLimited } from '../concurrency.js';
 import { failureDecision } from '../failure-policy.js';
 import { nextAttempt } from '../retry-policy.js';
+import { queueDelaySeconds } from '../retry-route.js';
 import { isDeliveryTask, parseQueueTask, InvalidTaskError } from '../tasks.js';
 import type { Attempt, Delivery, DeliveryTask, Message, MessageId, QueueTask, Subscription, SubscriptionId } from '../model.js';
 import type {
@@ -66,7 +67,6 @@ const INLINE_BUDGET_MS = 15_000;
  * longest attempt timeout, 30 s, plus a margin); the redelivered task that failed makes it.
  */
 const INLINE_LOST_AFTER_MS = 35_000;
-const MAX_SQS_DELAY_S = 900;
 /** Pauses between reads while a retry waits for its previous attempt's record. */
 const RECORD_WAITS_MS = [2, 5, 10, 20, 40, 80, 160, 320];
 
@@ -190,7 +190,7 @@ async function processTask(deps: DispatchDeps, context: BatchContext, received: 
 
   const early = task.dueAt - now;
   if (early > TOP_UP_THRESHOLD_MS) {
-    await deps.queue.sendMany([{ task, delaySeconds: Math.min(MAX_SQS_DELAY_S, Math.floor(early / 1000)) }]);
+    await deps.queue.sendMany([{ task, delaySeconds: queueDelaySeconds(early) }]);
     deps.observe?.({ type: 'skipped', task, reason: 'early: topped up' });
     return;
   }

@@ -9,7 +9,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } 
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsRetryScheduler } from '../../../lambdas/adapters/scheduler/aws-retry-scheduler.js';
-import { MAX_DELAY_SECONDS, SqsTaskQueue } from '../../../lambdas/adapters/sqs/task-queue.js';
+import { SqsTaskQueue } from '../../../lambdas/adapters/sqs/task-queue.js';
+import { MAX_QUEUE_DELAY_SECONDS } from '../../../lambdas/core/retry-route.js';
 import type { DeliveryTask } from '../../../lambdas/core/model.js';
 import { CompressedQueue, VirtualClock } from '../../support/fault-clock.js';
 import { startFaultReceiver, type FaultReceiver } from '../../support/fault-receiver.js';
@@ -120,7 +121,7 @@ describe('retries through the fallback', () => {
     expect(await waitAllSucceeded(api, pairs, 90_000)).toEqual([]);
 
     const result = await reconcile(pairs, receiver.arrivals, statusReader(api), { scenario: 'scheduler refuses, SQS fallback', startedAt });
-    const hops = queue.sent.filter((s) => s.delaySeconds === MAX_DELAY_SECONDS).length;
+    const hops = queue.sent.filter((s) => s.delaySeconds === MAX_QUEUE_DELAY_SECONDS).length;
     // Delayed sends beyond the fallbacks themselves: the worker topping up early tasks.
     const topUps = queue.sent.filter((s) => s.delaySeconds > 0).length - fallbacks.length;
     report(result);

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openApiDocument } from '../../../lambdas/handlers/http/openapi.js';
+import { openApiDocument } from '../../../lambdas/handlers/api/openapi.js';
 
 const FILE = new URL('../../../docs/openapi.json', import.meta.url);
 

@@ -6,20 +6,18 @@
  * like every other delay, so scaled demos and tests take the same paths as production.
  */
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { DeliveryTask } from '../lambdas/core/model.js';
-import { parseQueueTask } from '../lambdas/core/tasks.js';
-import type { RetryScheduler } from '../lambdas/core/ports.js';
-import { batchGet, walkIndex, type Key, type StoreOptions } from '../lambdas/adapters/dynamodb/table-access.js';
-import { SCHEDULE_LEAD_MS } from '../lambdas/adapters/scheduler/aws-retry-scheduler.js';
-import { scheduleNameFor } from '../lambdas/adapters/scheduler/schedule-name.js';
-import { MAX_DELAY_SECONDS, SqsTaskQueue } from '../lambdas/adapters/sqs/task-queue.js';
+import type { DeliveryTask } from '../../core/model.js';
+import type { RetryScheduler, TaskQueue } from '../../core/ports.js';
+import { queueDelaySeconds, retryRoute } from '../../core/retry-route.js';
+import { parseQueueTask } from '../../core/tasks.js';
+import { batchGet, walkIndex, type Key, type StoreOptions } from '../dynamodb/table-access.js';
+import { SCHEDULE_LEAD_MS } from './aws-retry-scheduler.js';
+import { scheduleNameFor } from './schedule-name.js';
 
 export interface LocalRetrySchedulerOptions {
   doc: DynamoDBDocumentClient;
   tableName: string;
-  sqs: SQSClient;
-  queueUrl: string;
+  queue: TaskQueue;
   /** @default 1 */
   timeScale?: number;
   /** How often due schedules are looked for. @default 100 */
@@ -35,7 +33,7 @@ const MIN_LEAD_POLLS = 5;
 const scheduleKey = (name: string): Key => ({ pk: `SCHED#${name}`, sk: 'META' });
 
 export class LocalRetryScheduler implements RetryScheduler {
-  private readonly queue: SqsTaskQueue;
+  private readonly queue: TaskQueue;
   private readonly store: StoreOptions;
   private readonly now: () => number;
   private readonly scale: number;
@@ -43,16 +41,16 @@ export class LocalRetryScheduler implements RetryScheduler {
   private polling: Promise<void> | undefined;
 
   constructor(private readonly options: LocalRetrySchedulerOptions) {
-    this.queue = new SqsTaskQueue({ client: options.sqs, queueUrl: options.queueUrl });
+    this.queue = options.queue;
     this.store = { client: options.doc, tableName: options.tableName, retentionDays: 1 };
     this.now = options.now ?? Date.now;
     this.scale = options.timeScale ?? 1;
   }
 
   async schedule(task: DeliveryTask, dueAt: number): Promise<void> {
-    const delayMs = dueAt - this.now();
-    if (delayMs <= (MAX_DELAY_SECONDS * 1000) / this.scale) {
-      await this.queue.sendMany([{ task, delaySeconds: Math.max(0, Math.floor(delayMs / 1000)) }]);
+    const route = retryRoute(dueAt, this.now(), this.scale);
+    if (route.via === 'queue') {
+      await this.queue.sendMany([{ task, delaySeconds: route.delaySeconds }]);
       return;
     }
     const name = scheduleNameFor(task);
@@ -110,8 +108,7 @@ export class LocalRetryScheduler implements RetryScheduler {
     const items = await batchGet(this.store, keys);
     for (const item of items) {
       const task = parseQueueTask(String(item.task)) as DeliveryTask;
-      const remainingMs = Number(item.dueAt) - this.now();
-      await this.queue.sendMany([{ task, delaySeconds: Math.max(0, Math.floor(remainingMs / 1000)) }]);
+      await this.queue.sendMany([{ task, delaySeconds: queueDelaySeconds(Number(item.dueAt) - this.now()) }]);
       await this.options.doc.send(new DeleteCommand({ TableName: this.options.tableName, Key: { pk: String(item.pk), sk: String(item.sk) } }));
     }
     return items.length;

@@ -4,7 +4,7 @@
  * what the production defaults refuse before any connection.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpSender, type HttpSender, type HttpSenderOptions } from '../../../lambdas/http/http-sender.js';
+import { createHttpSender, type HttpSender, type HttpSenderOptions } from '../../../lambdas/outbound/http-sender.js';
 import { expectFailure, post, stubResolver, urlOf, useHarness } from './harness.js';
 import { startHttpServer, startHttpsServer } from './loopback-server.js';
 

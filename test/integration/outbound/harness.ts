@@ -8,7 +8,8 @@
 import { once } from 'node:events';
 import tls from 'node:tls';
 import { afterEach, beforeAll, expect } from 'vitest';
-import { createHttpSender, type HttpResult, type HttpSender, type HttpSenderOptions, type ResolvedAddress } from '../../../lambdas/http/http-sender.js';
+import { createHttpSender, type HttpSender, type HttpSenderOptions, type ResolvedAddress } from '../../../lambdas/outbound/http-sender.js';
+import type { SendResult } from '../../../lambdas/core/ports.js';
 import { TEST_HOSTNAME, testPki, type TestPki } from '../../support/tls.js';
 import type { LoopbackServer } from './loopback-server.js';
 
@@ -71,7 +72,7 @@ export const post = (url: string, timeoutMs = 5_000) => ({
   timeoutMs,
 });
 
-export function expectFailure(result: HttpResult, outcome: 'timeout' | 'network' | 'refused', reason: RegExp): void {
+export function expectFailure(result: SendResult, outcome: 'timeout' | 'network' | 'refused', reason: RegExp): void {
   expect(result).toMatchObject({ kind: 'failure', outcome });
   if (result.kind === 'failure') expect(result.reason).toMatch(reason);
 }

@@ -5,11 +5,12 @@
  * request over a keep-alive pool pinned to the checked address (SNI/Host = original hostname)
  * → headers → at most `maxResponseBytes` of body, then the connection is dropped. Redirects are
  * returned, never followed. One deadline covers all of it. Nothing the remote side does makes
- * `send` throw: every outcome is an `HttpResult`.
+ * `send` throw: every outcome is a `SendResult`.
  */
 import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
+import type { OutboundRequest, SendResult, WebhookSender } from '../core/ports.js';
 import { decodeExcerpt, readExcerpt } from './body-excerpt.js';
 import { ConnectionPools } from './connection-pools.js';
 import { HttpSenderConfigError } from './errors.js';
@@ -24,30 +25,8 @@ export interface ResolvedAddress {
 
 export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
-export interface HttpRequest {
-  method: 'POST' | 'GET';
-  url: string;
-  headers: Record<string, string>;
-  /** Ignored for GET. */
-  body?: string;
-  /** Total budget for DNS + connect + TLS + headers + body excerpt. */
-  timeoutMs: number;
-}
-
-export type HttpResult =
-  | {
-      kind: 'response';
-      statusCode: number;
-      headers: Record<string, string>;
-      bodyExcerpt: string;
-      durationMs: number;
-      /** The checked address the request was sent to. */
-      remoteAddress: string;
-    }
-  | { kind: 'failure'; outcome: 'timeout' | 'network' | 'refused'; reason: string; durationMs: number };
-
-export interface HttpSender {
-  send(request: HttpRequest): Promise<HttpResult>;
+/** Core's sender port plus the pool's lifecycle. */
+export interface HttpSender extends WebhookSender {
   /** Closes every pooled connection; later sends fail with outcome `network`. */
   close(): Promise<void>;
 }
@@ -134,10 +113,10 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     maxPools: options.maxPools ?? 64,
   });
 
-  async function send(request: HttpRequest): Promise<HttpResult> {
+  async function send(request: OutboundRequest): Promise<SendResult> {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
-    const fail = (outcome: 'timeout' | 'network' | 'refused', reason: string): HttpResult => ({
+    const fail = (outcome: 'timeout' | 'network' | 'refused', reason: string): SendResult => ({
       kind: 'failure',
       outcome,
       reason,
@@ -153,7 +132,7 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     const cancel = new AbortController();
     const state = { phase: 'DNS resolution' };
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<HttpResult>((resolve) => {
+    const deadline = new Promise<SendResult>((resolve) => {
       timer = setTimeout(() => {
         cancel.abort();
         resolve(fail('timeout', `timed out after ${request.timeoutMs} ms (${state.phase})`));
@@ -170,12 +149,12 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
 
   async function runAttempt(
     target: Target,
-    request: HttpRequest,
+    request: OutboundRequest,
     signal: AbortSignal,
     state: { phase: string },
-    fail: (outcome: 'timeout' | 'network' | 'refused', reason: string) => HttpResult,
+    fail: (outcome: 'timeout' | 'network' | 'refused', reason: string) => SendResult,
     elapsed: () => number,
-  ): Promise<HttpResult> {
+  ): Promise<SendResult> {
     let address: string;
     if (target.literalAddress) {
       address = target.literalAddress;

@@ -7,8 +7,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { nextAttempt } from '../../../lambdas/core/retry-policy.js';
-import { HttpSenderConfigError } from '../../../lambdas/http/errors.js';
-import { createHttpSender, type HttpResult, type HttpSender, type HttpSenderOptions, type ResolvedAddress } from '../../../lambdas/http/http-sender.js';
+import { HttpSenderConfigError } from '../../../lambdas/outbound/errors.js';
+import { createHttpSender, type HttpSender, type HttpSenderOptions, type ResolvedAddress } from '../../../lambdas/outbound/http-sender.js';
+import type { SendResult } from '../../../lambdas/core/ports.js';
 import { installTripwire, TRIPWIRE_CODE, type Tripwire } from './connection-tripwire.js';
 
 let tripwire: Tripwire;
@@ -56,13 +57,13 @@ async function sendVia(options: HttpSenderOptions, url: string, answers: string[
   return { result, resolverCalls: resolver.calls.length };
 }
 
-function expectRefused(result: HttpResult, reason: RegExp): void {
+function expectRefused(result: SendResult, reason: RegExp): void {
   expect(result).toMatchObject({ kind: 'failure', outcome: 'refused' });
   if (result.kind === 'failure') expect(result.reason).toMatch(reason);
 }
 
 /** The dial an allowed target made (the tripwire stopped it before any packet left). */
-function expectDialled(result: HttpResult, dial: { host: string; port: number; servername?: string }): void {
+function expectDialled(result: SendResult, dial: { host: string; port: number; servername?: string }): void {
   expect(result).toMatchObject({ kind: 'failure', outcome: 'network', reason: expect.stringContaining(TRIPWIRE_CODE) });
   expect(tripwire.dials).toEqual([expect.objectContaining({ host: dial.host, port: dial.port, servername: dial.servername })]);
 }

@@ -1,7 +1,7 @@
 /** The response-excerpt reader: the byte cap, stopping early, and UTF-8 cut at the limit. */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { decodeExcerpt, readExcerpt } from '../../../lambdas/http/body-excerpt.js';
+import { decodeExcerpt, readExcerpt } from '../../../lambdas/outbound/body-excerpt.js';
 
 describe('readExcerpt', () => {
   it('returns a short body whole and complete', async () => {

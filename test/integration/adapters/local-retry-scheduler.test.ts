@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueueTask } from '../../../lambdas/core/tasks.js';
 import type { DeliveryTask } from '../../../lambdas/core/model.js';
 import { scheduleNameFor } from '../../../lambdas/adapters/scheduler/schedule-name.js';
-import { LocalRetryScheduler } from '../../../local/local-scheduler.js';
+import { LocalRetryScheduler } from '../../../lambdas/adapters/scheduler/local-retry-scheduler.js';
+import { SqsTaskQueue } from '../../../lambdas/adapters/sqs/task-queue.js';
 import { deliveryTask } from '../../support/tasks.js';
 import { testEngines, uniquePrefix, type TestEngines } from '../../support/engines.js';
 
@@ -26,7 +27,7 @@ async function receiveAll(queueUrl: string): Promise<{ task: DeliveryTask; at: n
 
 async function scheduler(clock: { now: number }, timeScale = 1) {
   const { QueueUrl } = await engines.sqs.send(new CreateQueueCommand({ QueueName: uniquePrefix('lsq') }));
-  const s = new LocalRetryScheduler({ doc: engines.doc, tableName: engines.names.table, sqs: engines.sqs, queueUrl: QueueUrl!, timeScale, now: () => clock.now });
+  const s = new LocalRetryScheduler({ doc: engines.doc, tableName: engines.names.table, queue: new SqsTaskQueue({ client: engines.sqs, queueUrl: QueueUrl! }), timeScale, now: () => clock.now });
   return { s, queueUrl: QueueUrl! };
 }
 

@@ -4,7 +4,7 @@
  * local-mode loopback allowance reaches.
  */
 import { describe, expect, it } from 'vitest';
-import { checkAddress, isLoopbackAddress } from '../../../lambdas/http/ssrf-guard.js';
+import { checkAddress, isLoopbackAddress } from '../../../lambdas/outbound/ssrf-guard.js';
 
 describe('global unicast passes', () => {
   it.each([
