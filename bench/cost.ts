@@ -2,7 +2,7 @@
  * cost: AWS requests per delivery and dollars per million deliveries, from counting.
  *
  * Local mode runs in this process (`startLocalRuntime`), time-scaled, so every AWS SDK call the
- * handlers make is counted by the adapters (`getRequestCounts`) and traced (who made it, sizes,
+ * handlers make is counted by an SDK middleware (`getRequestCounts`) and traced (who made it, sizes,
  * DynamoDB consumed capacity). Four scenarios run one after the other, each counted alone:
  *   first-attempt-success   one subscription, answered 200
  *   retry-within-15-min     fails once, retried after 300 s: the retry goes to SQS with a delay
@@ -30,7 +30,7 @@
  * Environment: BENCH_PAYLOAD_BYTES (default 1024).
  */
 import { gzipSync } from 'node:zlib';
-import { resetRequestCounts } from '../lambdas/adapters/aws-clients.js';
+import { resetRequestCounts } from './support/request-counter.js';
 import { SETTINGS_DEFAULTS } from '../lib/props.js';
 import { EVENTBRIDGE_API_DESTINATIONS_PER_MILLION, EVENTBRIDGE_API_DESTINATIONS_SOURCE, PRICES } from './prices.js';
 import { epochMs, type TracedCall } from './support/aws-trace.js';

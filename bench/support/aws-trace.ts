@@ -72,6 +72,13 @@ const SERVICES: [{ prototype: object }, string][] = [
 const DYNAMO_READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 const DYNAMO_CAPACITY_OPS = new Set([...DYNAMO_READS, 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
+type Send = (this: object, ...args: unknown[]) => unknown;
+
+/** The prototypes that hold the SDK clients' shared `send` (one per copy of the SDK core). */
+export function sdkClientPrototypes(): { send: Send }[] {
+  return [...new Set(SERVICES.map(([type]) => Object.getPrototypeOf(type.prototype) as { send: Send }))];
+}
+
 function serviceOf(client: object): string {
   for (const [type, name] of SERVICES) if (Object.prototype.isPrototypeOf.call(type.prototype, client)) return name;
   return 'unknown';
@@ -160,9 +167,7 @@ function describeOutput(call: TracedCall, output: Record<string, unknown> | unde
 export function installAwsTrace(options: { consumedCapacity?: boolean } = {}): AwsTrace {
   const calls: TracedCall[] = [];
   const listeners: CallListener[] = [];
-  type Send = (this: object, ...args: unknown[]) => unknown;
-  const prototypes = new Set(SERVICES.map(([type]) => Object.getPrototypeOf(type.prototype) as { send: Send }));
-  const originals = new Map([...prototypes].map((p) => [p, p.send] as const));
+  const originals = new Map(sdkClientPrototypes().map((p) => [p, p.send] as const));
 
   for (const [proto, original] of originals) {
     proto.send = function tracedSend(this: object, ...args: unknown[]) {

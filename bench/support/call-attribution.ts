@@ -3,7 +3,7 @@
  * the application's calls, worker invocations (batch received → deleted) from the event source's
  * calls, and which calls fall inside which invocation.
  */
-import { getRequestCounts } from '../../lambdas/adapters/aws-clients.js';
+import { getRequestCounts } from './request-counter.js';
 import { epochMs, type AwsTrace, type TracedCall } from './aws-trace.js';
 import { awsLatencyModelMs } from './cost-model.js';
 

@@ -7,6 +7,7 @@
 import { parseLocalOptions } from '../../local/options.js';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.js';
 import { installAwsTrace, type AwsTrace } from './aws-trace.js';
+import { installRequestCounter, uninstallRequestCounter } from './request-counter.js';
 import { createApiClient, type ApiClient } from './local-api.js';
 import { onCleanup, progress } from './output.js';
 import { captureStdout, type StdoutCapture } from './stdout-capture.js';
@@ -26,11 +27,13 @@ let instruments: { trace: AwsTrace; stdout: StdoutCapture } | undefined;
 
 function instrument(): { trace: AwsTrace; stdout: StdoutCapture } {
   if (instruments === undefined) {
+    installRequestCounter();
     const created = { trace: installAwsTrace({ consumedCapacity: true }), stdout: captureStdout() };
     instruments = created;
     onCleanup(() => {
       created.stdout.restore();
       created.trace.uninstall();
+      uninstallRequestCounter();
     });
   }
   return instruments;

@@ -1,7 +1,4 @@
-/**
- * The one place that builds AWS SDK clients. Every client counts its API calls by
- * `service:Operation` into a process-wide counter that the cost benchmark reads.
- */
+/** The one place that builds AWS SDK clients: shared keep-alive agents, timeouts, standard retries. */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -33,42 +30,6 @@ export interface AwsClientConfig {
   requestTimeoutMs?: number;
 }
 
-export type AwsService = 'dynamodb' | 'sqs' | 's3' | 'sns' | 'scheduler';
-
-const requestCounts = new Map<string, number>();
-
-/** Every AWS API call made through a counted client since the last reset, keyed `service:Operation`. */
-export function getRequestCounts(): Record<string, number> {
-  return Object.fromEntries([...requestCounts.entries()].sort(([a], [b]) => a.localeCompare(b)));
-}
-
-export function resetRequestCounts(): void {
-  requestCounts.clear();
-}
-
-interface MiddlewareHost {
-  middlewareStack: {
-    add(middleware: unknown, options: { step: 'initialize'; name: string; override?: boolean }): void;
-  };
-}
-
-/**
- * Adds the counting middleware to `client`. It sits in the `initialize` step, so one logical
- * call counts once however many times the SDK retries it (throttled requests are not billed).
- */
-export function countRequests<C extends MiddlewareHost>(client: C, service: AwsService): C {
-  client.middlewareStack.add(
-    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
-      const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-      const key = `${service}:${operation}`;
-      requestCounts.set(key, (requestCounts.get(key) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'hooklineRequestCounter', override: true },
-  );
-  return client;
-}
-
 // One pair of keep-alive agents per process: Lambda reuses connections across invocations.
 let agents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent } | undefined;
 function sharedAgents(): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
@@ -95,10 +56,10 @@ function baseConfig(config: AwsClientConfig) {
 }
 
 export function createDynamoClient(config: AwsClientConfig): DynamoDBClient {
-  return countRequests(new DynamoDBClient(baseConfig(config)), 'dynamodb');
+  return new DynamoDBClient(baseConfig(config));
 }
 
-/** Document client over a counted DynamoDB client; `undefined` attributes are dropped, never stored. */
+/** Document client over a DynamoDB client; `undefined` attributes are dropped, never stored. */
 export function createDocumentClient(config: AwsClientConfig | DynamoDBClient): DynamoDBDocumentClient {
   const client = config instanceof DynamoDBClient ? config : createDynamoClient(config);
   return DynamoDBDocumentClient.from(client, {
@@ -108,17 +69,17 @@ export function createDocumentClient(config: AwsClientConfig | DynamoDBClient): 
 }
 
 export function createSqsClient(config: AwsClientConfig): SQSClient {
-  return countRequests(new SQSClient(baseConfig(config)), 'sqs');
+  return new SQSClient(baseConfig(config));
 }
 
 export function createS3Client(config: AwsClientConfig): S3Client {
-  return countRequests(new S3Client({ ...baseConfig(config), forcePathStyle: config.forcePathStyle ?? false }), 's3');
+  return new S3Client({ ...baseConfig(config), forcePathStyle: config.forcePathStyle ?? false });
 }
 
 export function createSnsClient(config: AwsClientConfig): SNSClient {
-  return countRequests(new SNSClient(baseConfig(config)), 'sns');
+  return new SNSClient(baseConfig(config));
 }
 
 export function createSchedulerClient(config: AwsClientConfig): SchedulerClient {
-  return countRequests(new SchedulerClient(baseConfig(config)), 'scheduler');
+  return new SchedulerClient(baseConfig(config));
 }

@@ -5,13 +5,14 @@
  * create a second delivery for the same pair.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { DeliveryId, MessageId, SubscriptionId } from './model.js';
+import type { DeliveryId, MessageId, ReplayJobId, SubscriptionId } from './model.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const ULID_BODY = '[0-7][0-9A-HJKMNP-TV-Z]{25}';
 const SUBSCRIPTION_ID = new RegExp(`^sub_${ULID_BODY}$`);
 const MESSAGE_ID = new RegExp(`^msg_${ULID_BODY}$`);
 const DELIVERY_ID = /^dlv_[A-Za-z0-9_-]{26}$/;
+const REPLAY_JOB_ID = /^rpl_[0-9a-f]{24}$/;
 
 /** 26 characters: 10 of time (ms since epoch), 16 of randomness. */
 export function ulid(now: number = Date.now()): string {
@@ -41,6 +42,10 @@ export function newMessageId(now?: number): MessageId {
   return `msg_${ulid(now)}` as MessageId;
 }
 
+export function newReplayJobId(): ReplayJobId {
+  return `rpl_${randomBytes(12).toString('hex')}` as ReplayJobId;
+}
+
 /** Deterministic: `dlv_` + the first 26 characters of base64url(sha256("msg:sub")). */
 export function deliveryIdFor(messageId: string, subscriptionId: string): DeliveryId {
   const digest = createHash('sha256').update(`${messageId}:${subscriptionId}`).digest('base64url');
@@ -58,4 +63,8 @@ export function isMessageId(value: unknown): value is MessageId {
 
 export function isDeliveryId(value: unknown): value is DeliveryId {
   return typeof value === 'string' && DELIVERY_ID.test(value);
+}
+
+export function isReplayJobId(value: unknown): value is ReplayJobId {
+  return typeof value === 'string' && REPLAY_JOB_ID.test(value);
 }

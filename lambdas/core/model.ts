@@ -11,6 +11,8 @@ export type SubscriptionId = Brand<string, 'SubscriptionId'>;
 export type MessageId = Brand<string, 'MessageId'>;
 /** `dlv_…`, derived from (message id, subscription id): one delivery per pair, ever. */
 export type DeliveryId = Brand<string, 'DeliveryId'>;
+/** `rpl_` + 24 hex characters (96 CSPRNG bits). */
+export type ReplayJobId = Brand<string, 'ReplayJobId'>;
 
 export type PresetName = 'standard' | 'tiktok-shop' | 'shopify' | 'partoo';
 
@@ -147,7 +149,7 @@ export interface Delivery {
   updatedAt: string;
   attempts: Attempt[];
   /** The replay job that last re-enqueued this delivery (a re-run page skips it). */
-  replayJobId?: string;
+  replayJobId?: ReplayJobId;
 }
 
 export type TaskTrigger = 'event' | 'retry' | 'manual' | 'replay' | 'test';
@@ -174,7 +176,7 @@ export interface DeliveryTask {
    * The replay job that sent this task: a worker that opens the generation before the job's own
    * record of it lands stores the id, so a re-run of the job's page does not replay it again.
    */
-  replayJobId?: string;
+  replayJobId?: ReplayJobId;
   /** The payload, when small enough to travel with the task; otherwise read from the message. */
   payload?: unknown;
 }
@@ -194,14 +196,14 @@ export interface FanoutTask {
 export interface ReplayTask {
   v: 1;
   kind: 'replay';
-  jobId: string;
+  jobId: ReplayJobId;
 }
 
 /** Everything the deliveries queue carries. A `DeliveryTask` has no `kind` (or `kind: 'delivery'`). */
 export type QueueTask = DeliveryTask | FanoutTask | ReplayTask;
 
 export interface ReplayJob {
-  id: string;
+  id: ReplayJobId;
   subscriptionId: SubscriptionId;
   since: string;
   until: string;

@@ -11,6 +11,7 @@ import type {
   DeliveryTask,
   QueueTask,
   ReplayJob,
+  ReplayJobId,
   Message,
   MessageId,
   Subscription,
@@ -150,7 +151,7 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 export interface JobStore {
   put(job: ReplayJob): Promise<void>;
-  get(id: string): Promise<ReplayJob | undefined>;
+  get(id: ReplayJobId): Promise<ReplayJob | undefined>;
 }
 
 /** What the outbound HTTP client (lambdas/outbound) returns; it never throws for anything the remote side does. */

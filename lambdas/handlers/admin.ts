@@ -1,8 +1,8 @@
 /** `admin` Lambda: every route of DESIGN §4 but intake. Wiring only: parse, call a service, map the result. */
-import { isDeliveryId, isMessageId, isSubscriptionId } from '../core/ids.js';
+import { isDeliveryId, isMessageId, isReplayJobId, isSubscriptionId } from '../core/ids.js';
 import { maskSubscription } from '../core/auth.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
-import type { DeliveryId, MessageId, SubscriptionId } from '../core/model.js';
+import type { DeliveryId, MessageId, ReplayJobId, SubscriptionId } from '../core/model.js';
 import {
   createSubscription,
   deleteSubscription,
@@ -86,10 +86,10 @@ function messageId(params: Record<string, string>): MessageId {
   return id;
 }
 
-/** Replay job ids are `rpl_` + 24 hex characters (replay.ts); anything else, however long, is a 404 without a read. */
-function replayId(params: Record<string, string>): string {
+/** Anything but a replay job id, however long, is a 404 without a read. */
+function replayId(params: Record<string, string>): ReplayJobId {
   const id = params.id ?? '';
-  if (!/^rpl_[0-9a-f]{24}$/.test(id)) throw new NotFoundError(`replay job ${JSON.stringify(id)} does not exist`);
+  if (!isReplayJobId(id)) throw new NotFoundError(`replay job ${JSON.stringify(id)} does not exist`);
   return id;
 }
 

@@ -6,20 +6,9 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { forEachLimited } from '../../core/concurrency.js';
 import type { Delivery, DeliveryId } from '../../core/model.js';
 import type { DeliveryQuery, DeliveryStore, Page } from '../../core/ports.js';
-import {
-  dynamo,
-  expiryAfter,
-  getRecord,
-  getRecords,
-  isConditionFailure,
-  pageFromIndex,
-  withoutKeys,
-  type IndexPageSpec,
-  type Item,
-  type Key,
-  type StoreOptions,
-  utcDays,
-} from './table-access.js';
+import { getRecords } from './batch.js';
+import { pageFromIndex, utcDays, type IndexPageSpec } from './index-pages.js';
+import { dynamo, expiryAfter, getRecord, isConditionFailure, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
 
 const deliveryKey = (id: string): Key => ({ pk: `DLV#${id}`, sk: 'META' });
 const dayPartition = (iso: string) => `DLV#DAY#${iso.slice(0, 10)}`;

@@ -1,6 +1,6 @@
 /** Replay jobs: one item each, expiring with the deliveries they replay. */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { ReplayJob } from '../../core/model.js';
+import type { ReplayJob, ReplayJobId } from '../../core/model.js';
 import type { JobStore } from '../../core/ports.js';
 import { dynamo, expiryAfter, getRecord, withoutKeys, type Key, type StoreOptions } from './table-access.js';
 
@@ -14,7 +14,7 @@ export class DynamoJobStore implements JobStore {
     await dynamo('PutItem', () => this.options.client.send(new PutCommand({ TableName: this.options.tableName, Item })));
   }
 
-  get(id: string): Promise<ReplayJob | undefined> {
+  get(id: ReplayJobId): Promise<ReplayJob | undefined> {
     return getRecord(this.options, jobKey(id), (item) => (item.kind === 'replay-job' ? withoutKeys<ReplayJob>(item) : undefined));
   }
 }

@@ -6,7 +6,9 @@ import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aw
 import type { Message, MessageId, SubscriptionId } from '../../core/model.js';
 import type { IdempotencyClaim, MessageStore, Page } from '../../core/ports.js';
 import { errorName } from '../errors.js';
-import { dynamo, expiryAfter, getRecord, getRecords, isConditionFailure, pageFromIndex, utcDays, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
+import { getRecords } from './batch.js';
+import { pageFromIndex, utcDays } from './index-pages.js';
+import { dynamo, expiryAfter, getRecord, isConditionFailure, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
 
 const messageKey = (id: string): Key => ({ pk: `MSG#${id}`, sk: 'META' });
 const claimKey = (key: string): Key => ({ pk: `IDEM#${key}`, sk: 'IDEM' });

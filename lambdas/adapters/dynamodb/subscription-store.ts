@@ -14,7 +14,9 @@ import type { Subscription, SubscriptionId } from '../../core/model.js';
 import type { Page, RouteEntry, SubscriptionQuery, SubscriptionStore } from '../../core/ports.js';
 import { ANY_EVENT_TYPE, routeKeys, tenantKeyOf, type RouteKey } from '../../core/routing.js';
 import { errorName } from '../errors.js';
-import { dynamo, getRecord, getRecords, isConditionFailure, pageFromIndex, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
+import { getRecords } from './batch.js';
+import { pageFromIndex } from './index-pages.js';
+import { dynamo, getRecord, isConditionFailure, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 

@@ -10,7 +10,9 @@ import type { DeliveryTask } from '../../core/model.js';
 import type { RetryScheduler, TaskQueue } from '../../core/ports.js';
 import { queueDelaySeconds, retryRoute } from '../../core/retry-route.js';
 import { parseQueueTask } from '../../core/tasks.js';
-import { batchGet, walkIndex, type Key, type StoreOptions } from '../dynamodb/table-access.js';
+import { batchGet } from '../dynamodb/batch.js';
+import { walkIndex } from '../dynamodb/index-pages.js';
+import { type Key, type StoreOptions } from '../dynamodb/table-access.js';
 import { SCHEDULE_LEAD_MS } from './aws-retry-scheduler.js';
 import { scheduleNameFor } from './schedule-name.js';
 

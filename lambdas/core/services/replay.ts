@@ -4,12 +4,11 @@
  * thousands never hit a Lambda or API Gateway timeout; re-running a page is harmless because
  * every delivery it touched remembers the job.
  */
-import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { forEachLimited } from '../concurrency.js';
-import { deliveryIdFor } from '../ids.js';
+import { deliveryIdFor, newReplayJobId } from '../ids.js';
 import { matchesEvent } from '../routing.js';
-import type { Delivery, DeliveryId, DeliveryTask, Message, ReplayJob, Subscription, SubscriptionId } from '../model.js';
+import type { Delivery, DeliveryId, DeliveryTask, Message, ReplayJob, ReplayJobId, Subscription, SubscriptionId } from '../model.js';
 import type { Clock, DeliveryStore, JobStore, MessageStore, RetryScheduler, SubscriptionStore, TaskQueue } from '../ports.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
@@ -48,7 +47,7 @@ export async function startReplay(deps: ReplayDeps, subscriptionId: Subscription
   }
   const iso = new Date(now).toISOString();
   const job: ReplayJob = {
-    id: `rpl_${randomBytes(12).toString('hex')}`,
+    id: newReplayJobId(),
     subscriptionId,
     since,
     until,
@@ -65,14 +64,14 @@ export async function startReplay(deps: ReplayDeps, subscriptionId: Subscription
   return job;
 }
 
-export async function getReplay(deps: Pick<ReplayDeps, 'jobs'>, id: string): Promise<ReplayJob> {
+export async function getReplay(deps: Pick<ReplayDeps, 'jobs'>, id: ReplayJobId): Promise<ReplayJob> {
   const job = await deps.jobs.get(id);
   if (job === undefined) throw new NotFoundError(`replay job ${id} does not exist`);
   return job;
 }
 
 /** Processes the next page of a replay job and, unless it was the last, enqueues the one after. */
-export async function runReplayPage(deps: ReplayDeps, jobId: string): Promise<void> {
+export async function runReplayPage(deps: ReplayDeps, jobId: ReplayJobId): Promise<void> {
   const job = await deps.jobs.get(jobId);
   if (job === undefined || job.status === 'done') return;
   const subscription = await deps.subscriptions.get(job.subscriptionId);
@@ -169,7 +168,7 @@ function requeue(
   message: Message,
   now: number,
   trigger: 'manual' | 'replay',
-  replayJobId?: string,
+  replayJobId?: ReplayJobId,
 ): { delivery: Delivery; task: DeliveryTask } {
   const iso = new Date(now).toISOString();
   const next: Delivery = {

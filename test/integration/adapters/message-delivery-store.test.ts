@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../../lambdas/adapters/dynamodb/delivery-store.js';
 import { DynamoJobStore } from '../../../lambdas/adapters/dynamodb/job-store.js';
 import { DynamoMessageStore } from '../../../lambdas/adapters/dynamodb/message-store.js';
-import { deliveryIdFor, newMessageId, newSubscriptionId } from '../../../lambdas/core/ids.js';
+import { deliveryIdFor, newMessageId, newReplayJobId, newSubscriptionId } from '../../../lambdas/core/ids.js';
 import type { Delivery, Message, MessageId, SubscriptionId } from '../../../lambdas/core/model.js';
 import { testEngines, type TestEngines } from '../../support/engines.js';
 
@@ -186,9 +186,9 @@ describe('DynamoDeliveryStore', () => {
 describe('DynamoJobStore', () => {
   it('stores and reads replay jobs', async () => {
     const now = new Date().toISOString();
-    const job = { id: 'job_1', subscriptionId: newSubscriptionId(), since: now, until: now, onlyFailed: true, status: 'running' as const, matched: 0, enqueued: 0, phase: 'deliveries' as const, createdAt: now, updatedAt: now };
+    const job = { id: newReplayJobId(), subscriptionId: newSubscriptionId(), since: now, until: now, onlyFailed: true, status: 'running' as const, matched: 0, enqueued: 0, phase: 'deliveries' as const, createdAt: now, updatedAt: now };
     await jobs.put(job);
-    expect(await jobs.get('job_1')).toEqual(job);
-    expect(await jobs.get('job_2')).toBeUndefined();
+    expect(await jobs.get(job.id)).toEqual(job);
+    expect(await jobs.get(newReplayJobId())).toBeUndefined();
   });
 });

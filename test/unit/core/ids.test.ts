@@ -4,8 +4,10 @@ import {
   deliveryIdFor,
   isDeliveryId,
   isMessageId,
+  isReplayJobId,
   isSubscriptionId,
   newMessageId,
+  newReplayJobId,
   newSubscriptionId,
 } from '../../../lambdas/core/ids.js';
 
@@ -19,6 +21,18 @@ describe('ids', () => {
     expect(msg).toMatch(/^msg_[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(isSubscriptionId(sub)).toBe(true);
     expect(isMessageId(msg)).toBe(true);
+  });
+
+  it('makes random rpl_ replay job ids and recognises only that shape', () => {
+    // Act
+    const ids = new Set(Array.from({ length: 100 }, () => newReplayJobId()));
+    // Assess
+    expect(ids.size).toBe(100);
+    for (const id of ids) expect(id).toMatch(/^rpl_[0-9a-f]{24}$/);
+    expect([...ids].every(isReplayJobId)).toBe(true);
+    for (const bad of ['rpl_', 'rpl_0123456789abcdef0123456', 'rpl_0123456789ABCDEF01234567', 'rpl_../../0123456789abcdef01', 'job_0123456789abcdef01234567', 42]) {
+      expect(isReplayJobId(bad)).toBe(false);
+    }
   });
 
   it('sorts ids by creation time', () => {
