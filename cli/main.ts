@@ -8,6 +8,7 @@
  * `runCli` never calls `process.exit`, so tests run it in-process.
  */
 import { Command, CommanderError } from 'commander';
+import { registerConsole } from './commands/console.js';
 import { registerDeliveries } from './commands/deliveries.js';
 import { registerEvents } from './commands/events.js';
 import { registerSubscriptions } from './commands/subscriptions.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo, deps: CliDeps = {}): Command {
   registerEvents(program, io, deps);
   registerDeliveries(program, io, deps);
   registerTail(program, io, deps);
+  registerConsole(program, io, deps);
   return program;
 }
 

@@ -2,12 +2,14 @@
  * The front door: a loopback node:http server standing in for API Gateway. Each request becomes
  * an HTTP API payload v2.0 event for the very receiver/admin handlers that run in Lambda.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { newRequestId, normaliseResult, toHttpApiEvent, writeProblem, writeResult } from './http-api-event.js';
 import { matchRoute, type RouteTarget } from './routes.js';
 import { LocalModeError, RequestTooLargeError } from './errors.js';
+import { isConsolePath, serveConsole } from '../console/server/static-route.js';
 
 export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2<unknown>>;
 
@@ -57,9 +59,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: FrontDoorOptions, limit: number): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, options: FrontDoorOptions, limit: number, consoleToken: string): Promise<void> {
   const requestId = newRequestId();
   const path = (req.url ?? '/').split('?')[0] ?? '/';
+  // The operator console (DESIGN §10); its API calls come back here as ordinary /v1 requests.
+  if (isConsolePath(path)) {
+    await serveConsole(req, res, path, consoleToken);
+    return;
+  }
   const route = matchRoute(req.method ?? 'GET', path);
   if (route === undefined) {
     req.resume();
@@ -95,8 +102,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: FrontD
 export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
   const host = options.host ?? '127.0.0.1';
   const limit = options.maxBodyBytes ?? API_GATEWAY_MAX_BODY_BYTES;
+  const consoleToken = randomBytes(16).toString('hex');
   const server: Server = createServer((req, res) => {
-    handle(req, res, options, limit).catch((error: unknown) => {
+    handle(req, res, options, limit, consoleToken).catch((error: unknown) => {
       options.onError?.(error);
       if (!res.headersSent) writeProblem(res, 500, 'Internal Server Error', 'front door failure', newRequestId());
       else res.destroy();

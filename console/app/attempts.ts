@@ -1,0 +1,23 @@
+/** A delivery's attempts: when, what triggered it, the status, how long, why, what the receiver said. */
+import type { Attempt } from './model.js';
+import { duration, time } from './format.js';
+import { html } from './ui.js';
+
+export function AttemptsTable({ attempts }: { attempts: Attempt[] }) {
+  if (attempts.length === 0) return html`<p>No attempt yet.</p>`;
+  return html`<table class="attempts">
+    <caption class="sr-only">Attempts</caption>
+    <thead><tr>
+      <th scope="col">#</th><th scope="col">Started</th><th scope="col">Trigger</th><th scope="col">Outcome</th>
+      <th scope="col">Status</th><th scope="col">Duration</th><th scope="col">Reason</th><th scope="col">Response excerpt</th>
+    </tr></thead>
+    <tbody>${attempts.map(
+      (a) => html`<tr data-outcome=${a.outcome}>
+        <td>${a.attempt}</td><td>${time(a.startedAt)}</td><td>${a.trigger}</td>
+        <td><span class=${`badge badge-${a.outcome === 'success' ? 'succeeded' : 'failed'}`}>${a.outcome}</span></td>
+        <td>${a.statusCode ?? '—'}</td><td>${duration(a.durationMs)}</td><td>${a.reason ?? ''}</td>
+        <td>${a.responseExcerpt ? html`<pre class="excerpt">${a.responseExcerpt}</pre>` : ''}</td>
+      </tr>`,
+    )}</tbody>
+  </table>`;
+}

@@ -1,0 +1,36 @@
+/** A message: its payload and where it went. */
+import { api } from './api.js';
+import { time } from './format.js';
+import type { MessageView } from './model.js';
+import { html, Loading, Problem, StatusBadge, useFocusHeading, useLoad } from './ui.js';
+
+export function MessagePage({ id }: { id: string }) {
+  const heading = useFocusHeading(`msg-${id}`);
+  const state = useLoad(() => api<MessageView>('GET', `/v1/messages/${encodeURIComponent(id)}`), id);
+  const m = state.data;
+  return html`<div>
+    <h1 tabindex="-1" ref=${heading}>Message ${id}</h1>
+    <${Problem} error=${state.error} />
+    ${state.loading && !m && html`<${Loading} what="the message" />`}
+    ${m &&
+    html`<dl class="details">
+        <div><dt>Type</dt><dd>${m.type}</dd></div>
+        <div><dt>Tenant</dt><dd>${m.tenant ?? '—'}</dd></div>
+        <div><dt>Event time</dt><dd>${time(m.eventTime)}</dd></div>
+        <div><dt>Received</dt><dd>${time(m.createdAt)}</dd></div>
+        <div><dt>Routing</dt><dd>${m.routing}</dd></div>
+      </dl>
+      <h2>Payload</h2>
+      <pre class="payload" tabindex="0" aria-label="Payload">${JSON.stringify(m.payload, null, 2)}</pre>
+      <h2>Deliveries</h2>
+      ${m.deliveries.length === 0
+        ? html`<p>No subscription received it.</p>`
+        : html`<table>
+            <thead><tr><th scope="col">Delivery</th><th scope="col">Subscription</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Next attempt</th></tr></thead>
+            <tbody>${m.deliveries.map(
+              (d) => html`<tr><td><a href=${`#/deliveries/${d.id}`}>${d.id}</a></td><td><a href=${`#/subscriptions/${d.subscriptionId}`}>${d.subscriptionId}</a></td>
+                <td><${StatusBadge} status=${d.status} /></td><td>${d.attemptCount}</td><td>${time(d.nextAttemptAt)}</td></tr>`,
+            )}</tbody>
+          </table>`}`}
+  </div>`;
+}
