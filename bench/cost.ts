@@ -62,7 +62,7 @@ import {
 import { envInt, isQuick } from './support/env.js';
 import { startInProcessLocal, type InProcessLocal } from './support/in-process-local.js';
 import { until } from './support/local-api.js';
-import { onCleanup, progress, runBenchmark } from './support/output.js';
+import { isEntryPoint, onCleanup, progress, runBenchmark } from './support/output.js';
 import { orderPayload } from './support/payload.js';
 import { distribution, round } from './support/stats.js';
 import { startThreadReceiver } from './support/thread-receiver.js';
@@ -250,7 +250,8 @@ async function subscribe(local: InProcessLocal, receiverUrl: string, s: Scenario
   return ids;
 }
 
-async function measure(): Promise<Record<string, unknown>> {
+/** The cost benchmark's counting: its figures, and what each scenario measured (the capacity model's input). */
+export async function measureCost(): Promise<{ figures: Record<string, unknown>; measured: Record<string, Measured> }> {
   const quick = isQuick();
   const payloadBytes = envInt('BENCH_PAYLOAD_BYTES', 1024);
   const receiver = await startThreadReceiver();
@@ -258,6 +259,7 @@ async function measure(): Promise<Record<string, unknown>> {
 
   const list = scenarios(quick);
   const results: Record<string, unknown> = {};
+  const measuredByName: Record<string, Measured> = {};
   const parts: Measured[] = [];
   const checks: { mismatches: string[]; unknownCalls: number; runtimeErrors: number } = { mismatches: [], unknownCalls: 0, runtimeErrors: 0 };
   const standIns: Record<string, Record<string, number>> = {};
@@ -276,6 +278,7 @@ async function measure(): Promise<Record<string, unknown>> {
       checks.mismatches.push(...r.mismatches.map((m) => `${s.name}: ${m}`));
       checks.unknownCalls += r.unknownCalls;
       parts.push(r.measured);
+      measuredByName[s.name] = r.measured;
       results[s.name] = { timeScale, ...report(r.measured) };
       standIns[s.name] = r.standIns;
       for (const [k, v] of r.callMs) callMs.set(k, [...(callMs.get(k) ?? []), ...v]);
@@ -291,7 +294,7 @@ async function measure(): Promise<Record<string, unknown>> {
   const mixReport = report(mix);
   const mixUsd = mixReport.usdPerMillionDeliveries as Record<string, number>;
   const workerInvocationsPerDelivery = mix.eventSource.invocations / mix.deliveries;
-  return {
+  const figures = {
     payloadBytes,
     memoryMb: { receiver: SETTINGS_DEFAULTS.receiverMemoryMb, worker: SETTINGS_DEFAULTS.workerMemoryMb },
     scenarios: results,
@@ -315,6 +318,7 @@ async function measure(): Promise<Record<string, unknown>> {
       firehose: 'one subscription-filter record per worker invocation, billed in 5 KB steps',
     },
   };
+  return { figures, measured: measuredByName };
 }
 
-await runBenchmark('cost', measure);
+if (isEntryPoint(import.meta.url)) await runBenchmark('cost', async () => (await measureCost()).figures);

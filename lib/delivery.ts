@@ -106,16 +106,23 @@ export class Delivery extends Construct {
         SCHEDULE_GROUP: this.scheduleGroupName,
         SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
         SCHEDULER_DLQ_ARN: this.schedulerDeadLetterQueue.queueArn,
+        // Every record of a batch gets a lane: a batch waits once for its slowest request, not in turns.
+        HOOKLINE_WORKER_CONCURRENCY: String(settings.workerInFlight),
       },
     });
     this.worker.fn.node.addDependency(this.scheduleGroup);
 
     this.worker.fn.addEventSource(
       new SqsEventSource(this.queue, {
-        batchSize: 10,
-        // No batching window: a due retry starts as soon as it is visible.
+        batchSize: settings.workerBatchSize,
+        // No window by default: a due retry starts as soon as it is visible. Batches over 10
+        // need one (Lambda's rule); at the loads that want them, batches fill well before it ends.
+        ...(settings.workerBatchingWindowSeconds > 0 && { maxBatchingWindow: Duration.seconds(settings.workerBatchingWindowSeconds) }),
         reportBatchItemFailures: true,
-        maxConcurrency: settings.workerConcurrency,
+        // On-demand mode grows by 300 batches a minute up to 1,000; provisioned pollers go past that.
+        ...(settings.workerPollers > 0
+          ? { provisionedPollerConfig: { minimumPollers: 2, maximumPollers: settings.workerPollers } }
+          : { maxConcurrency: settings.workerConcurrency }),
       }),
     );
 

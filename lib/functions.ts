@@ -38,6 +38,8 @@ export interface HooklineFunctionProps {
   readonly environment: Record<string, string>;
   /** A log group made elsewhere (the worker's is the attempt log group). @default - a new one with `logRetentionDays` */
   readonly logGroup?: logs.ILogGroup;
+  /** Concurrency kept for this function alone (and its ceiling). @default - none: it shares the account's pool */
+  readonly reservedConcurrency?: number;
 }
 
 export class HooklineFunction extends Construct {
@@ -73,6 +75,7 @@ export class HooklineFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memoryMb,
       timeout: props.timeout,
+      ...(props.reservedConcurrency !== undefined && props.reservedConcurrency > 0 && { reservedConcurrentExecutions: props.reservedConcurrency }),
       role: this.role,
       logGroup: this.logGroup,
       // JSON format: Lambda's own lines become JSON too; Powertools and the attempt log write

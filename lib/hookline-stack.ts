@@ -67,6 +67,8 @@ export class HooklineStack extends Stack {
       name: 'receiver',
       description: 'Hookline receiver: validates, stores and fans out events',
       memoryMb: settings.receiverMemoryMb,
+      // Kept for intake: a worker scaling out on a backlog can never take the receiver's share.
+      reservedConcurrency: settings.receiverReservedConcurrency,
       timeout: Duration.seconds(RECEIVER_TIMEOUT_SECONDS),
       logRetentionDays: settings.logRetentionDays,
       environment: {

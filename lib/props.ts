@@ -21,8 +21,21 @@ export interface HooklineSettingsInput {
   readonly uniqueTenantEvent?: boolean;
   /** Explicit subscriber URL ports allowed besides the implicit 443. @default [] (no explicit port) */
   readonly allowedPorts?: readonly number[];
-  /** Worker event source `MaximumConcurrency` (2..1000). @default 10 */
+  /** Worker event source `MaximumConcurrency` (2..1000), on-demand mode; ignored when `workerPollers` > 0. @default 10 */
   readonly workerConcurrency?: number;
+  /**
+   * Provisioned-mode pollers of the worker's event source (2..2000, each up to 10 concurrent
+   * batches): the way past the on-demand ceiling of 1,000 batches. 0 = on-demand mode. @default 0
+   */
+  readonly workerPollers?: number;
+  /** Records per worker batch (1..10000); above 10 needs `workerBatchingWindowSeconds` ≥ 1. @default 10 */
+  readonly workerBatchSize?: number;
+  /** Seconds the event source may wait to fill a batch (0..300). @default 0 */
+  readonly workerBatchingWindowSeconds?: number;
+  /** Requests one worker invocation runs at once (1..1000): ≥ the batch size, so no record waits for a lane. @default workerBatchSize */
+  readonly workerInFlight?: number;
+  /** Reserved concurrency of the receiver, so a busy worker cannot starve intake (0 = none). @default 20 */
+  readonly receiverReservedConcurrency?: number;
   /** Largest accepted event payload in bytes (1 KiB..1 MiB); payloads too big to store inline go to S3. @default 262144 */
   readonly maxPayloadBytes?: number;
   /** Worker function timeout in seconds (1..900); the queue's visibility timeout is 6× this. @default 60 */
@@ -33,7 +46,7 @@ export interface HooklineSettingsInput {
   readonly adminMemoryMb?: number;
   /** Worker memory in MB. @default 1024 */
   readonly workerMemoryMb?: number;
-  /** API stage steady-state request rate (requests per second). @default 100 */
+  /** API stage steady-state request rate (requests per second; above 10,000 needs an account quota increase). @default 100 */
   readonly throttleRateLimit?: number;
   /** API stage burst capacity (requests). @default 200 */
   readonly throttleBurstLimit?: number;
@@ -51,6 +64,11 @@ export const SETTINGS_DEFAULTS = {
   uniqueTenantEvent: false,
   allowedPorts: [],
   workerConcurrency: 10,
+  workerPollers: 0,
+  workerBatchSize: 10,
+  workerBatchingWindowSeconds: 0,
+  workerInFlight: 10,
+  receiverReservedConcurrency: 20,
   maxPayloadBytes: 262_144,
   workerTimeoutSeconds: 60,
   receiverMemoryMb: 512,
@@ -92,6 +110,20 @@ function attemptRetention(value: number): number {
   return value;
 }
 
+/** The worker's event source and batch options, checked against each other. */
+function workerEventSource(input: HooklineSettingsInput): Pick<HooklineSettings, 'workerPollers' | 'workerBatchSize' | 'workerBatchingWindowSeconds' | 'workerInFlight'> {
+  const d = SETTINGS_DEFAULTS;
+  const pollers = input.workerPollers ?? d.workerPollers;
+  if (pollers !== 0) integer('workerPollers', pollers, 2, 2000);
+  const batchSize = integer('workerBatchSize', input.workerBatchSize ?? d.workerBatchSize, 1, 10_000);
+  const window = integer('workerBatchingWindowSeconds', input.workerBatchingWindowSeconds ?? d.workerBatchingWindowSeconds, 0, 300);
+  if (batchSize > 10 && window < 1) {
+    throw new InvalidStackPropError('workerBatchingWindowSeconds', `must be at least 1 when workerBatchSize is above 10 (Lambda's rule), got ${window}`);
+  }
+  const inFlight = integer('workerInFlight', input.workerInFlight ?? Math.min(batchSize, 1000), 1, 1000);
+  return { workerPollers: pollers, workerBatchSize: batchSize, workerBatchingWindowSeconds: window, workerInFlight: inFlight };
+}
+
 /** Applies defaults and validates every option; throws `InvalidStackPropError` on the first bad one. */
 export function resolveSettings(input: HooklineSettingsInput = {}): HooklineSettings {
   const d = SETTINGS_DEFAULTS;
@@ -124,14 +156,16 @@ export function resolveSettings(input: HooklineSettingsInput = {}): HooklineSett
     uniqueTenantEvent: input.uniqueTenantEvent ?? d.uniqueTenantEvent,
     allowedPorts,
     workerConcurrency: integer('workerConcurrency', input.workerConcurrency ?? d.workerConcurrency, 2, 1000),
+    ...workerEventSource(input),
+    receiverReservedConcurrency: integer('receiverReservedConcurrency', input.receiverReservedConcurrency ?? d.receiverReservedConcurrency, 0, 10_000),
     maxPayloadBytes: integer('maxPayloadBytes', input.maxPayloadBytes ?? d.maxPayloadBytes, 1024, MIB),
     // 900 s is Lambda's ceiling; 6 × 900 s stays under SQS's 12 h visibility limit.
     workerTimeoutSeconds: integer('workerTimeoutSeconds', input.workerTimeoutSeconds ?? d.workerTimeoutSeconds, 1, 900),
     receiverMemoryMb: integer('receiverMemoryMb', input.receiverMemoryMb ?? d.receiverMemoryMb, 128, 10_240),
     adminMemoryMb: integer('adminMemoryMb', input.adminMemoryMb ?? d.adminMemoryMb, 128, 10_240),
     workerMemoryMb: integer('workerMemoryMb', input.workerMemoryMb ?? d.workerMemoryMb, 128, 10_240),
-    throttleRateLimit: integer('throttleRateLimit', input.throttleRateLimit ?? d.throttleRateLimit, 1, 10_000),
-    throttleBurstLimit: integer('throttleBurstLimit', input.throttleBurstLimit ?? d.throttleBurstLimit, 1, 5_000),
+    throttleRateLimit: integer('throttleRateLimit', input.throttleRateLimit ?? d.throttleRateLimit, 1, 1_000_000),
+    throttleBurstLimit: integer('throttleBurstLimit', input.throttleBurstLimit ?? d.throttleBurstLimit, 1, 500_000),
   };
 }
 
@@ -145,6 +179,11 @@ const CONTEXT_KINDS = {
   uniqueTenantEvent: 'boolean',
   allowedPorts: 'ports',
   workerConcurrency: 'number',
+  workerPollers: 'number',
+  workerBatchSize: 'number',
+  workerBatchingWindowSeconds: 'number',
+  workerInFlight: 'number',
+  receiverReservedConcurrency: 'number',
   maxPayloadBytes: 'number',
   workerTimeoutSeconds: 'number',
   receiverMemoryMb: 'number',

@@ -4,6 +4,7 @@
  * Cleanups registered here run on success, failure and SIGINT/SIGTERM alike.
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { isQuick } from './env.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -64,4 +65,9 @@ export async function runBenchmark(name: string, measure: () => Promise<Record<s
 
 function round1(n: number): number {
   return Math.round(n * 10) / 10;
+}
+
+/** Whether the module at `moduleUrl` is the script Node was started with (not imported by another benchmark). */
+export function isEntryPoint(moduleUrl: string): boolean {
+  return process.argv[1] !== undefined && fileURLToPath(moduleUrl) === process.argv[1];
 }

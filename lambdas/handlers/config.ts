@@ -32,8 +32,8 @@ const envSchema = z.object({
   HOOKLINE_LOCAL: flag.default(false),
   /** Local mode: retry delays run this many times faster. @default 1 */
   HOOKLINE_TIME_SCALE: z.coerce.number().min(1).max(1_000_000).default(1),
-  /** Tasks attempted at once inside one worker invocation. @default 10 */
-  HOOKLINE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  /** Tasks attempted at once inside one worker invocation (the stack sets `workerInFlight`). @default 10 */
+  HOOKLINE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
   /** Endpoint overrides (local engines); absent in AWS. */
   AWS_ENDPOINT_URL: z.string().url().optional(),
   AWS_ENDPOINT_URL_DYNAMODB: z.string().url().optional(),

@@ -61,6 +61,7 @@ describe('function environments (what lambdas/handlers/config.ts reads)', () => 
       ...COMMON,
       'ALERT_TOPIC_ARN',
       'ALLOWED_PORTS',
+      'HOOKLINE_WORKER_CONCURRENCY',
       'QUEUE_ARN',
       'SCHEDULER_DLQ_ARN',
       'SCHEDULER_ROLE_ARN',
@@ -125,10 +126,20 @@ describe('worker event source', () => {
       FunctionName: synth.ref('Delivery/Worker/Function'),
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 25 },
-      BatchSize: 10,
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
     });
     const defaultMapping = Object.values(defaults.ofType('AWS::Lambda::EventSourceMapping'))[0]!.Properties;
-    expect(defaultMapping.ScalingConfig).toEqual({ MaximumConcurrency: 10 });
+    expect(defaultMapping).toMatchObject({ ScalingConfig: { MaximumConcurrency: 10 }, BatchSize: 10 });
+    expect(defaultMapping.MaximumBatchingWindowInSeconds).toBeUndefined();
+  });
+
+  it('runs a batch with one lane per record (workerInFlight) and keeps concurrency for the receiver', () => {
+    expect(env(synth, 'worker').HOOKLINE_WORKER_CONCURRENCY).toBe('50');
+    expect(env(defaults, 'worker').HOOKLINE_WORKER_CONCURRENCY).toBe('10');
+    expect(fn(synth, 'receiver').ReservedConcurrentExecutions).toBe(30);
+    expect(fn(defaults, 'receiver').ReservedConcurrentExecutions).toBe(20);
+    expect(fn(defaults, 'worker').ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it.each([

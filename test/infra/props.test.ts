@@ -39,6 +39,12 @@ describe('resolveSettings', () => {
     expect(resolveSettings({ workerConcurrency: 2 }).workerConcurrency).toBe(2);
   });
 
+  it('gives every record of a bigger batch a lane unless told otherwise', () => {
+    expect(resolveSettings({ workerBatchSize: 100, workerBatchingWindowSeconds: 1 })).toMatchObject({ workerBatchSize: 100, workerInFlight: 100 });
+    expect(resolveSettings({ workerBatchSize: 100, workerBatchingWindowSeconds: 1, workerInFlight: 40 }).workerInFlight).toBe(40);
+    expect(resolveSettings({ workerPollers: 200 }).workerPollers).toBe(200);
+  });
+
   it.each<[string, HooklineSettingsInput]>([
     ['alertEmail', { alertEmail: 'not-an-email' }],
     ['logRetentionDays', { logRetentionDays: 31 }],
@@ -60,6 +66,12 @@ describe('resolveSettings', () => {
     ['workerTimeoutSeconds', { workerTimeoutSeconds: 0 }],
     ['workerMemoryMb', { workerMemoryMb: 64 }],
     ['throttleBurstLimit', { throttleBurstLimit: -1 }],
+    ['workerBatchingWindowSeconds', { workerBatchSize: 100 }],
+    ['workerBatchSize', { workerBatchSize: 10_001, workerBatchingWindowSeconds: 1 }],
+    ['workerPollers', { workerPollers: 1 }],
+    ['workerPollers', { workerPollers: 2001 }],
+    ['workerInFlight', { workerInFlight: 1001 }],
+    ['receiverReservedConcurrency', { receiverReservedConcurrency: -1 }],
   ])('rejects a bad %s with an error naming it (%j)', (property, input) => {
     let caught: unknown;
     try {
