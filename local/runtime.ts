@@ -4,7 +4,7 @@
  * local retry scheduler, the attempt archiver and the startup recovery sweep.
  */
 import { randomBytes } from 'node:crypto';
-import { stdoutAttemptLog, type AttemptLogLine } from '../lambdas/core/attempt-log.js';
+import { stdoutAttemptLog, type AttemptLog, type AttemptLogLine } from '../lambdas/core/attempt-log.js';
 import { createDocumentClient, createS3Client, createSqsClient } from '../lambdas/adapters/aws-clients.js';
 import { LocalRetryScheduler } from '../lambdas/adapters/scheduler/local-retry-scheduler.js';
 import { SqsTaskQueue } from '../lambdas/adapters/sqs/task-queue.js';
@@ -44,6 +44,8 @@ export interface LocalRuntime {
 export interface RuntimeHooks {
   /** Non-fatal errors of the loops (queue hiccups, handler crashes). */
   onError?: (error: unknown, where: string) => void;
+  /** Where each attempt's log line goes besides the archive. @default raw JSON on stdout */
+  attemptLog?: AttemptLog;
 }
 
 /** The environment the handlers' `loadConfig` and the SDK clients read, for these engines. */
@@ -87,6 +89,7 @@ async function engineSetup(options: LocalOptions): Promise<{ endpoints: EngineEn
 export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHooks = {}): Promise<LocalRuntime> {
   const started = performance.now();
   const onError = hooks.onError ?? (() => undefined);
+  const attemptConsole = hooks.attemptLog ?? stdoutAttemptLog;
   const { endpoints, names, engines } = await engineSetup(options);
   const stack: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
@@ -115,7 +118,7 @@ export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHoo
       retryScheduler: scheduler,
       attemptLog: {
         write(line: AttemptLogLine) {
-          stdoutAttemptLog.write(line);
+          attemptConsole.write(line);
           archiver.write(line);
         },
       },

@@ -78,6 +78,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     '--port', '0',
     '--time-scale', String(options.timeScale ?? 1),
     '--archive-interval-ms', '200',
+    // Tests read the raw attempt-log lines from the output.
+    '--log-format', 'json',
     ...(persistent ? ['--data-dir', options.dataDir!] : options.memory === false ? [] : ['--memory']),
     ...(engines !== undefined ? ['--dynamo-endpoint', engines.dynamoEndpoint, '--sqs-endpoint', engines.sqsEndpoint, '--resource-prefix', resourcePrefix!] : []),
     ...(options.args ?? []),

@@ -11,15 +11,16 @@ describe('parseLocalOptions', () => {
       timeScale: 1,
       uniqueTenantEvent: false,
       archiveIntervalMs: 5000,
+      logFormat: 'human',
     });
   });
 
   it('reads every flag', () => {
     const o = parseLocalOptions(
-      ['--port', '0', '--host', '::1', '--memory', '--data-dir', '/tmp/x', '--time-scale', '60', '--unique-tenant-event', '--allowed-ports', '8443,9000', '--max-payload-bytes', '4096', '--dynamo-endpoint', 'http://127.0.0.1:1', '--sqs-endpoint', 'http://127.0.0.1:2', '--resource-prefix', 't1'],
+      ['--port', '0', '--host', '::1', '--memory', '--data-dir', '/tmp/x', '--time-scale', '60', '--unique-tenant-event', '--allowed-ports', '8443,9000', '--max-payload-bytes', '4096', '--dynamo-endpoint', 'http://127.0.0.1:1', '--sqs-endpoint', 'http://127.0.0.1:2', '--resource-prefix', 't1', '--log-format', 'json'],
       {},
     );
-    expect(o).toMatchObject({ port: 0, host: '::1', memory: true, dataDir: '/tmp/x', timeScale: 60, uniqueTenantEvent: true, allowedPorts: '8443,9000', maxPayloadBytes: 4096, dynamoEndpoint: 'http://127.0.0.1:1', sqsEndpoint: 'http://127.0.0.1:2', resourcePrefix: 't1' });
+    expect(o).toMatchObject({ logFormat: 'json',  port: 0, host: '::1', memory: true, dataDir: '/tmp/x', timeScale: 60, uniqueTenantEvent: true, allowedPorts: '8443,9000', maxPayloadBytes: 4096, dynamoEndpoint: 'http://127.0.0.1:1', sqsEndpoint: 'http://127.0.0.1:2', resourcePrefix: 't1' });
   });
 
   it('falls back to HOOKLINE_* variables, and a flag wins over its variable', () => {
@@ -33,6 +34,7 @@ describe('parseLocalOptions', () => {
     [['--time-scale', '0.5']],
     [['--allowed-ports', '80;443']],
     [['--dynamo-endpoint', 'http://127.0.0.1:1']],
+    [['--log-format', 'yaml']],
   ])('rejects %j', (argv) => {
     expect(() => parseLocalOptions(argv, {})).toThrow();
   });
