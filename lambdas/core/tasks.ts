@@ -3,6 +3,7 @@
  * future format change can never be half-understood.
  */
 import * as z from 'zod';
+import { HooklineError } from './errors.js';
 import type { Delivery, DeliveryTask, Message, QueueTask } from './model.js';
 
 const deliveryTaskSchema = z.object({
@@ -35,11 +36,10 @@ const queueTaskSchema = z.union([
   z.object({ v: z.literal(1), kind: z.literal('replay'), jobId: z.string().min(1) }),
 ]);
 
-export class InvalidTaskError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'InvalidTaskError';
-  }
+/** A queue body that can never be processed (not JSON, not a v1 task): acknowledged, never retried. */
+export class InvalidTaskError extends HooklineError {
+  readonly status = 400;
+  readonly title = 'Invalid task';
 }
 
 /** Parses a queue message body; throws `InvalidTaskError` for anything that is not a v1 task. */

@@ -55,6 +55,21 @@ export function dispatchObserver({ logger, metrics }: Observability): (event: Di
       case 'invalid-task':
         logger.error('invalid task dropped', { recordId: event.recordId, reason: event.reason });
         return;
+      case 'task-error': {
+        // Redelivered either way; an unknown error is logged as an error so it is looked at.
+        const context = {
+          recordId: event.recordId,
+          errorClass: event.errorClass,
+          deliveryId: event.task?.deliveryId,
+          subscriptionId: event.task?.subscriptionId,
+          attempt: event.task?.attempt,
+          error: event.error,
+        };
+        metrics.addMetric('TaskRedelivered', MetricUnit.Count, 1);
+        if (event.errorClass === 'unknown') logger.error('task failed: redelivered', context);
+        else logger.warn('task failed transiently: redelivered', context);
+        return;
+      }
     }
   };
 }

@@ -24,12 +24,8 @@ export type TargetCheck = { ok: true; target: Target } | { ok: false; reason: st
 const refuse = (reason: string): TargetCheck => ({ ok: false, reason });
 
 export function checkTarget(rawUrl: string, policy: TargetPolicy): TargetCheck {
-  let url: URL;
-  try {
-    url = new URL(rawUrl);
-  } catch {
-    return refuse('invalid URL');
-  }
+  const url = URL.parse(rawUrl);
+  if (url === null) return refuse('invalid URL');
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttpLoopback)) {
     return refuse(`scheme ${url.protocol.replace(/:$/, '')} not allowed (https only)`);
   }

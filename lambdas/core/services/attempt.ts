@@ -83,10 +83,4 @@ export function signatureHeadersOf(headers: Record<string, string>, subscription
   return Object.fromEntries(Object.entries(headers).filter(([name]) => names.has(name.toLowerCase())));
 }
 
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).host;
-  } catch {
-    return undefined;
-  }
-}
+const hostOf = (url: string): string | undefined => URL.parse(url)?.host;

@@ -4,6 +4,7 @@ import { processBatch, type DispatchDeps, type DispatchEvent } from '../../../la
 import { createSubscription, type SubscriptionDeps } from '../../../lambdas/core/services/subscriptions.js';
 import type { AttemptLogLine } from '../../../lambdas/core/attempt-log.js';
 import type { DeliveryTask, SubscriptionId } from '../../../lambdas/core/model.js';
+import { TransientDependencyError } from '../../../lambdas/core/errors.js';
 import type { OutboundRequest, SendResult } from '../../../lambdas/core/ports.js';
 import {
   ManualClock,
@@ -161,6 +162,41 @@ describe('processBatch', () => {
     await w.runTask(task);
     expect(w.deps.sender.requests).toHaveLength(0);
     expect(w.deps.queue.sent).toEqual([{ task, delaySeconds: 900 }]);
+  });
+
+  it('tops up an early task before any read of the store', async () => {
+    const w = world(() => respond(200));
+    await subscribe(w, {});
+    await post(w);
+    const task = { ...(w.deps.queue.sent.splice(0)[0]!.task as DeliveryTask), dueAt: T0 + 5_000 };
+    const reads: string[] = [];
+    w.deps.deliveries.getMany = async () => (reads.push('deliveries'), new Map());
+    w.deps.subscriptions.getMany = async () => (reads.push('subscriptions'), new Map());
+    w.deps.messages.getMany = async () => (reads.push('messages'), new Map());
+    await w.runTask(task);
+    expect(reads).toEqual([]);
+    expect(w.deps.queue.sent).toEqual([{ task, delaySeconds: 5 }]);
+  });
+
+  it('classifies errors once: unknown and transient ones are reported and redelivered', async () => {
+    const w = world(() => respond(200));
+    await subscribe(w, {});
+    await post(w);
+    await post(w);
+    const [first, second] = w.deps.queue.sent.splice(0).map((t) => t.task as DeliveryTask);
+    let calls = 0;
+    w.deps.deliveries.putMany = async () => {
+      calls += 1;
+      throw calls === 1 ? new TransientDependencyError('throttled') : new TypeError('bug');
+    };
+    const failed = await processBatch(w.deps, [
+      { id: 'one', body: JSON.stringify(first) },
+      { id: 'two', body: JSON.stringify(second) },
+    ]);
+    expect(failed.sort()).toEqual(['one', 'two']);
+    const errors = w.events.filter((e) => e.type === 'task-error');
+    expect(errors.map((e) => e.errorClass).sort()).toEqual(['retryable', 'unknown']);
+    expect(errors.every((e) => e.task !== undefined && e.recordId !== undefined)).toBe(true);
   });
 
   describe('a retry due within a second', () => {

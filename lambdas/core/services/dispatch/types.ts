@@ -1,0 +1,66 @@
+/** The worker's dependencies, the events it reports, and the state one batch shares. */
+import type { AttemptLog } from '../../attempt-log.js';
+import type { Attempt, Delivery, DeliveryTask, Message, MessageId, Subscription, SubscriptionId } from '../../model.js';
+import type {
+  AlertPublisher,
+  DeliveryStore,
+  MessageStore,
+  PayloadStore,
+  RetryScheduler,
+  SubscriptionStore,
+  TaskQueue,
+} from '../../ports.js';
+import type { AttemptDeps } from '../attempt.js';
+import type { IntakeLimits } from '../intake.js';
+import type { ReplayDeps } from '../replay.js';
+
+/** How the worker treats an error (classified once, by `classifyError`). */
+export type ErrorClass = 'permanent' | 'retryable' | 'unknown';
+
+export type DispatchEvent =
+  | { type: 'attempt'; delivery: Delivery; attempt: Attempt; latencyMs?: number }
+  | { type: 'retry-scheduled'; task: DeliveryTask; delayMs: number }
+  | { type: 'skipped'; task: DeliveryTask; reason: string }
+  | { type: 'subscription'; action: 'warn' | 'disable' | 'delete'; subscriptionId: SubscriptionId; failures: number }
+  | { type: 'invalid-task'; recordId: string; reason: string }
+  /** An error the worker redelivers (retryable) or logs and redelivers (unknown). */
+  | { type: 'task-error'; recordId?: string; errorClass: Exclude<ErrorClass, 'permanent'>; error: Error; task?: DeliveryTask };
+
+export interface DispatchDeps extends AttemptDeps, ReplayDeps {
+  subscriptions: SubscriptionStore;
+  messages: MessageStore;
+  deliveries: DeliveryStore;
+  payloads: PayloadStore;
+  queue: TaskQueue;
+  retryScheduler: RetryScheduler;
+  alerts: AlertPublisher;
+  attemptLog: AttemptLog;
+  limits: IntakeLimits;
+  /** Local mode only: every retry delay is divided by this. @default 1 */
+  timeScale: number;
+  /** Tasks attempted at once within one batch. @default 10 */
+  concurrency: number;
+  /** Whether the uniqueness rule is on (a disable rewrites the subscription's claims). */
+  uniqueTenantEvent: boolean;
+  observe?: (event: DispatchEvent) => void;
+}
+
+export interface QueueRecord {
+  id: string;
+  body: string;
+}
+
+/** What the tasks of one batch share: the state read once for all of them. */
+export interface BatchContext {
+  deliveries: Map<string, Delivery>;
+  subscriptions: Map<SubscriptionId, Subscription>;
+  messages: Map<MessageId, Message>;
+  payloads: Map<MessageId, Promise<unknown>>;
+  failuresReset: Set<SubscriptionId>;
+  /** `deliveryId#generation#attempt` already taken in this batch (a duplicate receive inside one batch). */
+  claimed: Set<string>;
+  /** When the batch arrived: bounds the time spent on in-line retries. */
+  startedAt: number;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
