@@ -11,6 +11,7 @@ import { Command, CommanderError } from 'commander';
 import { registerConsole } from './commands/console.js';
 import { registerDeliveries } from './commands/deliveries.js';
 import { registerEvents } from './commands/events.js';
+import { registerListen } from './commands/listen.js';
 import { registerSubscriptions } from './commands/subscriptions.js';
 import { registerTail } from './commands/tail.js';
 import type { CliDeps, CliIo } from './context.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo, deps: CliDeps = {}): Command {
   registerDeliveries(program, io, deps);
   registerTail(program, io, deps);
   registerConsole(program, io, deps);
+  registerListen(program, io, deps);
   return program;
 }
 

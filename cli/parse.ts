@@ -10,9 +10,12 @@ export function parseList(value: string): string[] {
     .filter((s) => s !== '');
 }
 
-export function parseInteger(flag: string, value: string, min = 0): number {
-  if (!/^-?\d+$/.test(value.trim()) || Number(value) < min) throw new UsageError(`${flag} expects an integer ≥ ${min}, got "${value}"`);
-  return Number(value);
+export function parseInteger(flag: string, value: string, min = 0, max?: number): number {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || n < min || (max !== undefined && n > max)) {
+    throw new UsageError(`${flag} expects an integer ${max === undefined ? `≥ ${min}` : `from ${min} to ${max}`}, got "${value}"`);
+  }
+  return n;
 }
 
 export function parsePositiveNumber(flag: string, value: string): number {

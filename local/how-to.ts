@@ -7,7 +7,7 @@ export function howTo(url: string, options: Pick<LocalOptions, 'memory' | 'dataD
   return [
     `Started in ${(startupMs / 1000).toFixed(1)} s · data: ${options.memory ? 'in memory (nothing persists)' : options.dataDir}${options.timeScale > 1 ? ` · time scale ${options.timeScale}×` : ''}`,
     '',
-    'Try it (any local receiver works; `npm run demo` starts one that verifies signatures):',
+    'Try it: start a receiver in another terminal (npx hookline listen --port 4000), then:',
     `  curl -s -X POST ${url}/v1/subscriptions -H 'content-type: application/json' \\`,
     `    -d '{"url":"http://127.0.0.1:4000/hooks","eventTypes":["order.created"],"tenant":"shop_123"}'`,
     `  curl -s -X POST ${url}/v1/events -H 'content-type: application/json' \\`,

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS, resolveSettings, settingsFromContext } from '../../lib/props.js';
 import { READY_PREFIX } from '../../local/how-to.js';
 import { localProgram, parseLocalOptions } from '../../local/options.js';
+import { findFreePort } from '../../local/engines.js';
 import { eventually, startLocal, startReceiver, type LocalInstance, type Receiver } from './harness.js';
 import {
   allCommands, bashBlocks, cdkContext, commandsOf, curlRoute, nonLoopbackUrls, npmScripts, readReadme, routePromise, section, startOptions,
@@ -17,9 +18,13 @@ import {
 import { describeRun, runShell, startShell, type ShellProcess, type ShellResult } from './support/readme-shell.js';
 
 const readme = readReadme();
-const quickStart = bashBlocks(section(readme, 'Quick start')).flatMap(commandsOf);
+const quickStartCommands = bashBlocks(section(readme, 'Quick start')).flatMap(commandsOf);
+/** The quick start's receiver (`npx hookline listen`), started before its curl commands and left running. */
+const LISTEN = /^npx hookline listen\b/;
+const quickStartListen = quickStartCommands.filter((c) => LISTEN.test(c));
+const quickStart = quickStartCommands.filter((c) => !LISTEN.test(c));
 const commands = allCommands(readme);
-const cliCommands = commands.filter((c) => /^npx hookline\b/.test(c));
+const cliCommands = commands.filter((c) => /^npx hookline\b/.test(c) && !quickStartListen.includes(c));
 const cdkCommands = commands.filter((c) => /^npx cdk\b/.test(c));
 const setupCommands = commands.filter((c) => /^npm\b/.test(c));
 const packageScripts = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
@@ -52,10 +57,11 @@ afterAll(async () => {
 });
 
 /** A README command with its addresses pointed at this test's instance and receiver; refuses anything not on loopback. */
-function localized(command: string): string {
+function localized(command: string, receiverHost = new URL(receiver.url).host): string {
   const rewritten = command
     .replaceAll(README_API, new URL(local.baseUrl).host)
-    .replaceAll(README_RECEIVER, new URL(receiver.url).host)
+    .replaceAll(README_RECEIVER, receiverHost)
+    .replace(/(--port\s+)4000\b/, `$1${receiverHost.split(':')[1]}`)
     .replace(SUBSCRIBER_URL, `$1${receiver.url}`);
   expect(nonLoopbackUrls(rewritten), `README command would leave the machine: ${command}`).toEqual([]);
   return rewritten;
@@ -86,10 +92,11 @@ function expectSuccess(command: string, r: ShellResult): void {
 
 describe('README lists only commands this test knows how to run', () => {
   it('every command of a bash block is a quick-start curl, an npm script, a hookline or a cdk command', () => {
-    const known = new Set([...quickStart, ...cliCommands, ...cdkCommands, ...setupCommands]);
+    const known = new Set([...quickStartCommands, ...cliCommands, ...cdkCommands, ...setupCommands]);
     expect(commands.length).toBeGreaterThan(0);
     expect(commands.filter((c) => !known.has(c)), 'README commands no test runs').toEqual([]);
     expect(quickStart.filter((c) => !/^curl\s/.test(c)), 'quick-start commands that are not curl').toEqual([]);
+    expect(quickStartListen, 'the quick start runs one `npx hookline listen --port 4000` receiver').toEqual([expect.stringMatching(/--port 4000\b/)]);
   });
 });
 
@@ -130,12 +137,23 @@ describe('Set-up and npm start', () => {
   });
 });
 
-describe('Quick start: the curl commands, run as written against local mode', () => {
+describe('Quick start: its receiver and curl commands, run as written against local mode', () => {
   let messageId: string | undefined;
+  /** `npx hookline listen --port 4000`, on a free port instead of 4000. */
+  let listener: ShellProcess | undefined;
+  let listenerHost: string;
 
   beforeAll(async () => {
     const curl = await runShell('command -v curl');
     expect(curl.code, 'curl is not installed: add it to the apt-get list of .ci/run').toBe(0);
+    listenerHost = `127.0.0.1:${await findFreePort()}`;
+    listener = startShell(localized(quickStartListen[0]!, listenerHost), cliEnv, 300_000);
+    await listener.waitForOutput(`Listening on http://${listenerHost}`, 30_000);
+  });
+
+  afterAll(async () => {
+    const r = await listener?.interrupt();
+    if (r !== undefined) expect(r.code === 0 || r.code === 130 || r.signal === 'SIGINT', describeRun(quickStartListen[0]!, r)).toBe(true);
   });
 
   for (const command of quickStart) {
@@ -144,7 +162,7 @@ describe('Quick start: the curl commands, run as written against local mode', ()
       const promise = routePromise(readme, method, path);
       expect(promise, `README's API table has no row for ${method} ${path}`).toBeDefined();
       // curl prints the status after the body: an addition for the test, not a change of the request.
-      const run = () => runShell(localized(command).replace(/^curl /, `curl -w '\\n%{http_code}' `));
+      const run = () => runShell(localized(command, listenerHost).replace(/^curl /, `curl -w '\\n%{http_code}' `));
       const answer = async () => {
         const r = await run();
         expectSuccess(command, r);
@@ -165,8 +183,8 @@ describe('Quick start: the curl commands, run as written against local mode', ()
         const { status, body } = await answer();
         expect(status, JSON.stringify(body)).toBe(200);
         expect(body.items, JSON.stringify(body)).toContainEqual(expect.objectContaining({ messageId, status: 'succeeded' }));
-        const hit = receiver.requests.find((req) => req.url === '/hooks' && req.body.includes('"orderId":42'));
-        expect(hit, `receiver requests: ${JSON.stringify(receiver.requests.map((q) => [q.url, q.body]))}`).toBeDefined();
+        // The newcomer's first delivery, as `hookline listen` printed it.
+        expect(listener!.stdout()).toMatch(new RegExp(`POST /hooks order\\.created #1 ${messageId} → 200 · signed \\(standard-webhooks\\)`));
         return;
       }
 
@@ -175,7 +193,7 @@ describe('Quick start: the curl commands, run as written against local mode', ()
       for (const field of promise!.fields) expect(body, `README promises "${field}" (${promise!.text})`).toHaveProperty(field);
       if (method === 'POST' && path === '/v1/subscriptions') {
         expect(body.secret, 'README: 201 with the signing secret').toEqual(expect.any(String));
-        expect(body.url).toBe(`${receiver.url}/hooks`);
+        expect(body.url).toBe(`http://${listenerHost}/hooks`);
       }
       if (method === 'POST' && path === '/v1/events') {
         expect(body.deliveryCount).toBeGreaterThanOrEqual(1);
