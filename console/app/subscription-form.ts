@@ -35,7 +35,7 @@ function FormFields({ form, set, error }: { form: FormState; set: (patch: Partia
       ${form.signingScheme === 'hmac-sha256' && text('signingHeader', 'Signature header', { field: 'signing' })}
       <${Select} label="Authentication" name="authType" value=${form.authType} options=${['basic', 'bearer', 'header']} empty="none" error=${err('auth')} onChange=${(v: string) => set({ authType: v })} />
       ${(form.authType === 'basic' || form.authType === 'header') && text('username', 'Username', { field: 'auth' })}
-      ${form.authType === 'basic' && text('password', 'Password', { type: 'password', field: 'auth', hint: 'write-only: leave blank to keep the stored one' })}
+      ${form.authType === 'basic' && text('password', 'Password', { type: 'password', field: 'auth', hint: 'write-only (never shown); to change any credential, type the password again' })}
       ${form.authType === 'bearer' && text('token', 'Bearer token', { type: 'password', field: 'auth' })}
       ${form.authType === 'header' && text('authorization', 'Authorization header value', { type: 'password', field: 'auth' })}
       ${text('customHeaders', 'Custom headers', { multiline: true, hint: 'one "X-Name: value" per line (up to 5)' })}

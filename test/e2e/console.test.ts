@@ -40,6 +40,11 @@ afterAll(async () => {
   await local?.stop();
 });
 
+/** An expression evaluated in the page (a string: this file is compiled without the DOM's types). */
+function inPage<T = unknown>(expression: string): Promise<T> {
+  return page.evaluate(expression) as Promise<T>;
+}
+
 /** Only problems of the page itself: uncaught errors and CSP violations (4xx answers are expected). */
 function pageProblems(): string[] {
   return browser.pageErrors.filter((e) => !e.startsWith('Failed to load resource'));
@@ -131,7 +136,36 @@ describe('console served by local mode', () => {
     expect(receiver.requests.length).toBe(3);
   });
 
+  it('searches the delivery log by subscription, status and time, with field errors for bad filters', async () => {
+    await page.goto(`${local.baseUrl}/console#/deliveries`);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const local_ = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    const hourAgo = await page.evaluate(() => Date.now() - 3_600_000);
+    const inBrowserTime = await page.evaluate((ms) => {
+      const d = new Date(ms);
+      const p = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+    }, hourAgo);
+    expect(inBrowserTime).toBe(local_(new Date(hourAgo)));
+    await page.getByLabel('Subscription').fill(state.subscriptionId);
+    await page.getByLabel('Status').selectOption('succeeded');
+    await page.getByLabel('Since').fill(inBrowserTime);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: state.deliveryId }).waitFor();
+    await page.getByLabel('Until').fill(inBrowserTime);
+    await page.getByLabel('Since').fill('');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('No delivery matches.').waitFor();
+
+    await page.getByLabel('Subscription').fill('not-a-subscription');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.getByLabel('Subscription').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('alert').textContent()).toContain('subscriptionId');
+    await page.getByRole('link', { name: 'Deliveries' }).click();
+  });
+
   it('shows the message: payload and deliveries', async () => {
+    await page.goto(`${local.baseUrl}/console#/deliveries/${state.deliveryId}`);
     await page.getByRole('link', { name: state.messageId }).click();
     await page.getByRole('heading', { level: 1, name: `Message ${state.messageId}` }).waitFor();
     expect(JSON.parse((await page.getByLabel('Payload').textContent()) ?? '')).toEqual({ orderId: 42 });
@@ -182,6 +216,36 @@ describe('console served by local mode', () => {
     await page.goto(`${local.baseUrl}/console#/subscriptions?tenant=nobody`);
     await page.getByText('No subscription matches.').waitFor();
     expect(pageProblems()).toEqual([]);
+  });
+
+  it('is usable from the keyboard and labels every control', async () => {
+    const pages = ['#/overview', '#/subscriptions', '#/subscriptions/new', '#/deliveries', '#/replay', `#/subscriptions/${state.subscriptionId}`, `#/deliveries/${state.deliveryId}`];
+    for (const hash of pages) {
+      await page.goto(`${local.baseUrl}/console${hash}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await page.locator('main :is(table, form, p)').first().waitFor();
+      // Every form control has an accessible name (a <label for>, or aria-label).
+      const unlabelled = await inPage<string[]>(
+        "[...document.querySelectorAll('input, select, textarea')].filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label')).map((el) => el.outerHTML)",
+      );
+      expect(unlabelled, hash).toEqual([]);
+      // Arriving on a page puts focus on its heading, so a screen reader announces it.
+      expect(await inPage('document.activeElement?.tagName'), hash).toBe('H1');
+    }
+    // The skip link shows when focused; Enter on it moves focus into the content.
+    const skip = page.getByRole('link', { name: 'Skip to content' });
+    await skip.focus();
+    expect((await skip.boundingBox())?.x).toBeGreaterThanOrEqual(0);
+    await page.keyboard.press('Enter');
+    expect(await inPage('document.activeElement?.id')).toBe('main');
+    // A confirmation takes focus; Escape closes it and gives focus back to its button.
+    await page.goto(`${local.baseUrl}/console#/subscriptions/${state.subscriptionId}`);
+    await page.getByRole('button', { name: 'Rotate secret' }).focus();
+    await page.keyboard.press('Enter');
+    expect(await inPage('document.activeElement?.textContent')).toBe('Yes, rotate');
+    await page.keyboard.press('Escape');
+    expect(await inPage('document.activeElement?.textContent')).toBe('Rotate secret');
+    expect(await page.getByRole('alertdialog').count()).toBe(0);
   });
 });
 

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { EMPTY_FORM, fromSubscription, patchBody, toBody } from '../../../console/app/subscription-form-model.js';
+import type { Subscription } from '../../../console/app/model.js';
+
+const saved: Subscription = {
+  id: 'sub_1',
+  url: 'https://hooks.example.com/orders',
+  eventTypes: ['order.created', 'order.paid'],
+  tenant: 'shop_1',
+  fallback: false,
+  preset: 'shopify',
+  signing: { scheme: 'hmac-sha256', header: 'X-Sig' },
+  auth: { type: 'basic', username: 'ops' },
+  customHeaders: { 'X-Team': 'payments' },
+  timeoutMs: 5000,
+  acceptStatuses: ['2xx', 401],
+  retryOn: ['5xx', 'timeout'],
+  retryPolicy: { type: 'fixed', delays: [10, 30] },
+  status: 'active',
+  description: 'orders',
+  metadata: { owner: 'team-a' },
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+};
+
+describe('subscription form → API body', () => {
+  it('leaves blank optional fields out so the preset fills them', () => {
+    expect(toBody({ ...EMPTY_FORM, url: ' https://h.example/x ', eventTypes: 'a.b, c.d,', preset: 'partoo' })).toEqual({
+      url: 'https://h.example/x',
+      eventTypes: ['a.b', 'c.d'],
+      fallback: false,
+      preset: 'partoo',
+    });
+  });
+
+  it('writes every field as the API spells it', () => {
+    const body = toBody({
+      ...EMPTY_FORM,
+      url: 'https://h.example/x',
+      eventTypes: '*',
+      tenant: 't',
+      fallback: true,
+      method: 'GET',
+      format: 'xml',
+      envelope: 'standard',
+      signingScheme: 'hmac-sha256',
+      signingHeader: 'X-Sig',
+      authType: 'header',
+      authorization: 'Token abc',
+      username: 'u',
+      customHeaders: 'X-A: 1\nX-B: two words',
+      timeoutMs: '3000',
+      acceptStatuses: '200, 2xx, 200-204',
+      retryOn: ['5xx'],
+      retryPolicy: '{"type":"fixed","delays":[5]}',
+      failurePolicy: '{"afterConsecutiveFailures":3,"action":"disable"}',
+      description: 'd',
+      metadata: 'a=1\nb=x=y',
+    });
+    expect(body).toEqual({
+      url: 'https://h.example/x',
+      eventTypes: ['*'],
+      tenant: 't',
+      fallback: true,
+      method: 'GET',
+      format: 'xml',
+      envelope: 'standard',
+      preset: 'standard',
+      signing: { scheme: 'hmac-sha256', header: 'X-Sig' },
+      auth: { type: 'header', authorization: 'Token abc', username: 'u' },
+      customHeaders: { 'X-A': '1', 'X-B': 'two words' },
+      timeoutMs: 3000,
+      acceptStatuses: [200, '2xx', '200-204'],
+      retryOn: ['5xx'],
+      retryPolicy: { type: 'fixed', delays: [5] },
+      failurePolicy: { afterConsecutiveFailures: 3, action: 'disable' },
+      description: 'd',
+      metadata: { a: '1', b: 'x=y' },
+    });
+  });
+
+  it('sends what it cannot parse unchanged, for the API to name the field', () => {
+    const body = toBody({ ...EMPTY_FORM, timeoutMs: 'soon', retryPolicy: '{not json' });
+    expect(body.timeoutMs).toBe('soon');
+    expect(body.retryPolicy).toBe('{not json');
+  });
+});
+
+describe('editing a subscription', () => {
+  it('round-trips a saved subscription with no change into an empty patch (masked credentials are not resent)', () => {
+    const form = fromSubscription(saved);
+    expect(form.password).toBe('');
+    expect(patchBody(form, form)).toEqual({});
+  });
+
+  it('patches only the changed fields, and clears a removed tenant, description or auth with null', () => {
+    const form = fromSubscription(saved);
+    const edited = { ...form, eventTypes: 'order.created', tenant: '', description: '', authType: '', timeoutMs: '8000' };
+    expect(patchBody(form, edited)).toEqual({ eventTypes: ['order.created'], timeoutMs: 8000, tenant: null, description: null, auth: null });
+  });
+
+  it('sends new credentials when they are typed in', () => {
+    const form = fromSubscription(saved);
+    expect(patchBody(form, { ...form, password: 'new-password' })).toEqual({ auth: { type: 'basic', username: 'ops', password: 'new-password' } });
+  });
+});
