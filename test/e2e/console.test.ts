@@ -185,7 +185,7 @@ describe('console served by local mode', () => {
     await page.goto(`${local.baseUrl}/console#/subscriptions/${state.subscriptionId}`);
     await page.getByRole('button', { name: 'Reveal secret' }).click();
     const confirm = page.getByRole('button', { name: 'Yes, reveal' });
-    expect(await confirm.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await expect.poll(() => confirm.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await confirm.click();
     expect(await page.getByTestId('secret').textContent()).toBe(state.firstSecret);
 
@@ -230,21 +230,21 @@ describe('console served by local mode', () => {
       );
       expect(unlabelled, hash).toEqual([]);
       // Arriving on a page puts focus on its heading, so a screen reader announces it.
-      expect(await inPage('document.activeElement?.tagName'), hash).toBe('H1');
+      await expect.poll(() => inPage('document.activeElement?.tagName'), { message: hash }).toBe('H1');
     }
     // The skip link shows when focused; Enter on it moves focus into the content.
     const skip = page.getByRole('link', { name: 'Skip to content' });
     await skip.focus();
     expect((await skip.boundingBox())?.x).toBeGreaterThanOrEqual(0);
     await page.keyboard.press('Enter');
-    expect(await inPage('document.activeElement?.id')).toBe('main');
+    await expect.poll(() => inPage('document.activeElement?.id')).toBe('main');
     // A confirmation takes focus; Escape closes it and gives focus back to its button.
     await page.goto(`${local.baseUrl}/console#/subscriptions/${state.subscriptionId}`);
     await page.getByRole('button', { name: 'Rotate secret' }).focus();
     await page.keyboard.press('Enter');
-    expect(await inPage('document.activeElement?.textContent')).toBe('Yes, rotate');
+    await expect.poll(() => inPage('document.activeElement?.textContent')).toBe('Yes, rotate');
     await page.keyboard.press('Escape');
-    expect(await inPage('document.activeElement?.textContent')).toBe('Rotate secret');
+    await expect.poll(() => inPage('document.activeElement?.textContent')).toBe('Rotate secret');
     expect(await page.getByRole('alertdialog').count()).toBe(0);
   });
 });
