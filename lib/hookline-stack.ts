@@ -10,6 +10,7 @@ import { Api } from './api.js';
 import { Archive, PAYLOADS_PREFIX } from './archive.js';
 import { Delivery } from './delivery.js';
 import { HooklineFunction } from './functions.js';
+import { SecretsKey } from './secrets-key.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import { type HooklineSettings, type HooklineSettingsInput, resolveSettings } from './props.js';
 import { RECEIVER_TIMEOUT_SECONDS } from '../lambdas/core/services/intake.js';
@@ -22,6 +23,7 @@ export class HooklineStack extends Stack {
   readonly store: Store;
   readonly archive: Archive;
   readonly alerts: AlertTopic;
+  readonly secretsKey: SecretsKey;
   readonly delivery: Delivery;
   readonly receiver: HooklineFunction;
   readonly admin: HooklineFunction;
@@ -40,6 +42,9 @@ export class HooklineStack extends Stack {
     this.store = new Store(this, 'Store');
     this.archive = new Archive(this, 'Archive', settings);
     this.alerts = new AlertTopic(this, 'Alerts', { alertEmail: settings.alertEmail });
+    this.secretsKey = new SecretsKey(this, 'SecretsKey');
+    // Admin and worker seal and open subscription secrets; the receiver never sees them.
+    const secrets = { SECRETS_KEY_ARN: this.secretsKey.key.keyArn };
 
     // Every handler reads these (lambdas/handlers/config.ts; QUEUE_URL, also required, joins with the queue).
     const common = {
@@ -54,6 +59,7 @@ export class HooklineStack extends Stack {
       attemptLogGroup: this.archive.attemptLogGroup,
       environment: {
         ...common,
+        ...secrets,
         ALERT_TOPIC_ARN: this.alerts.topic.topicArn,
         ALLOWED_PORTS: settings.allowedPorts.join(','),
         UNIQUE_TENANT_EVENT: String(settings.uniqueTenantEvent),
@@ -87,6 +93,7 @@ export class HooklineStack extends Stack {
       logRetentionDays: settings.logRetentionDays,
       environment: {
         ...common,
+        ...secrets,
         QUEUE_URL: queueUrl,
         MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
         UNIQUE_TENANT_EVENT: String(settings.uniqueTenantEvent),
@@ -151,5 +158,8 @@ export class HooklineStack extends Stack {
     store.grant(worker, READ_WRITE_TABLE_ACTIONS, { indexes: true });
     s3(worker, ['s3:GetObject']);
     alerts.grantPublish(worker);
+
+    // admin and worker: seal and open subscription secrets (data keys under the secrets key).
+    this.secretsKey.allowUse([this.admin.role, worker]);
   }
 }

@@ -19,6 +19,8 @@ export interface LocalOptions {
   allowedPorts?: string;
   /** @default the handlers' default (256 KiB) */
   maxPayloadBytes?: number;
+  /** The local key that seals subscription secrets. @default `<dataDir>/secrets.key`, in memory with `memory` */
+  keyFile?: string;
   /** Reuse already running engines instead of starting them (tests). */
   dynamoEndpoint?: string;
   sqsEndpoint?: string;
@@ -60,6 +62,7 @@ export function localProgram(): Command {
     .addOption(new Option('--unique-tenant-event', 'at most one subscription per (tenant, event type)').env('HOOKLINE_UNIQUE_TENANT_EVENT').default(false))
     .addOption(new Option('--allowed-ports <ports>', 'explicit ports allowed in subscriber URLs, e.g. 8443,9000').env('HOOKLINE_ALLOWED_PORTS').argParser(portList))
     .addOption(new Option('--max-payload-bytes <n>', 'largest accepted event payload').env('HOOKLINE_MAX_PAYLOAD_BYTES').argParser(integer(1024, 1024 * 1024)))
+    .addOption(new Option('--key-file <path>', 'key that seals subscription secrets (default: <data-dir>/secrets.key; in memory with --memory)').env('HOOKLINE_KEY_FILE'))
     .addOption(new Option('--dynamo-endpoint <url>', 'reuse a running DynamoDB Local (tests)').env('HOOKLINE_DYNAMO_ENDPOINT'))
     .addOption(new Option('--sqs-endpoint <url>', 'reuse a running fauxqs (tests)').env('HOOKLINE_SQS_ENDPOINT'))
     .addOption(new Option('--resource-prefix <prefix>', 'fresh resource names in reused engines').env('HOOKLINE_RESOURCE_PREFIX'))

@@ -4,6 +4,7 @@
  * local retry scheduler, the attempt archiver and the startup recovery sweep.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { stdoutAttemptLog, type AttemptLog, type AttemptLogLine } from '../lambdas/core/attempt-log.js';
 import { createDocumentClient, createS3Client, createSqsClient } from '../lambdas/adapters/aws-clients.js';
 import { LocalRetryScheduler } from '../lambdas/adapters/scheduler/local-retry-scheduler.js';
@@ -25,6 +26,7 @@ import {
   type ResourceCoordinates,
 } from './engines.js';
 import { startFrontDoor, type FrontDoor } from './front-door.js';
+import { LocalDataKeys } from './key-file.js';
 import type { LocalOptions } from './options.js';
 import { recoverPendingDeliveries, type RecoveryResult } from './recovery.js';
 import { WorkerLoop } from './worker-loop.js';
@@ -86,6 +88,12 @@ async function engineSetup(options: LocalOptions): Promise<{ endpoints: EngineEn
   return { endpoints: engines, names: engines.names, engines };
 }
 
+/** KMS's local stand-in: `--key-file`, else `<data dir>/secrets.key`, or a key in memory with `--memory`. */
+function localDataKeys(options: LocalOptions): LocalDataKeys {
+  if (options.keyFile !== undefined) return LocalDataKeys.fromFile(options.keyFile);
+  return options.memory ? LocalDataKeys.inMemory() : LocalDataKeys.fromFile(join(options.dataDir, 'secrets.key'));
+}
+
 export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHooks = {}): Promise<LocalRuntime> {
   const started = performance.now();
   const onError = hooks.onError ?? (() => undefined);
@@ -115,6 +123,7 @@ export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHoo
     const archiver = new AttemptArchiver({ s3, bucket: names.bucket, intervalMs: options.archiveIntervalMs, onError: (e) => onError(e, 'archive') });
     const scheduler = new LocalRetryScheduler({ doc, tableName: names.table, queue: new SqsTaskQueue({ client: sqs, queueUrl: names.queueUrl }), timeScale: options.timeScale });
     const deps = buildDependencies(config, {
+      dataKeys: localDataKeys(options),
       retryScheduler: scheduler,
       attemptLog: {
         write(line: AttemptLogLine) {

@@ -3,6 +3,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -82,4 +83,8 @@ export function createSnsClient(config: AwsClientConfig): SNSClient {
 
 export function createSchedulerClient(config: AwsClientConfig): SchedulerClient {
   return new SchedulerClient(baseConfig(config));
+}
+
+export function createKmsClient(config: AwsClientConfig): KMSClient {
+  return new KMSClient(baseConfig(config));
 }

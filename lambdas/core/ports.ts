@@ -63,6 +63,15 @@ export interface SubscriptionStore {
   resetFailures(id: SubscriptionId): Promise<void>;
 }
 
+/**
+ * Where envelope encryption gets its data keys: KMS in AWS, a local key file in local mode.
+ * `encrypted` is what is stored next to the ciphertext; only the provider can turn it back.
+ */
+export interface DataKeyProvider {
+  generateDataKey(): Promise<{ plaintext: Buffer; encrypted: Buffer }>;
+  decryptDataKey(encrypted: Buffer): Promise<Buffer>;
+}
+
 export interface IdempotencyClaim {
   key: string;
   /** Epoch ms after which the key may be reused. */

@@ -20,6 +20,8 @@ const envSchema = z.object({
   SCHEDULE_GROUP: z.string().min(1).optional(),
   SCHEDULER_ROLE_ARN: z.string().min(1).optional(),
   SCHEDULER_DLQ_ARN: z.string().min(1).optional(),
+  /** The customer-managed KMS key that seals subscription secrets and credentials (admin and worker). */
+  SECRETS_KEY_ARN: z.string().min(1).optional(),
   /** @default 262144 (256 KiB) */
   MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(262_144),
   /** @default 30 */
@@ -40,6 +42,7 @@ const envSchema = z.object({
   AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
   AWS_ENDPOINT_URL_S3: z.string().url().optional(),
   AWS_ENDPOINT_URL_SNS: z.string().url().optional(),
+  AWS_ENDPOINT_URL_KMS: z.string().url().optional(),
   /** Extra trusted CA (PEM) for outbound TLS — tests only. */
   HOOKLINE_EXTRA_CA_FILE: z.string().min(1).optional(),
 });
@@ -54,6 +57,7 @@ export interface Config {
   scheduleGroup?: string;
   schedulerRoleArn?: string;
   schedulerDlqArn?: string;
+  secretsKeyArn?: string;
   maxPayloadBytes: number;
   retentionDays: number;
   uniqueTenantEvent: boolean;
@@ -62,7 +66,7 @@ export interface Config {
   timeScale: number;
   workerConcurrency: number;
   extraCaFile?: string;
-  endpoints: Partial<Record<'dynamodb' | 'sqs' | 's3' | 'sns', string>>;
+  endpoints: Partial<Record<'dynamodb' | 'sqs' | 's3' | 'sns' | 'kms', string>>;
   version: string;
 }
 
@@ -93,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     ...(e.SCHEDULE_GROUP !== undefined && { scheduleGroup: e.SCHEDULE_GROUP }),
     ...(e.SCHEDULER_ROLE_ARN !== undefined && { schedulerRoleArn: e.SCHEDULER_ROLE_ARN }),
     ...(e.SCHEDULER_DLQ_ARN !== undefined && { schedulerDlqArn: e.SCHEDULER_DLQ_ARN }),
+    ...(e.SECRETS_KEY_ARN !== undefined && { secretsKeyArn: e.SECRETS_KEY_ARN }),
     maxPayloadBytes: e.MAX_PAYLOAD_BYTES,
     retentionDays: e.RETENTION_DAYS,
     uniqueTenantEvent: e.UNIQUE_TENANT_EVENT,
@@ -113,6 +118,7 @@ function endpointsOf(e: z.infer<typeof envSchema>): Config['endpoints'] {
     sqs: pick(e.AWS_ENDPOINT_URL_SQS),
     s3: pick(e.AWS_ENDPOINT_URL_S3),
     sns: pick(e.AWS_ENDPOINT_URL_SNS),
+    kms: pick(e.AWS_ENDPOINT_URL_KMS),
   };
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
 }

@@ -5,16 +5,17 @@
  * attempt log's archiver).
  */
 import { readFileSync } from 'node:fs';
-import { createSchedulerClient, createSnsClient } from '../adapters/aws-clients.js';
+import { createKmsClient, createSchedulerClient, createSnsClient } from '../adapters/aws-clients.js';
+import { KmsDataKeys } from '../adapters/kms/kms-data-keys.js';
 import { DynamoJobStore } from '../adapters/dynamodb/job-store.js';
 import { AwsRetryScheduler } from '../adapters/scheduler/aws-retry-scheduler.js';
 import { SnsAlertPublisher } from '../adapters/sns/alert-publisher.js';
 import { createHttpSender } from '../outbound/http-sender.js';
 import { stdoutAttemptLog, type AttemptLog } from '../core/attempt-log.js';
 import type { SubscriptionPolicy } from '../core/url-policy.js';
-import type { AlertPublisher, JobStore, RetryScheduler, TaskQueue, WebhookSender } from '../core/ports.js';
+import type { AlertPublisher, DataKeyProvider, JobStore, RetryScheduler, TaskQueue, WebhookSender } from '../core/ports.js';
 import type { Config } from './config.js';
-import { awsClientConfig, buildIntakeDependencies, lazyHandler, storeOptions, type IntakeDependencies } from './intake-dependencies.js';
+import { awsClientConfig, buildIntakeDependencies, lazyHandler, storeOptions, unconfiguredDataKeys, type IntakeDependencies } from './intake-dependencies.js';
 
 export interface Dependencies extends IntakeDependencies {
   jobs: JobStore;
@@ -26,9 +27,15 @@ export interface Dependencies extends IntakeDependencies {
 
 export { intakeLimits, loadConfig } from './intake-dependencies.js';
 
-export function buildDependencies(config: Config, overrides: Partial<Dependencies> = {}): Dependencies {
+export interface DependencyOverrides extends Partial<Dependencies> {
+  /** Data keys for sealing subscription secrets (local mode's key file); KMS otherwise. */
+  dataKeys?: DataKeyProvider;
+}
+
+export function buildDependencies(config: Config, overrides: DependencyOverrides = {}): Dependencies {
   const store = storeOptions(config);
-  const intake = buildIntakeDependencies(config, store, overrides);
+  const { dataKeys = kmsDataKeys(config), ...replaced } = overrides;
+  const intake = buildIntakeDependencies(config, store, { ...replaced, dataKeys });
   return {
     ...intake,
     jobs: new DynamoJobStore(store),
@@ -42,8 +49,14 @@ export function buildDependencies(config: Config, overrides: Partial<Dependencie
       ...(config.extraCaFile !== undefined && { extraCa: readFileSync(config.extraCaFile, 'utf8') }),
     }),
     attemptLog: stdoutAttemptLog,
-    ...overrides,
+    ...replaced,
   };
+}
+
+/** The stack's KMS key; a missing key fails the first secret read or write, naming the variable. */
+function kmsDataKeys(config: Config): DataKeyProvider {
+  if (config.secretsKeyArn === undefined) return unconfiguredDataKeys;
+  return new KmsDataKeys({ client: createKmsClient(awsClientConfig(config, 'kms')), keyId: config.secretsKeyArn });
 }
 
 function awsRetryScheduler(config: Config, queue: TaskQueue): RetryScheduler {

@@ -10,9 +10,10 @@ import { DynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.js';
 import { SqsTaskQueue } from '../adapters/sqs/task-queue.js';
 import { S3PayloadStore } from '../adapters/s3/payload-store.js';
 import type { IntakeLimits } from '../core/services/intake.js';
-import { systemClock, type Clock, type DeliveryStore, type MessageStore, type PayloadStore, type SubscriptionStore, type TaskQueue } from '../core/ports.js';
+import { EnvelopeCipher } from '../core/envelope.js';
+import { systemClock, type Clock, type DataKeyProvider, type DeliveryStore, type MessageStore, type PayloadStore, type SubscriptionStore, type TaskQueue } from '../core/ports.js';
 import type { StoreOptions } from '../adapters/dynamodb/table-access.js';
-import { loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 
 export interface IntakeDependencies {
   config: Config;
@@ -38,16 +39,31 @@ export function storeOptions(config: Config): StoreOptions {
   return { client: createDocumentClient(awsClientConfig(config, 'dynamodb')), tableName: config.tableName, retentionDays: config.retentionDays };
 }
 
-export function buildIntakeDependencies(config: Config, store: StoreOptions = storeOptions(config), overrides: Partial<IntakeDependencies> = {}): IntakeDependencies {
+/**
+ * Intake reads only route items, never secrets: without a key provider (the receiver), reading or
+ * writing a subscription's sealed part fails loudly instead of falling back to plaintext.
+ */
+export const unconfiguredDataKeys: DataKeyProvider = {
+  generateDataKey: () => Promise.reject(new ConfigError('SECRETS_KEY_ARN is required to seal subscription secrets')),
+  decryptDataKey: () => Promise.reject(new ConfigError('SECRETS_KEY_ARN is required to open subscription secrets')),
+};
+
+export interface IntakeOverrides extends Partial<IntakeDependencies> {
+  /** Where the subscription store's data keys come from (KMS for admin and worker, a key file locally). */
+  dataKeys?: DataKeyProvider;
+}
+
+export function buildIntakeDependencies(config: Config, store: StoreOptions = storeOptions(config), overrides: IntakeOverrides = {}): IntakeDependencies {
+  const { dataKeys = unconfiguredDataKeys, ...replaced } = overrides;
   return {
     config,
     clock: systemClock,
-    subscriptions: new DynamoSubscriptionStore(store),
+    subscriptions: new DynamoSubscriptionStore(store, new EnvelopeCipher(dataKeys)),
     messages: new DynamoMessageStore(store),
     deliveries: new DynamoDeliveryStore(store),
     queue: overrides.queue ?? new SqsTaskQueue({ client: createSqsClient(awsClientConfig(config, 'sqs')), queueUrl: config.queueUrl }),
     payloads: new S3PayloadStore({ client: createS3Client(awsClientConfig(config, 's3')), bucket: config.payloadBucket }),
-    ...overrides,
+    ...replaced,
   };
 }
 

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -81,7 +83,10 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     // Tests read the raw attempt-log lines from the output.
     '--log-format', 'json',
     ...(persistent ? ['--data-dir', options.dataDir!] : options.memory === false ? [] : ['--memory']),
-    ...(engines !== undefined ? ['--dynamo-endpoint', engines.dynamoEndpoint, '--sqs-endpoint', engines.sqsEndpoint, '--resource-prefix', resourcePrefix!] : []),
+    // On shared engines a restart reuses the prefix, so the sealing key outlives the process: one key file per prefix.
+    ...(engines !== undefined
+      ? ['--dynamo-endpoint', engines.dynamoEndpoint, '--sqs-endpoint', engines.sqsEndpoint, '--resource-prefix', resourcePrefix!, '--key-file', join(tmpdir(), `hookline-${resourcePrefix!}.key`)]
+      : []),
     ...(options.args ?? []),
   ];
   const child: LocalProcess = await spawnLocal({

@@ -56,7 +56,7 @@ describe('function environments (what lambdas/handlers/config.ts reads)', () => 
   const COMMON = ['MAX_PAYLOAD_BYTES', 'PAYLOAD_BUCKET', 'QUEUE_URL', 'RETENTION_DAYS', 'TABLE_NAME'];
   const EXPECTED_KEYS: Record<Name, string[]> = {
     receiver: COMMON,
-    admin: [...COMMON, 'ALLOWED_PORTS', 'QUEUE_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_GROUP', 'UNIQUE_TENANT_EVENT'],
+    admin: [...COMMON, 'ALLOWED_PORTS', 'QUEUE_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_GROUP', 'SECRETS_KEY_ARN', 'UNIQUE_TENANT_EVENT'],
     worker: [
       ...COMMON,
       'ALERT_TOPIC_ARN',
@@ -66,6 +66,7 @@ describe('function environments (what lambdas/handlers/config.ts reads)', () => 
       'SCHEDULER_DLQ_ARN',
       'SCHEDULER_ROLE_ARN',
       'SCHEDULE_GROUP',
+      'SECRETS_KEY_ARN',
       'UNIQUE_TENANT_EVENT',
     ],
   };
@@ -84,6 +85,7 @@ describe('function environments (what lambdas/handlers/config.ts reads)', () => 
       SCHEDULE_GROUP: synth.props('Delivery/ScheduleGroup').Name,
       SCHEDULER_ROLE_ARN: synth.getAtt('Delivery/SchedulerRole'),
       SCHEDULER_DLQ_ARN: synth.getAtt('Delivery/SchedulerDeadLetterQueue'),
+      SECRETS_KEY_ARN: synth.getAtt('SecretsKey/Key'),
     };
     for (const name of NAMES) {
       const variables = env(synth, name);

@@ -14,6 +14,8 @@ import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamodb/delivery-st
 import { DynamoJobStore } from '../../lambdas/adapters/dynamodb/job-store.js';
 import { DynamoMessageStore } from '../../lambdas/adapters/dynamodb/message-store.js';
 import { DynamoSubscriptionStore } from '../../lambdas/adapters/dynamodb/subscription-store.js';
+import { EnvelopeCipher } from '../../lambdas/core/envelope.js';
+import { LocalDataKeys } from '../../local/key-file.js';
 import { S3PayloadStore } from '../../lambdas/adapters/s3/payload-store.js';
 import { SqsTaskQueue } from '../../lambdas/adapters/sqs/task-queue.js';
 import type { AttemptLogLine } from '../../lambdas/core/attempt-log.js';
@@ -117,7 +119,7 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
   const scheduler = new LocalRetryScheduler({ doc: schedulerDoc, tableName: names.table, queue, timeScale });
   const attempts: AttemptLogLine[] = [];
   const base = buildDependencies(config, {
-    subscriptions: new DynamoSubscriptionStore(storeOptions),
+    subscriptions: new DynamoSubscriptionStore(storeOptions, new EnvelopeCipher(LocalDataKeys.inMemory())),
     messages: new DynamoMessageStore(storeOptions),
     deliveries: new DynamoDeliveryStore(storeOptions),
     jobs: new DynamoJobStore(storeOptions),

@@ -9,6 +9,7 @@ import {
   UpdateCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { EnvelopeCipher } from '../../core/envelope.js';
 import { ConcurrentUpdateError, ConflictError } from '../../core/errors.js';
 import type { Subscription, SubscriptionId } from '../../core/model.js';
 import type { Page, RouteEntry, SubscriptionQuery, SubscriptionStore } from '../../core/ports.js';
@@ -40,22 +41,20 @@ function routeItems(sub: Subscription): Map<string, Item> {
   return items;
 }
 
-function subscriptionItem(sub: Subscription): Item {
-  const sortKey = `${sub.createdAt}#${sub.id}`;
-  return {
-    ...subscriptionKey(sub.id),
-    kind: 'subscription',
-    gsi1pk: 'SUBS',
-    gsi1sk: sortKey,
-    ...(sub.tenant !== undefined && { gsi2pk: `SUB#TENANT#${sub.tenant}`, gsi2sk: sortKey }),
-    ...sub,
-  };
-}
+/** A subscription as stored: `secrets` and `auth` sealed together (plaintext only in items written before sealing). */
+type StoredSubscription = Omit<Subscription, 'secrets' | 'auth'> & { sealed?: string; secrets?: Subscription['secrets']; auth?: Subscription['auth'] };
 
-const decodeSubscription = (item: Item): Subscription | undefined => (item.kind === 'subscription' ? withoutKeys<Subscription>(item) : undefined);
+const decodeStored = (item: Item): StoredSubscription | undefined => (item.kind === 'subscription' ? withoutKeys<StoredSubscription>(item) : undefined);
+
+/** Additional authenticated data: a sealed value opens only on the subscription it was written for. */
+const sealContext = (id: string) => `subscription:${id}`;
 
 export class DynamoSubscriptionStore implements SubscriptionStore {
-  constructor(private readonly options: StoreOptions) {}
+  /** `cipher` seals every subscription's `secrets` and `auth` (envelope encryption, see core/envelope). */
+  constructor(
+    private readonly options: StoreOptions,
+    private readonly cipher: EnvelopeCipher,
+  ) {}
 
   private get table(): string {
     return this.options.tableName;
@@ -63,7 +62,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
 
   async create(sub: Subscription, options: { unique: boolean }): Promise<void> {
     const items: TransactItem[] = [
-      { Put: { TableName: this.table, Item: subscriptionItem(sub), ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.table, Item: await this.subscriptionItem(sub), ConditionExpression: 'attribute_not_exists(pk)' } },
       ...[...routeItems(sub).values()].map((Item) => ({ Put: { TableName: this.table, Item } })),
       ...(options.unique ? claims(sub).map((key) => this.claimPut(key, sub.id)) : []),
     ];
@@ -79,7 +78,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       {
         Put: {
           TableName: this.table,
-          Item: subscriptionItem(next),
+          Item: await this.subscriptionItem(next),
           ConditionExpression: 'attribute_exists(pk) AND #version = :version',
           ExpressionAttributeNames: { '#version': 'version' },
           ExpressionAttributeValues: { ':version': prev.version },
@@ -104,27 +103,31 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     await this.transact(items, sub);
   }
 
-  get(id: SubscriptionId): Promise<Subscription | undefined> {
-    return getRecord(this.options, subscriptionKey(id), decodeSubscription);
+  async get(id: SubscriptionId): Promise<Subscription | undefined> {
+    const stored = await getRecord(this.options, subscriptionKey(id), decodeStored);
+    return stored === undefined ? undefined : this.reveal(stored);
   }
 
-  getMany(ids: readonly SubscriptionId[]): Promise<Map<SubscriptionId, Subscription>> {
-    return getRecords(this.options, ids, subscriptionKey, decodeSubscription);
+  async getMany(ids: readonly SubscriptionId[]): Promise<Map<SubscriptionId, Subscription>> {
+    const stored = await getRecords(this.options, ids, subscriptionKey, decodeStored);
+    const revealed = await Promise.all([...stored.values()].map((sub) => this.reveal(sub)));
+    return new Map(revealed.map((sub) => [sub.id, sub]));
   }
 
-  list(query: SubscriptionQuery): Promise<Page<Subscription>> {
+  async list(query: SubscriptionQuery): Promise<Page<Subscription>> {
     const byTenant = query.tenant !== undefined;
-    return pageFromIndex(this.options, {
+    const page = await pageFromIndex(this.options, {
       index: byTenant ? 'gsi2' : 'gsi1',
       partitions: [byTenant ? `SUB#TENANT#${query.tenant}` : 'SUBS'],
       ascending: false,
       limit: query.limit,
       ...(query.cursor !== undefined && { cursor: query.cursor }),
-      decode: decodeSubscription,
+      decode: decodeStored,
       accept: (sub) =>
         (query.status === undefined || sub.status === query.status) &&
         (query.eventType === undefined || sub.eventTypes.includes(query.eventType) || sub.eventTypes.includes(ANY_EVENT_TYPE)),
     });
+    return { ...page, items: await Promise.all(page.items.map((sub) => this.reveal(sub))) };
   }
 
   routes(tenant: string | undefined, eventType: string): Promise<RouteEntry[]> {
@@ -167,6 +170,52 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
             UpdateExpression: 'SET consecutiveFailures = :zero',
             ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeValues: { ':zero': 0 },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  private async subscriptionItem(sub: Subscription): Promise<Item> {
+    const { secrets, auth, ...rest } = sub;
+    const sortKey = `${sub.createdAt}#${sub.id}`;
+    return {
+      ...subscriptionKey(sub.id),
+      kind: 'subscription',
+      gsi1pk: 'SUBS',
+      gsi1sk: sortKey,
+      ...(sub.tenant !== undefined && { gsi2pk: `SUB#TENANT#${sub.tenant}`, gsi2sk: sortKey }),
+      ...rest,
+      sealed: await this.cipher.seal(JSON.stringify({ secrets, auth }), sealContext(sub.id)),
+    };
+  }
+
+  /** Opens the sealed part; an item stored in plaintext (before sealing) is sealed in place. */
+  private async reveal(stored: StoredSubscription): Promise<Subscription> {
+    const { sealed, secrets, auth, ...rest } = stored;
+    if (sealed === undefined) {
+      await this.sealInPlace(stored);
+      return { ...rest, secrets: secrets ?? [], ...(auth !== undefined && { auth }) };
+    }
+    const opened = JSON.parse(await this.cipher.open(sealed, sealContext(stored.id))) as Pick<Subscription, 'secrets' | 'auth'>;
+    return { ...rest, secrets: opened.secrets, ...(opened.auth !== undefined && { auth: opened.auth }) };
+  }
+
+  /** Migration of a plaintext item: sealed unless it changed meanwhile (then its writer sealed it). */
+  private async sealInPlace(stored: StoredSubscription): Promise<void> {
+    const sealed = await this.cipher.seal(JSON.stringify({ secrets: stored.secrets ?? [], auth: stored.auth }), sealContext(stored.id));
+    try {
+      await dynamo('UpdateItem', () =>
+        this.options.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: subscriptionKey(stored.id),
+            UpdateExpression: 'SET sealed = :sealed REMOVE secrets, #auth',
+            ConditionExpression: '#version = :version AND attribute_not_exists(sealed)',
+            ExpressionAttributeNames: { '#version': 'version', '#auth': 'auth' },
+            ExpressionAttributeValues: { ':sealed': sealed, ':version': stored.version },
           }),
         ),
       );

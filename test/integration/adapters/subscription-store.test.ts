@@ -5,6 +5,9 @@ import { newSubscriptionId } from '../../../lambdas/core/ids.js';
 import type { Subscription } from '../../../lambdas/core/model.js';
 import { buildSubscription, parseCreateSubscription } from '../../../lambdas/core/subscription-schema.js';
 import { testEngines, type TestEngines } from '../../support/engines.js';
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { EnvelopeCipher, SealedValueError } from '../../../lambdas/core/envelope.js';
+import { LocalDataKeys } from '../../../local/key-file.js';
 
 let engines: TestEngines;
 let store: DynamoSubscriptionStore;
@@ -16,7 +19,7 @@ function subscription(body: Record<string, unknown>, createdAt = Date.now()): Su
 
 beforeAll(async () => {
   engines = await testEngines('subs');
-  store = new DynamoSubscriptionStore({ client: engines.doc, tableName: engines.names.table, retentionDays: 30 });
+  store = new DynamoSubscriptionStore({ client: engines.doc, tableName: engines.names.table, retentionDays: 30 }, new EnvelopeCipher(LocalDataKeys.inMemory()));
 });
 afterAll(() => engines.close());
 
@@ -98,5 +101,57 @@ describe('DynamoSubscriptionStore on DynamoDB Local', () => {
     const evens = await store.list({ tenant: 'shop-list', eventType: 'even.e', limit: 10 });
     expect(evens.items.map((s) => s.id)).toEqual(created.filter((_, i) => i % 2 === 0).map((s) => s.id).reverse());
     await expect(store.list({ limit: 3, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('secrets and credentials at rest', () => {
+  const bearer = 'tok_9f8e7d6c5b4a39281706';
+  const password = 'pw-Zx81!correct-horse';
+
+  async function rawItems(): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await engines.doc.send(new ScanCommand({ TableName: engines.names.table, ...(start !== undefined && { ExclusiveStartKey: start }) }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+    return items;
+  }
+
+  it('a raw scan of the table finds no signing secret, token or password; reads return them', async () => {
+    const withBearer = subscription({ auth: { type: 'bearer', token: bearer } });
+    const withBasic = subscription({ auth: { type: 'basic', username: 'hook', password } });
+    for (const s of [withBearer, withBasic]) await store.create(s, { unique: false });
+    const rotated = { ...withBasic, secrets: [{ secret: 'whsec_R0tat3dSecretR0tat3dSecretR0tat3dSecretAA=', createdAt: withBasic.createdAt }, ...withBasic.secrets], version: withBasic.version + 1 };
+    await store.replace(withBasic, rotated, { unique: false });
+
+    const raw = JSON.stringify(await rawItems());
+    for (const value of [bearer, password, 'whsec_', 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'R0tat3dSecret']) expect(raw).not.toContain(value);
+    expect(raw).toContain('"sealed":"v1.');
+    expect(await store.get(withBearer.id)).toEqual(withBearer);
+    expect(await store.get(rotated.id)).toEqual(rotated);
+  });
+
+  it('seals an item stored in plaintext (before sealing) on its first read', async () => {
+    const legacy = subscription({ auth: { type: 'bearer', token: bearer } });
+    const { id } = legacy;
+    await engines.doc.send(new PutCommand({ TableName: engines.names.table, Item: { pk: `SUB#${id}`, sk: 'META', kind: 'subscription', gsi1pk: 'SUBS', gsi1sk: `${legacy.createdAt}#${id}`, ...legacy } }));
+
+    expect(await store.get(id)).toEqual(legacy);
+    const after = await engines.doc.send(new GetCommand({ TableName: engines.names.table, Key: { pk: `SUB#${id}`, sk: 'META' } }));
+    expect(after.Item?.secrets).toBeUndefined();
+    expect(after.Item?.auth).toBeUndefined();
+    expect(JSON.stringify(after.Item)).not.toContain(bearer);
+    expect(await store.get(id)).toEqual(legacy);
+  });
+
+  it('a sealed part copied onto another subscription does not open there', async () => {
+    const a = subscription({});
+    const b = subscription({});
+    for (const s of [a, b]) await store.create(s, { unique: false });
+    const sealedA = (await engines.doc.send(new GetCommand({ TableName: engines.names.table, Key: { pk: `SUB#${a.id}`, sk: 'META' } }))).Item?.sealed;
+    await engines.doc.send(new UpdateCommand({ TableName: engines.names.table, Key: { pk: `SUB#${b.id}`, sk: 'META' }, UpdateExpression: 'SET sealed = :s', ExpressionAttributeValues: { ':s': sealedA } }));
+    await expect(store.get(b.id)).rejects.toBeInstanceOf(SealedValueError);
   });
 });
