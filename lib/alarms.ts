@@ -47,6 +47,25 @@ export class AlertTopic extends Construct {
     if (props.alertEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alertEmail));
   }
 
+  /**
+   * CloudWatch publishes alarm notifications as the `cloudwatch.amazonaws.com` service principal,
+   * which needs an Allow in the topic policy: only for these alarms of this account.
+   */
+  allowAlarms(alarms: readonly cloudwatch.IAlarm[]): void {
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: { 'aws:SourceArn': alarms.map((alarm) => alarm.alarmArn) },
+        },
+      }),
+    );
+  }
+
   /** sns:Publish plus the two KMS actions publishing to an encrypted topic needs (no `kms:GenerateDataKey*`). */
   grantPublish(role: iam.IRole): void {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }));

@@ -2,7 +2,7 @@
  * The HTTP API: explicit routes only (no `$default`, no greedy proxy), every one behind the
  * IAM authorizer; `$default` stage with JSON access logs and throttling.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -81,6 +81,9 @@ export class Api extends Construct {
     });
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      // Under /aws/vendedlogs/, API Gateway delivers without adding the group to the region's
+      // CloudWatch Logs resource policy (5,120 characters, shared by every vended log source).
+      logGroupName: `/aws/vendedlogs/apigateway/${Stack.of(this).stackName}-access`,
       retention: props.settings.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });

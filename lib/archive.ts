@@ -135,13 +135,15 @@ export class Archive extends Construct {
         },
         processingConfiguration: {
           enabled: true,
-          // Subscription records arrive gzip'd and wrapped; these two steps leave the raw lines.
+          // Subscription records arrive gzip'd and wrapped; these two steps leave the raw lines, and
+          // the third ends each with a newline (Firehose concatenates records as they are): NDJSON.
           processors: [
             { type: 'Decompression', parameters: [{ parameterName: 'CompressionFormat', parameterValue: 'GZIP' }] },
             {
               type: 'CloudWatchLogProcessing',
               parameters: [{ parameterName: 'DataMessageExtraction', parameterValue: 'true' }],
             },
+            { type: 'AppendDelimiterToRecord' },
           ],
         },
       },

@@ -119,6 +119,8 @@ export class HooklineStack extends Stack {
       admin: this.admin.fn,
     });
 
+    this.alerts.allowAlarms(this.alarms.alarms);
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Hookline API base URL (SigV4, execute-api)' });
     new CfnOutput(this, 'ArchiveBucketName', { value: this.archive.bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName });

@@ -74,6 +74,7 @@ function awsRetryScheduler(config: Config, queue: TaskQueue): RetryScheduler {
     groupName: scheduleGroup,
     roleArn: schedulerRoleArn,
     queueUrl: config.queueUrl,
+    ...(config.queueArn !== undefined && { queueArn: config.queueArn }),
     ...(schedulerDlqArn !== undefined && { deadLetterArn: schedulerDlqArn }),
     // The retry still happens (15-minute SQS hops); operators should know the schedule path failed.
     onFallback: (error, task) =>

@@ -185,7 +185,7 @@ describe('attempt archive: log group → subscription filter → Firehose → S3
     });
     expect(String(s3.ErrorOutputPrefix)).toMatch(/^attempt-errors\//);
     const processors = (s3.ProcessingConfiguration as { Enabled: boolean; Processors: { Type: string; Parameters: Props[] }[] }).Processors;
-    expect(processors.map((p) => p.Type)).toEqual(['Decompression', 'CloudWatchLogProcessing']);
+    expect(processors.map((p) => p.Type)).toEqual(['Decompression', 'CloudWatchLogProcessing', 'AppendDelimiterToRecord']);
     expect(processors[1]!.Parameters).toEqual([{ ParameterName: 'DataMessageExtraction', ParameterValue: 'true' }]);
   });
 

@@ -20,7 +20,12 @@ import { scheduleNameFor } from './schedule-name.js';
 
 /** Schedules fire this long before the due time; the worker's top-up makes up the difference. */
 export const SCHEDULE_LEAD_MS = 120_000;
-const UNIVERSAL_SQS_TARGET = 'arn:aws:scheduler:::aws-sdk:sqs:sendMessage';
+
+/** Scheduler's universal SQS target in the queue's partition (`aws`, `aws-cn`, `aws-us-gov`…). */
+export function universalSqsTarget(queueOrRoleArn: string): string {
+  const partition = queueOrRoleArn.split(':')[1] || 'aws';
+  return `arn:${partition}:scheduler:::aws-sdk:sqs:sendMessage`;
+}
 
 export interface AwsRetrySchedulerOptions {
   queue: TaskQueue;
@@ -29,6 +34,8 @@ export interface AwsRetrySchedulerOptions {
   /** The role Scheduler assumes; it may only `sqs:SendMessage` to the deliveries queue. */
   roleArn: string;
   queueUrl: string;
+  /** The deliveries queue's ARN: the target's partition comes from it (else from `roleArn`). */
+  queueArn?: string;
   deadLetterArn?: string;
   now?: () => number;
   /** Called when a schedule could not be created and the SQS fallback was used. */
@@ -82,7 +89,7 @@ export class AwsRetryScheduler implements RetryScheduler {
       ActionAfterCompletion: 'DELETE',
       Description: `Hookline retry ${task.attempt} of ${task.deliveryId}, due ${new Date(dueAt).toISOString()}`,
       Target: {
-        Arn: UNIVERSAL_SQS_TARGET,
+        Arn: universalSqsTarget(this.options.queueArn ?? this.options.roleArn),
         RoleArn: this.options.roleArn,
         Input: JSON.stringify({ QueueUrl: this.options.queueUrl, MessageBody: taskBody(task) }),
         RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },

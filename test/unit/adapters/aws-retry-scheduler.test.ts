@@ -1,7 +1,7 @@
 import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient, ValidationException } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AwsRetryScheduler, SCHEDULE_LEAD_MS } from '../../../lambdas/adapters/scheduler/aws-retry-scheduler.js';
+import { AwsRetryScheduler, SCHEDULE_LEAD_MS, universalSqsTarget } from '../../../lambdas/adapters/scheduler/aws-retry-scheduler.js';
 import { DependencyError } from '../../../lambdas/adapters/errors.js';
 import { MemoryQueue } from '../../support/memory-ports.js';
 import { deliveryTask } from '../../support/tasks.js';
@@ -27,6 +27,14 @@ function setup() {
 }
 
 beforeEach(() => schedulerMock.reset());
+
+describe('universalSqsTarget', () => {
+  it('takes the partition from the queue ARN', () => {
+    expect(universalSqsTarget('arn:aws:sqs:eu-west-1:123456789012:deliveries')).toBe('arn:aws:scheduler:::aws-sdk:sqs:sendMessage');
+    expect(universalSqsTarget('arn:aws-cn:sqs:cn-north-1:123456789012:deliveries')).toBe('arn:aws-cn:scheduler:::aws-sdk:sqs:sendMessage');
+    expect(universalSqsTarget('arn:aws-us-gov:sqs:us-gov-west-1:123456789012:deliveries')).toBe('arn:aws-us-gov:scheduler:::aws-sdk:sqs:sendMessage');
+  });
+});
 
 describe('AwsRetryScheduler', () => {
   it.each([
