@@ -39,9 +39,14 @@ export function maskAuth(auth: AuthConfig | undefined): MaskedAuth | undefined {
 }
 
 /** What the API returns for a stored subscription: no secrets, credentials masked. */
-export type PublicSubscription = Omit<Subscription, 'secrets' | 'auth'> & { auth?: MaskedAuth };
+export interface SubscriptionHealth {
+  failureStreak: { count: number; startedAt?: string };
+}
+
+export type PublicSubscription = Omit<Subscription, 'secrets' | 'auth' | 'failureStreakStartedAt'> & { auth?: MaskedAuth; health: SubscriptionHealth };
 
 export function maskSubscription(sub: Subscription): PublicSubscription {
-  const { secrets: _secrets, auth, ...rest } = sub;
-  return { ...rest, ...(auth !== undefined && { auth: maskAuth(auth) }) };
+  const { secrets: _secrets, auth, failureStreakStartedAt, ...rest } = sub;
+  const failureStreak = { count: sub.consecutiveFailures, ...(failureStreakStartedAt !== undefined && { startedAt: failureStreakStartedAt }) };
+  return { ...rest, ...(auth !== undefined && { auth: maskAuth(auth) }), health: { failureStreak } };
 }

@@ -1,17 +1,22 @@
-/** What a subscription's consecutive-failure streak triggers (DESIGN §6 "Failure policy"). */
-import type { FailurePolicy } from './model.js';
+/** What a subscription's failure streak triggers (DESIGN §6 "Failure policy"). */
+import type { FailurePolicy, FailureStreak } from './model.js';
 
 export type FailureDecision = 'none' | 'warn' | 'disable' | 'delete';
 
 /**
- * Called with the counter value returned by the atomic increment, so each value is seen by
- * exactly one caller: the warning and the action fire exactly once, when the counter *reaches*
- * `warnAt` and `afterConsecutiveFailures` (never again while the streak continues).
+ * The action fires once the streak has reached `afterConsecutiveFailures` AND lasted
+ * `minStreakSeconds` (a burst during a short outage never acts). Thresholds are `>=`, so a
+ * failure after a lost or refused action write fires it again; the caller makes the action
+ * idempotent. The warning fires when the counter *reaches* `warnAt` (the atomic counter hands
+ * each value to one caller): once per streak.
+ * @param now when the failure ended (epoch ms); @param timeScale local mode's speed-up (durations × it)
  */
-export function failureDecision(policy: FailurePolicy, consecutiveFailures: number): FailureDecision {
-  if (policy.action !== 'none' && policy.afterConsecutiveFailures !== null && consecutiveFailures === policy.afterConsecutiveFailures) {
-    return policy.action;
+export function failureDecision(policy: FailurePolicy, streak: FailureStreak, now: number, timeScale = 1): FailureDecision {
+  if (policy.action !== 'none' && policy.afterConsecutiveFailures !== null && streak.count >= policy.afterConsecutiveFailures) {
+    const lastedMs = now - Date.parse(streak.startedAt);
+    // The epsilon absorbs float error of the division only (times are whole milliseconds).
+    if (lastedMs >= ((policy.minStreakSeconds ?? 0) * 1000) / timeScale - 1e-6) return policy.action;
   }
-  if (policy.warnAt !== undefined && consecutiveFailures === policy.warnAt) return 'warn';
+  if (policy.warnAt !== undefined && streak.count === policy.warnAt) return 'warn';
   return 'none';
 }

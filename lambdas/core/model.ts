@@ -52,6 +52,18 @@ export interface FailurePolicy {
   action: 'disable' | 'delete' | 'none';
   /** Consecutive failures at which the SNS warning is sent (before the action). */
   warnAt?: number;
+  /**
+   * How long the streak must also have lasted (first failed attempt after a success to now, no
+   * success in between) before `action` fires, so a burst during a short outage never acts. @default 0
+   */
+  minStreakSeconds?: number;
+}
+
+/** The current run of failed attempts across a subscription's deliveries, as stored. */
+export interface FailureStreak {
+  count: number;
+  /** The end of the first failed attempt after the last success (ISO-8601). */
+  startedAt: string;
 }
 
 /** A signing secret; the first of `Subscription.secrets` is current, others sign until `expiresAt`. */
@@ -88,6 +100,8 @@ export interface Subscription {
   metadata: Record<string, string>;
   secrets: SigningSecret[];
   consecutiveFailures: number;
+  /** When the current failure streak began; absent while there is none. */
+  failureStreakStartedAt?: string;
   createdAt: string;
   updatedAt: string;
   /** Optimistic-concurrency counter, incremented on every write. */

@@ -9,6 +9,7 @@ import type {
   DeliveryId,
   DeliveryStatus,
   DeliveryTask,
+  FailureStreak,
   QueueTask,
   ReplayJob,
   ReplayJobId,
@@ -57,9 +58,12 @@ export interface SubscriptionStore {
   routes(tenant: string | undefined, eventType: string): Promise<RouteEntry[]>;
   /** Fallback route entries for `eventType`, including `*` subscriptions. */
   fallbackRoutes(eventType: string): Promise<RouteEntry[]>;
-  /** Atomically adds one to the consecutive-failure counter; returns the new value. */
-  recordFailure(id: SubscriptionId): Promise<number>;
-  /** Sets the counter to zero (no-op write avoided by the caller when it already is). */
+  /**
+   * Atomically adds one to the failure streak, starting it at `failedAt` (ISO-8601) when there is
+   * none; returns the streak after the update (undefined when the subscription is gone).
+   */
+  recordFailure(id: SubscriptionId, failedAt: string): Promise<FailureStreak | undefined>;
+  /** Ends the streak: counter to zero, start removed (no-op write avoided by the caller when there is none). */
   resetFailures(id: SubscriptionId): Promise<void>;
 }
 

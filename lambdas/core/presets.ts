@@ -32,7 +32,8 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = {
     acceptStatuses: ['2xx'],
     retryOn: [...ALL_FAILURE_CLASSES],
     retryPolicy: { type: 'exponential', initialDelay: 60, factor: 3, maxDelay: 32400, retries: 8, jitter: 0.1 },
-    failurePolicy: { afterConsecutiveFailures: 50, action: 'disable', warnAt: 40 },
+    // Disabled only after 50 failures spanning 5 days with no success (as Svix).
+    failurePolicy: { afterConsecutiveFailures: 50, action: 'disable', warnAt: 40, minStreakSeconds: 5 * 86_400 },
   },
   // TikTok Shop: 200 or 401 within 3 s; retries 2 m, 30 m, 3 h, 12 h; nothing after the 4th retry.
   'tiktok-shop': {
@@ -42,13 +43,14 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = {
     retryPolicy: { type: 'fixed', delays: [120, 1800, 10800, 43200] },
     failurePolicy: NO_STREAK_ACTION,
   },
-  // Shopify: 2xx within 5 s; 19 retries over 48 h; 19 consecutive failures delete the subscription.
+  // Shopify: 2xx within 5 s; 19 retries over 48 h; 19 consecutive failures over ≥ 48 h delete the subscription
+  // (so a single failing event gets its first attempt and all 19 retries first).
   shopify: {
     timeoutMs: 5000,
     acceptStatuses: ['2xx'],
     retryOn: [...ALL_FAILURE_CLASSES],
     retryPolicy: { type: 'fixed', delays: SHOPIFY_DELAYS },
-    failurePolicy: { afterConsecutiveFailures: 19, action: 'delete', warnAt: 15 },
+    failurePolicy: { afterConsecutiveFailures: 19, action: 'delete', warnAt: 15, minStreakSeconds: 48 * 3600 },
   },
   // Partoo: 200 only; up to 5 exponential retries on 5xx (and transport failures); 4xx is final.
   partoo: {

@@ -159,6 +159,8 @@ export const failurePolicySchema = z
     /** @default "disable" */
     action: z.enum(['disable', 'delete', 'none']).default('disable'),
     warnAt: z.number().int().min(1).max(100_000).optional(),
+    /** Seconds the streak must also have lasted before `action` fires. @default 0 */
+    minStreakSeconds: z.number().int().min(0).max(31_536_000).optional(),
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -187,18 +187,22 @@ describe('retry schedules at time scale 8640', { timeout: 90_000 }, () => {
     expect(at[19]! - at[0]!).toBeGreaterThanOrEqual(horizonMs - CLOCK_SLACK_MS);
   });
 
-  it('shopify preset as is: the 19th consecutive failure deletes the subscription; the 20th attempt never goes out (dropped)', async () => {
+  // Issue 18 changed this contract: the deletion waits for 19 failures spanning 48 h, so the single
+  // event gets its first attempt and all 19 retries (it used to be deleted at the 19th attempt).
+  it('shopify preset as is: a single failing event makes exactly 20 attempts over 48 h, then the subscription is deleted', async () => {
     const r = await receiver(failing);
     const sub = await subscribe(`${r.url}/shopify-preset`, { eventTypes: ['retry.shopify.preset'], tenant: 'shop_sp', preset: 'shopify' });
     const { messageId } = await post('retry.shopify.preset', 'shop_sp');
 
-    await r.waitFor(19, scaledMs(48 * 3600) + 30_000);
-    const final = await settled(messageId, (d) => d.status !== 'pending', 30_000, 'delivery to be dropped');
-    expect(final.status).toBe('dropped');
-    expect(final.reason).toMatch(/deleted/);
-    expect(final.attemptCount).toBe(19);
-    expect(r.requests.map(attemptOf)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
-    expect((await local.api('GET', `/v1/subscriptions/${sub.id}`)).status).toBe(404);
+    await r.waitFor(20, scaledMs(48 * 3600) + 30_000);
+    const final = await settled(messageId, (d) => d.status !== 'pending', 30_000, 'delivery to end');
+    expect(final.status).toBe('failed');
+    expect(final.attemptCount).toBe(20);
+    expect(r.requests.map(attemptOf)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const span = Date.parse(final.attempts[19].startedAt) - Date.parse(final.attempts[0].endedAt);
+    expect(span).toBeGreaterThanOrEqual(scaledMs(48 * 3600) - CLOCK_SLACK_MS);
+    const gone = await eventually(() => local.api('GET', `/v1/subscriptions/${sub.id}`), (res) => res.status === 404, 10_000, 'subscription to be deleted', 250);
+    expect(gone.status).toBe(404);
   });
 
   it('tops up a task that arrives before its due time, and attempts it no earlier than due', async () => {

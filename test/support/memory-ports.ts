@@ -21,7 +21,7 @@ import type {
   TaskQueue,
   WebhookSender,
 } from '../../lambdas/core/ports.js';
-import type { Delivery, DeliveryId, DeliveryTask, Message, MessageId, ReplayJob, Subscription, SubscriptionId } from '../../lambdas/core/model.js';
+import type { Delivery, DeliveryId, DeliveryTask, FailureStreak, Message, MessageId, ReplayJob, Subscription, SubscriptionId } from '../../lambdas/core/model.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -56,14 +56,18 @@ export class MemorySubscriptions implements SubscriptionStore {
   async fallbackRoutes(type: string): Promise<RouteEntry[]> {
     return [...this.items.values()].filter((s) => this.match(s, undefined, type, true)).map((s) => ({ subscriptionId: s.id, status: s.status }));
   }
-  async recordFailure(id: SubscriptionId): Promise<number> {
-    const s = this.items.get(id)!;
+  async recordFailure(id: SubscriptionId, failedAt: string): Promise<FailureStreak | undefined> {
+    const s = this.items.get(id);
+    if (s === undefined) return undefined;
     s.consecutiveFailures += 1;
-    return s.consecutiveFailures;
+    s.failureStreakStartedAt ??= failedAt;
+    return { count: s.consecutiveFailures, startedAt: s.failureStreakStartedAt };
   }
   async resetFailures(id: SubscriptionId): Promise<void> {
     const s = this.items.get(id);
-    if (s) s.consecutiveFailures = 0;
+    if (s === undefined) return;
+    s.consecutiveFailures = 0;
+    delete s.failureStreakStartedAt;
   }
 }
 

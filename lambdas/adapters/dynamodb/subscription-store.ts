@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { EnvelopeCipher } from '../../core/envelope.js';
 import { ConcurrentUpdateError, ConflictError } from '../../core/errors.js';
-import type { Subscription, SubscriptionId } from '../../core/model.js';
+import type { FailureStreak, Subscription, SubscriptionId } from '../../core/model.js';
 import type { Page, RouteEntry, SubscriptionQuery, SubscriptionStore } from '../../core/ports.js';
 import { ANY_EVENT_TYPE, routeKeys, tenantKeyOf, type RouteKey } from '../../core/routing.js';
 import { errorName } from '../errors.js';
@@ -139,23 +139,25 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     return this.routeEntries([eventType, ANY_EVENT_TYPE].map((type) => routePartition({ tenantKey: '', eventType: type, fallback: true })));
   }
 
-  async recordFailure(id: SubscriptionId): Promise<number> {
+  async recordFailure(id: SubscriptionId, failedAt: string): Promise<FailureStreak | undefined> {
     try {
       const out = await dynamo('UpdateItem', () =>
         this.options.client.send(
           new UpdateCommand({
             TableName: this.table,
             Key: subscriptionKey(id),
-            UpdateExpression: 'ADD consecutiveFailures :one',
+            // One atomic update: concurrent workers each see their own count, and the start is
+            // set only by the failure that opened the streak.
+            UpdateExpression: 'ADD consecutiveFailures :one SET failureStreakStartedAt = if_not_exists(failureStreakStartedAt, :at)',
             ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':one': 1 },
+            ExpressionAttributeValues: { ':one': 1, ':at': failedAt },
             ReturnValues: 'UPDATED_NEW',
           }),
         ),
       );
-      return Number(out.Attributes?.consecutiveFailures ?? 0);
+      return { count: Number(out.Attributes?.consecutiveFailures ?? 0), startedAt: String(out.Attributes?.failureStreakStartedAt ?? failedAt) };
     } catch (error) {
-      if (isConditionFailure(error)) return 0; // deleted meanwhile: nothing to count
+      if (isConditionFailure(error)) return undefined; // deleted meanwhile: nothing to count
       throw error;
     }
   }
@@ -167,7 +169,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
           new UpdateCommand({
             TableName: this.table,
             Key: subscriptionKey(id),
-            UpdateExpression: 'SET consecutiveFailures = :zero',
+            UpdateExpression: 'SET consecutiveFailures = :zero REMOVE failureStreakStartedAt',
             ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeValues: { ':zero': 0 },
           }),

@@ -76,6 +76,7 @@ export async function setSubscriptionStatus(
     if (status === 'active') {
       delete next.disabledReason;
       next.consecutiveFailures = 0;
+      delete next.failureStreakStartedAt;
     } else {
       next.disabledReason = 'disabled by an operator';
     }

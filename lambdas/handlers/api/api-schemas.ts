@@ -66,12 +66,20 @@ export const subscriptionViewSchema = z
       afterConsecutiveFailures: z.number().int().nullable(),
       action: z.enum(['disable', 'delete', 'none']),
       warnAt: z.number().int().optional(),
+      minStreakSeconds: z.number().int().optional(),
     }),
     status: z.enum(['active', 'disabled']),
     disabledReason: z.string().optional(),
     description: z.string().optional(),
     metadata: z.record(z.string(), z.string()),
     consecutiveFailures: z.number().int(),
+    health: z
+      .object({
+        failureStreak: z
+          .object({ count: z.number().int(), startedAt: iso.optional() })
+          .meta({ description: 'Failed attempts since the last success, and when the first of them ended.' }),
+      })
+      .meta({ description: "The endpoint's health as the failure policy sees it." }),
     createdAt: iso,
     updatedAt: iso,
     version: z.number().int(),

@@ -74,11 +74,19 @@ describe('DynamoSubscriptionStore on DynamoDB Local', () => {
   it('counts consecutive failures atomically and resets them', async () => {
     const sub = subscription({ tenant: 'shop-f' });
     await store.create(sub, { unique: false });
-    const counts = await Promise.all(Array.from({ length: 10 }, () => store.recordFailure(sub.id)));
-    expect(counts.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const first = await store.recordFailure(sub.id, '2026-12-06T10:00:00.000Z');
+    const later = await Promise.all(Array.from({ length: 9 }, (_, i) => store.recordFailure(sub.id, `2026-12-06T10:00:0${i + 1}.000Z`)));
+    const streaks = [first!, ...later.map((s) => s!)];
+    expect(streaks.map((s) => s.count).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // The streak starts at the failure that opened it; later ones never move it.
+    expect(new Set(streaks.map((s) => s.startedAt))).toEqual(new Set(['2026-12-06T10:00:00.000Z']));
+    expect(await store.get(sub.id)).toMatchObject({ consecutiveFailures: 10, failureStreakStartedAt: '2026-12-06T10:00:00.000Z' });
     await store.resetFailures(sub.id);
-    expect((await store.get(sub.id))?.consecutiveFailures).toBe(0);
-    expect(await store.recordFailure(newSubscriptionId())).toBe(0); // deleted/unknown: nothing counted
+    const reset = await store.get(sub.id);
+    expect(reset?.consecutiveFailures).toBe(0);
+    expect(reset?.failureStreakStartedAt).toBeUndefined();
+    expect(await store.recordFailure(sub.id, '2026-12-06T11:00:00.000Z')).toEqual({ count: 1, startedAt: '2026-12-06T11:00:00.000Z' });
+    expect(await store.recordFailure(newSubscriptionId(), '2026-12-06T11:00:00.000Z')).toBeUndefined(); // deleted/unknown: nothing counted
   });
 
   it('lists newest first with filters and a cursor that walks every item once', async () => {

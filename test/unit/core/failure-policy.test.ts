@@ -3,8 +3,11 @@ import fc from 'fast-check';
 import { failureDecision } from '../../../lambdas/core/failure-policy.js';
 import type { FailurePolicy } from '../../../lambdas/core/model.js';
 
-/** The decisions for a streak counted 1, 2, … n (each value seen once, as the atomic counter guarantees). */
-const streak = (policy: FailurePolicy, n: number) => Array.from({ length: n }, (_, i) => failureDecision(policy, i + 1));
+const T0 = Date.parse('2026-12-06T10:00:00.000Z');
+const started = new Date(T0).toISOString();
+/** The decisions for a streak counted 1, 2, … n, one failure per `gapMs` (each count seen once, as the atomic counter guarantees). */
+const streak = (policy: FailurePolicy, n: number, gapMs = 0) =>
+  Array.from({ length: n }, (_, i) => failureDecision(policy, { count: i + 1, startedAt: started }, T0 + i * gapMs));
 
 describe('failure policy', () => {
   it.each([
@@ -15,25 +18,41 @@ describe('failure policy', () => {
     [{ afterConsecutiveFailures: null, action: 'none' }, {}],
     [{ afterConsecutiveFailures: 10, action: 'none', warnAt: 4 }, { 4: 'warn' }],
     [{ afterConsecutiveFailures: null, action: 'disable', warnAt: 4 }, { 4: 'warn' }],
-  ] as const)('%j fires %j, each exactly once', (policy, expected) => {
-    const decisions = streak(policy as FailurePolicy, 40);
-    const fired = Object.fromEntries(decisions.map((d, i) => [i + 1, d]).filter(([, d]) => d !== 'none'));
-    expect(fired).toEqual(expected);
+  ] as const)('%j warns once, then acts at its threshold and at every failure after (>=)', (policy, expected) => {
+    const fired = Object.fromEntries(
+      streak(policy as FailurePolicy, 40)
+        .map((d, i) => [i + 1, d])
+        .filter(([, d]) => d !== 'none'),
+    );
+    const action = Object.entries(expected).find(([, d]) => d !== 'warn');
+    const want: Record<number, string> = { ...expected };
+    if (action !== undefined) for (let n = Number(action[0]); n <= 40; n++) want[n] = action[1];
+    expect(fired).toEqual(want);
   });
 
-  it('a success resets the streak: counting again from 1 warns and acts again', () => {
-    const policy: FailurePolicy = { afterConsecutiveFailures: 3, action: 'disable', warnAt: 2 };
-    expect([...streak(policy, 3), ...streak(policy, 3)]).toEqual(['none', 'warn', 'disable', 'none', 'warn', 'disable']);
+  it('acts only once the streak has also lasted minStreakSeconds: a burst never acts', () => {
+    const policy: FailurePolicy = { afterConsecutiveFailures: 19, action: 'delete', warnAt: 15, minStreakSeconds: 48 * 3600 };
+    expect(streak(policy, 100, 1000).filter((d) => d === 'delete')).toEqual([]);
+    const at = (count: number, ms: number) => failureDecision(policy, { count, startedAt: started }, T0 + ms);
+    expect(at(19, 48 * 3_600_000 - 1)).toBe('none');
+    expect(at(19, 48 * 3_600_000)).toBe('delete');
+    expect(at(5, 100 * 3_600_000)).toBe('none');
   });
 
-  it('warns strictly before acting, and acts exactly once, for any valid policy (property)', () => {
+  it('measures the streak on the scaled clock in local mode', () => {
+    const policy: FailurePolicy = { afterConsecutiveFailures: 2, action: 'disable', minStreakSeconds: 3600 };
+    expect(failureDecision(policy, { count: 2, startedAt: started }, T0 + 999, 3600)).toBe('none');
+    expect(failureDecision(policy, { count: 2, startedAt: started }, T0 + 1000, 3600)).toBe('disable');
+  });
+
+  it('warns strictly before acting, for any valid policy (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 200 }), fc.constantFrom('disable', 'delete') as fc.Arbitrary<'disable' | 'delete'>, fc.nat(), (after, action, w) => {
         const warnAt = 1 + (w % (after - 1));
         const decisions = streak({ afterConsecutiveFailures: after, action, warnAt }, after + 50);
         expect(decisions.indexOf('warn')).toBe(warnAt - 1);
         expect(decisions.indexOf(action)).toBe(after - 1);
-        expect(decisions.filter((d) => d !== 'none')).toEqual(['warn', action]);
+        expect(decisions.filter((d) => d === 'warn')).toHaveLength(1);
       }),
     );
   });

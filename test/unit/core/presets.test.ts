@@ -23,6 +23,8 @@ function simulate(preset: PresetName, outcome: FailureClass = '5xx'): { dueOffse
   }
 }
 
+
+const T_NOW = Date.parse('2026-12-06T10:00:00.000Z');
 describe('presets', () => {
   describe('tiktok-shop', () => {
     it('accepts 200 and 401 only, within 3 s', () => {
@@ -50,7 +52,8 @@ describe('presets', () => {
 
     it('never disables or deletes the endpoint', () => {
       const p = PRESETS['tiktok-shop'].failurePolicy;
-      expect(Array.from({ length: 1000 }, (_, i) => failureDecision(p, i + 1)).every((d) => d === 'none')).toBe(true);
+      const longAgo = '2020-01-01T00:00:00.000Z';
+      expect(Array.from({ length: 1000 }, (_, i) => failureDecision(p, { count: i + 1, startedAt: longAgo }, T_NOW)).every((d) => d === 'none')).toBe(true);
     });
   });
 
@@ -80,12 +83,14 @@ describe('presets', () => {
       expect(run.final).toMatch(/retries exhausted/);
     });
 
-    it('warns at 15 consecutive failures and deletes at 19', () => {
+    it('warns at 15 consecutive failures and deletes at 19 once the streak has lasted 48 h', () => {
       const p = PRESETS.shopify.failurePolicy;
-      const decisions = Array.from({ length: 25 }, (_, i) => failureDecision(p, i + 1));
-      expect(decisions[14]).toBe('warn');
-      expect(decisions[18]).toBe('delete');
-      expect(decisions.filter((d) => d !== 'none')).toEqual(['warn', 'delete']);
+      const started = new Date(T_NOW).toISOString();
+      const at = (count: number, hours: number) => failureDecision(p, { count, startedAt: started }, T_NOW + hours * 3_600_000);
+      expect(at(15, 1)).toBe('warn');
+      expect([at(19, 1), at(30, 47.99)]).toEqual(['none', 'none']);
+      expect([at(19, 48), at(25, 60)]).toEqual(['delete', 'delete']);
+      expect(at(18, 100)).toBe('none');
     });
   });
 
@@ -147,9 +152,12 @@ describe('presets', () => {
 
     it('warns at 40 consecutive failures and disables at 50', () => {
       const p = PRESETS.standard.failurePolicy;
-      expect(failureDecision(p, 40)).toBe('warn');
-      expect(failureDecision(p, 50)).toBe('disable');
-      expect(failureDecision(p, 51)).toBe('none');
+      const started = new Date(T_NOW).toISOString();
+      const DAY = 86_400_000;
+      expect(failureDecision(p, { count: 40, startedAt: started }, T_NOW + 1000)).toBe('warn');
+      expect(failureDecision(p, { count: 500, startedAt: started }, T_NOW + 4.9 * DAY)).toBe('none');
+      expect(failureDecision(p, { count: 50, startedAt: started }, T_NOW + 5 * DAY)).toBe('disable');
+      expect(failureDecision(p, { count: 51, startedAt: started }, T_NOW + 6 * DAY)).toBe('disable');
     });
   });
 

@@ -316,21 +316,38 @@ describe('processBatch', () => {
     expect(w.deps.sender.requests).toHaveLength(0);
   });
 
-  it('warns at 15 and deletes a shopify subscription at 19 consecutive failures', async () => {
+  it('a burst of shopify failures within seconds warns but never deletes (the streak has not lasted 48 h)', async () => {
     const w = world(() => respond(500));
     const id = await subscribe(w, { preset: 'shopify' });
-    for (let i = 0; i < 19; i++) {
+    for (let i = 0; i < 30; i++) {
       await post(w);
       await w.drainQueue();
-      expect(w.deps.subscriptions.items.has(id)).toBe(i < 18);
+      w.clock.t += 100;
     }
+    const firstFailureEnd = [...w.deps.deliveries.items.values()].map((d) => d.attempts[0]!.endedAt).sort()[0];
+    expect(w.deps.subscriptions.items.get(id)).toMatchObject({ status: 'active', consecutiveFailures: 30, failureStreakStartedAt: firstFailureEnd });
+    expect(w.deps.alerts.published.map((a) => a.kind)).toEqual(['subscription-failing']);
+    expect([...w.deps.deliveries.items.values()].every((d) => d.status === 'pending')).toBe(true);
+  });
+
+  it('a single failing shopify event gets its first attempt and all 19 retries over 48 h, then the deletion (warned first)', async () => {
+    const w = world(() => respond(500));
+    const id = await subscribe(w, { preset: 'shopify' });
+    await post(w);
+    await w.drainQueue();
+    for (let retry = 1; retry <= 19; retry++) {
+      expect(w.deps.subscriptions.items.has(id)).toBe(true);
+      const scheduled = w.deps.retryScheduler.scheduled.shift()!;
+      w.clock.t = scheduled.dueAt;
+      expect(await w.runTask(scheduled.task)).toEqual([]);
+    }
+    expect(w.deps.sender.requests).toHaveLength(20);
+    expect(w.clock.t - T0).toBeGreaterThanOrEqual(48 * 3_600_000);
+    expect(w.clock.t - T0).toBeLessThan(48 * 3_600_000 + 1000);
+    expect(w.deps.subscriptions.items.has(id)).toBe(false);
     expect(w.deps.alerts.published.map((a) => a.kind)).toEqual(['subscription-failing', 'subscription-deleted']);
-    const warningIndex = w.events.findIndex((e) => e.type === 'subscription' && e.action === 'warn');
-    const deleteIndex = w.events.findIndex((e) => e.type === 'subscription' && e.action === 'delete');
-    expect(warningIndex).toBeGreaterThan(-1);
-    expect(warningIndex).toBeLessThan(deleteIndex);
-    // The deliveries stay visible.
-    expect(w.deps.deliveries.items.size).toBe(19);
+    const delivery = [...w.deps.deliveries.items.values()][0]!;
+    expect(delivery).toMatchObject({ status: 'failed', attemptCount: 20 });
   });
 
   it('acknowledges a body that is not a task rather than poisoning the queue', async () => {

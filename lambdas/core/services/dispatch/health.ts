@@ -1,10 +1,12 @@
 /**
  * Step 5, subscription health: a success ends the failure streak; a failure extends it and may
- * warn, then disable or delete the subscription (DESIGN §6 "Failure policy").
+ * warn, then disable or delete the subscription (DESIGN §6 "Failure policy"). The action's
+ * threshold is `>=`, so it may be decided more than once; it is announced only by the caller
+ * whose write changed the subscription.
  */
 import { ConcurrentUpdateError } from '../../errors.js';
 import { failureDecision } from '../../failure-policy.js';
-import type { Subscription, SubscriptionId } from '../../model.js';
+import type { Attempt, FailureStreak, Subscription, SubscriptionId } from '../../model.js';
 import type { BatchContext, DispatchDeps } from './types.js';
 
 export async function recordSuccess(deps: DispatchDeps, context: BatchContext, subscription: Subscription): Promise<void> {
@@ -13,26 +15,21 @@ export async function recordSuccess(deps: DispatchDeps, context: BatchContext, s
   await deps.subscriptions.resetFailures(subscription.id);
 }
 
-export async function recordFailure(deps: DispatchDeps, context: BatchContext, subscription: Subscription): Promise<void> {
+export async function recordFailure(deps: DispatchDeps, context: BatchContext, subscription: Subscription, attempt: Attempt): Promise<void> {
   context.failuresReset.delete(subscription.id);
-  const failures = await deps.subscriptions.recordFailure(subscription.id);
-  const policy = subscription.failurePolicy;
-  const decision = failureDecision(policy, failures);
+  const streak = await deps.subscriptions.recordFailure(subscription.id, attempt.endedAt);
+  if (streak === undefined) return; // deleted meanwhile
+  const decision = failureDecision(subscription.failurePolicy, streak, Date.parse(attempt.endedAt), deps.timeScale);
   if (decision === 'none') return;
-  deps.observe?.({ type: 'subscription', action: decision, subscriptionId: subscription.id, failures });
   if (decision === 'warn') {
-    await deps.alerts.publish(warning(subscription, failures));
+    deps.observe?.({ type: 'subscription', action: decision, subscriptionId: subscription.id, failures: streak.count });
+    await deps.alerts.publish(warning(subscription, streak));
     return;
   }
-  const reason = `${failures} consecutive failed attempts`;
-  if (decision === 'delete') {
-    const latest = (await deps.subscriptions.get(subscription.id)) ?? subscription;
-    await deps.subscriptions.delete(latest);
-    context.subscriptions.delete(subscription.id);
-  } else {
-    await disable(deps, subscription.id, reason);
-    context.subscriptions.set(subscription.id, { ...subscription, status: 'disabled', disabledReason: reason });
-  }
+  const reason = `${streak.count} consecutive failed attempts since ${streak.startedAt}`;
+  const changed = decision === 'delete' ? await remove(deps, context, subscription.id) : await disable(deps, context, subscription, reason);
+  if (!changed) return;
+  deps.observe?.({ type: 'subscription', action: decision, subscriptionId: subscription.id, failures: streak.count });
   const done = decision === 'delete' ? 'deleted' : 'disabled';
   await deps.alerts.publish({
     kind: decision === 'delete' ? 'subscription-deleted' : 'subscription-disabled',
@@ -44,24 +41,35 @@ export async function recordFailure(deps: DispatchDeps, context: BatchContext, s
   });
 }
 
-function warning(subscription: Subscription, failures: number) {
+function warning(subscription: Subscription, streak: FailureStreak) {
   const policy = subscription.failurePolicy;
-  const remaining = (policy.afterConsecutiveFailures ?? failures) - failures;
+  const minHours = (policy.minStreakSeconds ?? 0) / 3600;
+  const lasting = minHours > 0 ? ` lasting at least ${Number(minHours.toFixed(2))} h with no success` : '';
   return {
     kind: 'subscription-failing' as const,
     subscriptionId: subscription.id,
     subject: `Hookline: endpoint failing (${subscription.id})`,
     message:
-      `Subscription ${subscription.id} (${hostOf(subscription.url)}) has failed ${failures} consecutive attempts. ` +
-      `It will be ${policy.action === 'delete' ? 'deleted' : 'disabled'} after ${remaining} more consecutive failures.`,
+      `Subscription ${subscription.id} (${hostOf(subscription.url)}) has failed ${streak.count} consecutive attempts since ${streak.startedAt}. ` +
+      `It will be ${policy.action === 'delete' ? 'deleted' : 'disabled'} after ${policy.afterConsecutiveFailures ?? streak.count} consecutive failures${lasting}.`,
   };
 }
 
-/** Disables the subscription, re-reading it when a concurrent write won (up to three tries). */
-async function disable(deps: DispatchDeps, id: SubscriptionId, reason: string): Promise<void> {
+/** Deletes the subscription; false when it was already gone (another worker acted first). */
+async function remove(deps: DispatchDeps, context: BatchContext, id: SubscriptionId): Promise<boolean> {
+  const latest = await deps.subscriptions.get(id);
+  context.subscriptions.delete(id);
+  if (latest === undefined) return false;
+  await deps.subscriptions.delete(latest);
+  return true;
+}
+
+/** Disables the subscription, re-reading it when a concurrent write won; false when already disabled or gone. */
+async function disable(deps: DispatchDeps, context: BatchContext, subscription: Subscription, reason: string): Promise<boolean> {
+  context.subscriptions.set(subscription.id, { ...subscription, status: 'disabled', disabledReason: reason });
   for (let tries = 0; tries < 3; tries++) {
-    const latest = await deps.subscriptions.get(id);
-    if (latest === undefined || latest.status === 'disabled') return;
+    const latest = await deps.subscriptions.get(subscription.id);
+    if (latest === undefined || latest.status === 'disabled') return false;
     const next: Subscription = {
       ...latest,
       status: 'disabled',
@@ -71,11 +79,12 @@ async function disable(deps: DispatchDeps, id: SubscriptionId, reason: string): 
     };
     try {
       await deps.subscriptions.replace(latest, next, { unique: deps.uniqueTenantEvent });
-      return;
+      return true;
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError)) throw error;
     }
   }
+  throw new ConcurrentUpdateError(`subscription ${subscription.id}: disable lost three concurrent updates`);
 }
 
 const hostOf = (url: string): string => URL.parse(url)?.host ?? 'invalid url';

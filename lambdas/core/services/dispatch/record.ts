@@ -17,7 +17,7 @@ export async function recordOutcome(deps: DispatchDeps, context: BatchContext, o
   // At once, and side by side: the retry scheduled above may be due within milliseconds.
   await Promise.all([
     deps.deliveries.putMany([next]),
-    attempt.outcome === 'success' ? recordSuccess(deps, context, subscription) : recordFailure(deps, context, subscription),
+    attempt.outcome === 'success' ? recordSuccess(deps, context, subscription) : recordFailure(deps, context, subscription, attempt),
   ]);
   deps.attemptLog.write(attemptLogLine(next, attempt));
   deps.observe?.({
