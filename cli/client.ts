@@ -22,6 +22,7 @@ export interface ApiResponse {
   body: unknown;
   /** The body exactly as received (`--json` prints it unchanged). */
   text: string;
+  headers: Headers;
 }
 
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
@@ -105,6 +106,6 @@ export class ApiClient {
         parsed = text;
       }
     }
-    return { status: res.status, body: parsed, text };
+    return { status: res.status, body: parsed, text, headers: res.headers };
   }
 }

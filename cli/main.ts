@@ -51,8 +51,11 @@ export function buildProgram(io: CliIo, deps: CliDeps = {}): Command {
 /** Prints a problem+json answer: `title: detail`, then one line per field error. */
 function reportApiError(err: ApiError, io: CliIo): void {
   const { title, detail, errors } = err.problem;
-  io.stderr.write(`${title ?? `HTTP ${err.status}`}${detail ? `: ${detail}` : ''}\n`);
-  for (const e of Array.isArray(errors) ? errors : []) io.stderr.write(`  ${e.field}: ${e.message}\n`);
+  const fields = Array.isArray(errors) ? errors : [];
+  // A validation problem's detail is its field errors joined: print them once, one per line.
+  const repeats = fields.length > 0 && detail === fields.map((e) => `${e.field}: ${e.message}`).join('; ');
+  io.stderr.write(`${title ?? `HTTP ${err.status}`}${detail && !repeats ? `: ${detail}` : ''}\n`);
+  for (const e of fields) io.stderr.write(`  ${e.field}: ${e.message}\n`);
 }
 
 /** Runs the CLI with `argv` (the user's arguments, without `node` and the script). Resolves to the exit code. */

@@ -4,6 +4,9 @@ import type { Command } from 'commander';
 import { CommandContext, obj, pageItems, type CliDeps, type CliIo, type Obj } from '../context.js';
 import { cell, duration, renderFields, renderTable } from '../format.js';
 import { parseInteger, parseTime } from '../parse.js';
+import { checkChoice } from '../request-checks.js';
+
+const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'paused', 'dropped'] as const;
 
 /** @default 500 ms between polls of a replay job with `--wait` */
 const REPLAY_POLL_MS = 500;
@@ -54,10 +57,20 @@ export function renderDelivery(body: unknown): string {
   return text;
 }
 
-/** Retry and replay answers vary in shape (job id, counts): show every scalar field. */
-function renderResult(body: unknown): string {
-  const entries = Object.entries(obj(body));
-  return entries.length ? renderFields(entries) : 'Accepted\n';
+/** A replay job (`POST …/replay`, `GET /v1/replays/{id}`). */
+export function renderReplayJob(body: unknown): string {
+  const j = obj(body);
+  return renderFields([
+    ['ID', j.id],
+    ['Status', j.status],
+    ['Subscription', j.subscriptionId],
+    ['Window', j.since === undefined ? undefined : `${String(j.since)} → ${String(j.until ?? 'now')}`],
+    ['Only failed', j.onlyFailed],
+    ['Matched', j.matched],
+    ['Enqueued', j.enqueued],
+    ['Created', j.createdAt],
+    ['Updated', j.updatedAt],
+  ]);
 }
 
 interface ListFlags {
@@ -93,7 +106,7 @@ export function registerDeliveries(program: Command, io: CliIo, deps: CliDeps): 
           subscriptionId: f.subscription,
           tenant: f.tenant,
           eventType: f.eventType,
-          status: f.status,
+          status: checkChoice('--status', f.status, DELIVERY_STATUSES),
           since: f.since === undefined ? undefined : parseTime('--since', f.since, c.now()),
           until: f.until === undefined ? undefined : parseTime('--until', f.until, c.now()),
           limit: f.limit === undefined ? undefined : parseInteger('--limit', f.limit, 1),
@@ -118,7 +131,7 @@ export function registerDeliveries(program: Command, io: CliIo, deps: CliDeps): 
     .description('redeliver now')
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const c = ctx(cmd);
-      c.print(await c.request('POST', `/v1/deliveries/${encodeURIComponent(id)}/retry`), renderResult);
+      c.print(await c.request('POST', `/v1/deliveries/${encodeURIComponent(id)}/retry`), renderDelivery);
     });
 
   program
@@ -141,6 +154,6 @@ export function registerDeliveries(program: Command, io: CliIo, deps: CliDeps): 
         await sleep(REPLAY_POLL_MS);
         res = await c.request('GET', `/v1/replays/${encodeURIComponent(String(obj(res.body).id))}`);
       }
-      c.print(res, renderResult);
+      c.print(res, renderReplayJob);
     });
 }

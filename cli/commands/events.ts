@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { CommandContext, obj, type CliDeps, type CliIo, type Obj } from '../context.js';
 import { UsageError } from '../errors.js';
 import { renderFields, renderTable } from '../format.js';
+import { eventRequestSchema, IDEMPOTENCY_KEY_PATTERN } from '../../lambdas/core/event-schema.js';
 import { readJsonArgument, parseTime } from '../parse.js';
+import { checkBody } from '../request-checks.js';
 
 interface SendFlags {
   type: string;
@@ -65,16 +67,23 @@ export function registerEvents(program: Command, io: CliIo, deps: CliDeps): void
         payload,
         ...(f.eventTime !== undefined ? { eventTime: parseTime('--event-time', f.eventTime, c.now()) } : {}),
       };
+      checkBody(eventRequestSchema, body, 'event');
+      if (f.idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(f.idempotencyKey)) {
+        throw new UsageError('--idempotency-key must be 1-255 printable ASCII characters without spaces');
+      }
       const headers = f.idempotencyKey ? { 'idempotency-key': f.idempotencyKey } : undefined;
       const res = await c.request('POST', '/v1/events', { body, ...(headers ? { headers } : {}) });
+      const duplicate = res.headers.get('idempotent-replayed') === 'true';
       c.print(res, (b) => {
         const r = obj(b);
         return renderFields([
           ['Message', r.messageId],
           ['Routing', r.routing],
           ['Deliveries', r.deliveryCount],
+          ...(duplicate ? ([['Duplicate', 'yes: this Idempotency-Key was used before; the original message, nothing new sent']] as const) : []),
         ]);
       });
+      if (duplicate && c.json) c.note('duplicate: this Idempotency-Key was used before; the API answered with the original message and sent nothing new');
     });
 
   group

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { CommandContext, obj, pageItems, type CliDeps, type CliIo, type Obj } from '../context.js';
 import { TestDeliveryFailedError, UsageError } from '../errors.js';
 import { duration, renderFields, renderTable } from '../format.js';
+import { createSubscriptionSchema, patchSubscriptionSchema } from '../../lambdas/core/subscription-schema.js';
 import { parseInteger } from '../parse.js';
+import { checkBody, checkChoice } from '../request-checks.js';
 import { addSubscriptionFlags, buildSubscriptionBody, type SubscriptionFlags } from '../subscription-body.js';
 
 const path = (id: string, suffix = ''): string => `/v1/subscriptions/${encodeURIComponent(id)}${suffix}`;
@@ -88,6 +90,7 @@ export function registerSubscriptions(program: Command, io: CliIo, deps: CliDeps
     async (flags: SubscriptionFlags, cmd: Command) => {
       const c = ctx(cmd);
       const body = await buildSubscriptionBody(flags);
+      checkBody(createSubscriptionSchema, body, 'subscription');
       c.print(await c.request('POST', '/v1/subscriptions', { body }), renderSubscription);
     },
   );
@@ -104,7 +107,7 @@ export function registerSubscriptions(program: Command, io: CliIo, deps: CliDeps
       const c = ctx(cmd);
       const limit = o.limit === undefined ? undefined : parseInteger('--limit', o.limit, 1);
       const res = await c.request('GET', '/v1/subscriptions', {
-        query: { tenant: o.tenant, eventType: o.eventType, status: o.status, limit, cursor: o.cursor },
+        query: { tenant: o.tenant, eventType: o.eventType, status: checkChoice('--status', o.status, ['active', 'disabled']), limit, cursor: o.cursor },
       });
       c.print(res, renderSubscriptionList);
       const next = obj(res.body).nextCursor;
@@ -123,6 +126,7 @@ export function registerSubscriptions(program: Command, io: CliIo, deps: CliDeps
     async (id: string, flags: SubscriptionFlags, cmd: Command) => {
       const c = ctx(cmd);
       const body = await buildSubscriptionBody(flags);
+      checkBody(patchSubscriptionSchema, body, 'update');
       c.print(await c.request('PATCH', path(id), { body }), renderSubscription);
     },
   );

@@ -117,9 +117,13 @@ describe('hookline CLI against local mode', () => {
     expect(shown.out).toMatch(new RegExp(`^Message:\\s+${messageId}\nType:\\s+order\\.created\nTenant:\\s+shop_cli\n`));
     expect(shown.out).toMatch(new RegExp(`^dlv_\\S+\\s+${subId}\\s+(pending|succeeded)\\s`, 'm'));
 
-    // The same idempotency key returns the original message.
-    const again = await hooklineJson(['events', 'send', '--type', 'order.created', '--tenant', 'shop_cli', '--payload', '{"order":1}', '--idempotency-key', 'cli-e2e-1']);
-    expect(again.messageId).toBe(messageId);
+    // The same idempotency key returns the original message, and the CLI says it is a duplicate.
+    const again = await hookline(['--json', 'events', 'send', '--type', 'order.created', '--tenant', 'shop_cli', '--payload', '{"order":1}', '--idempotency-key', 'cli-e2e-1']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.out).messageId).toBe(messageId);
+    expect(again.err).toBe('duplicate: this Idempotency-Key was used before; the API answered with the original message and sent nothing new\n');
+    const human = await hookline(['events', 'send', '--type', 'order.created', '--tenant', 'shop_cli', '--payload', '{"order":1}', '--idempotency-key', 'cli-e2e-1']);
+    expect(human.out).toMatch(new RegExp(`^Message:\\s+${messageId}\n[\\s\\S]*^Duplicate:\\s+yes: `, 'm'));
 
     await eventually(async () => handled.length, (n) => n >= 1, 20_000, 'the receiver to handle the event');
     expect(handled[0]).toMatchObject({ id: messageId, eventType: 'order.created' });

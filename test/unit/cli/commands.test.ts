@@ -157,10 +157,38 @@ describe('subscriptions create', () => {
         ],
       },
     });
-    const { code, out, err } = await cli(['subscriptions', 'create', '--url', 'http://a.example.com/', '--event-types', 'x', '--header', 'X-Hookline-A=1']);
+    // Valid by the API's schema (the URL policy is the server's), so it is sent.
+    const { code, out, err } = await cli(['subscriptions', 'create', '--url', 'http://a.example.com/', '--event-types', 'x']);
     expect(code).toBe(1);
     expect(out).toBe('');
     expect(err).toBe('Invalid request: 2 fields are invalid\n  url: must use https\n  customHeaders.X-Hookline-A: uses the reserved X-Hookline prefix\n');
+  });
+
+  it('a validation problem whose detail repeats its field errors prints each error once', async () => {
+    const errors = [{ field: 'url', message: 'must use https' }];
+    recorder.on('POST', '/v1/subscriptions', { status: 400, body: { title: 'Invalid request', status: 400, detail: 'url: must use https', errors } });
+    const { code, err } = await cli(['subscriptions', 'create', '--url', 'http://a.example.com/', '--event-types', 'x']);
+    expect(code).toBe(1);
+    expect(err).toBe('Invalid request\n  url: must use https\n');
+  });
+
+  it.each([
+    [['subscriptions', 'create', '--event-types', 'x'], '  --url: '],
+    [['subscriptions', 'create', '--url', 'https://a.example.com/'], '  --event-types: '],
+    [['subscriptions', 'create', '--url', 'https://a.example.com/', '--event-types', 'x', '--header', 'X-Hookline-A=1'], '  --header'],
+    [['subscriptions', 'create', '--url', 'https://a.example.com/', '--event-types', 'x', '--timeout-ms', '10'], '  --timeout-ms: '],
+    [['subscriptions', 'update', 'sub_abc', '--event-types', 'bad type!'], '  --event-types (0): '],
+    [['subscriptions', 'list', '--status', 'on'], '--status must be one of active, disabled'],
+    [['deliveries', 'list', '--status', 'ok'], '--status must be one of pending, succeeded, failed, paused, dropped'],
+    [['events', 'send', '--type', 'bad type!', '--payload', '{}'], '  --type: '],
+    [['events', 'send', '--type', 'order.created', '--payload', '{}', '--idempotency-key', 'has space'], '--idempotency-key must be'],
+  ])('%j is checked against the API schema before sending: exit 2, the flag named, nothing sent', async (args, message) => {
+    const { code, out, err } = await cli(args);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toContain(message);
+    expect(err.match(/^error: /gm)).toHaveLength(1);
+    expect(recorder.requests).toHaveLength(0);
   });
 
   it.each([
@@ -349,6 +377,16 @@ describe('events send', () => {
     expect(out).toBe('Message:     msg_1\nRouting:     tenant\nDeliveries:  2\n');
   });
 
+  it('a duplicate Idempotency-Key says so (the API marks it Idempotent-Replayed); --json keeps stdout the body', async () => {
+    recorder.on('POST', '/v1/events', { ...accepted, headers: { 'idempotent-replayed': 'true' } });
+    const human = await cli(['events', 'send', '--type', 'order.created', '--payload', '{}', '--idempotency-key', 'order-7']);
+    expect(human.code).toBe(0);
+    expect(human.out).toBe('Message:     msg_1\nRouting:     tenant\nDeliveries:  2\nDuplicate:   yes: this Idempotency-Key was used before; the original message, nothing new sent\n');
+    const json = await cli(['--json', 'events', 'send', '--type', 'order.created', '--payload', '{}', '--idempotency-key', 'order-7']);
+    expect(JSON.parse(json.out)).toEqual(accepted.body);
+    expect(json.err).toContain('duplicate: this Idempotency-Key was used before');
+  });
+
   it('reads the payload from @file and from stdin (-)', async () => {
     recorder.on('POST', '/v1/events', accepted);
     const file = join(dir, 'payload.json');
@@ -489,12 +527,24 @@ describe('deliveries and replay', () => {
     expect(out).toContain('Last response: gateway error\n');
   });
 
-  it('retry POSTs the retry route', async () => {
-    recorder.on('POST', '/v1/deliveries/dlv_1/retry', { status: 202, body: { id: 'dlv_1', status: 'pending' } });
+  it('retry POSTs the retry route and prints the delivery as `deliveries get` does', async () => {
+    const delivery = { id: 'dlv_1', status: 'pending', messageId: 'msg_1', subscriptionId: 'sub_abc', eventType: 'order.created', attemptCount: 1, attempts: [] };
+    recorder.on('POST', '/v1/deliveries/dlv_1/retry', { status: 202, body: delivery });
+    recorder.on('GET', '/v1/deliveries/dlv_1', { status: 200, body: delivery });
     const { code, out } = await cli(['deliveries', 'retry', 'dlv_1']);
     expect(code).toBe(0);
     expect(recorder.requests[0]!.method).toBe('POST');
-    expect(out).toBe('id:      dlv_1\nstatus:  pending\n');
+    expect(out).toMatch(/^ID: +dlv_1\nStatus: +pending\nMessage: +msg_1\n/);
+    expect(out).toBe((await cli(['deliveries', 'get', 'dlv_1'])).out);
+  });
+
+  it('replay --wait prints the final job as fields', async () => {
+    const job = { id: 'rpl_1', subscriptionId: 'sub_abc', since: '2024-05-05T12:00:00.000Z', until: '2024-05-06T12:00:00.000Z', onlyFailed: false, status: 'running', matched: 0, enqueued: 0 };
+    recorder.on('POST', '/v1/subscriptions/sub_abc/replay', { status: 202, body: job });
+    recorder.on('GET', '/v1/replays/rpl_1', { status: 200, body: { ...job, status: 'done', matched: 3, enqueued: 3 } });
+    const { code, out } = await cli(['replay', 'sub_abc', '--since', '1d', '--wait']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^ID: +rpl_1\nStatus: +done\nSubscription: +sub_abc\nWindow: +2024-05-05T12:00:00\.000Z → 2024-05-06T12:00:00\.000Z\nOnly failed: +false\nMatched: +3\nEnqueued: +3\n/);
   });
 
   it('replay posts the window; --wait polls the job until done', async () => {

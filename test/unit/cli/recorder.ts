@@ -17,6 +17,7 @@ export interface Reply {
   body?: unknown;
   /** @default 'application/json' (problem+json for status ≥ 400) */
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
 export type Responder = (req: RecordedRequest) => Reply;
@@ -53,6 +54,7 @@ export async function startRecorder(): Promise<Recorder> {
       const text = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       res.writeHead(reply.status, {
         ...(text ? { 'content-type': reply.contentType ?? (reply.status >= 400 ? 'application/problem+json' : 'application/json') } : {}),
+        ...reply.headers,
       });
       res.end(text);
     });
