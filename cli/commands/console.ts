@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { startConsoleServer } from '../../console/server/proxy.js';
 import { CommandContext, type CliDeps, type CliIo } from '../context.js';
-import { EnvironmentError, UsageError } from '../errors.js';
+import { EnvironmentError } from '../errors.js';
 import { parseInteger } from '../parse.js';
 import { resolveTarget } from '../target.js';
 
@@ -27,8 +27,7 @@ export function registerConsole(program: Command, io: CliIo, deps: CliDeps): voi
     .option('--port <port>', 'loopback port (0 picks a free one)', String(DEFAULT_CONSOLE_PORT))
     .action(async (flags: { port: string }, cmd: Command) => {
       const c = CommandContext.of(cmd, io, deps);
-      const port = parseInteger('--port', flags.port, 0);
-      if (port > 65535) throw new UsageError(`--port expects a port number (0-65535), got "${flags.port}"`);
+      const port = parseInteger('--port', flags.port, 0, 65535);
       const target = await resolveTarget(c.globals, io.env, deps);
       const server = await startConsoleServer({ target, port, ...(deps.fetch && { fetch: deps.fetch }) }).catch((cause: unknown) => {
         throw new EnvironmentError(`cannot listen on 127.0.0.1:${port} (${(cause as Error).message}); pass --port`, { cause });

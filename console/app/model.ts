@@ -1,38 +1,17 @@
-/** The API shapes the console reads (docs/openapi.json), only as far as it uses them. */
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'paused' | 'dropped';
+/**
+ * The API shapes the console reads. Deliveries, attempts and replay jobs are the domain's own
+ * types (type-only imports: nothing of lambdas/ reaches the bundle but the two lists below);
+ * a subscription is its masked read view, a message its API view with delivery summaries.
+ */
+import type { Attempt as DomainAttempt, DeliveryStatus } from '../../lambdas/core/model.js';
+export type { Delivery, DeliveryStatus, ReplayJob } from '../../lambdas/core/model.js';
+export { ALL_FAILURE_CLASSES as FAILURE_CLASSES, PRESET_NAMES as PRESETS } from '../../lambdas/core/presets.js';
+
 export const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'paused', 'dropped'];
-export const PRESETS = ['standard', 'tiktok-shop', 'shopify', 'partoo'] as const;
-export const FAILURE_CLASSES = ['timeout', 'network', '3xx', '4xx', '429', '5xx'] as const;
 
-export interface Attempt {
-  attempt: number;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  statusCode?: number;
-  outcome: string;
-  reason?: string;
-  responseExcerpt?: string;
-  nextAttemptAt?: string;
-  trigger: string;
+/** An attempt as the API shows it; a test attempt also carries the signature headers it sent. */
+export interface Attempt extends DomainAttempt {
   signatureHeaders?: Record<string, string>;
-}
-
-export interface Delivery {
-  id: string;
-  messageId: string;
-  subscriptionId: string;
-  tenant?: string;
-  eventType: string;
-  status: DeliveryStatus;
-  attemptCount: number;
-  generation: number;
-  nextAttemptAt?: string;
-  lastOutcome?: string;
-  reason?: string;
-  createdAt: string;
-  updatedAt: string;
-  attempts: Attempt[];
 }
 
 export interface Health {
@@ -77,18 +56,4 @@ export interface MessageView {
   routing: string;
   payload: unknown;
   deliveries: { id: string; subscriptionId: string; status: DeliveryStatus; attemptCount: number; nextAttemptAt?: string }[];
-}
-
-export interface ReplayJob {
-  id: string;
-  subscriptionId: string;
-  since: string;
-  until: string;
-  onlyFailed: boolean;
-  status: 'running' | 'done';
-  matched: number;
-  enqueued: number;
-  phase: string;
-  createdAt: string;
-  updatedAt: string;
 }
