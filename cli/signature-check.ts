@@ -48,7 +48,10 @@ function expected(scheme: SchemeSeen, header: string, headers: Headers, body: st
   return Object.entries(signed).find(([name]) => name.toLowerCase() === header)?.[1];
 }
 
-/** Checks `body` and `headers` (lower-case names, as node:http gives them) against `secret`. */
+/**
+ * Checks `body` and `headers` (lower-case names, as node:http gives them) against `secret`. For a
+ * GET, `body` is the request target (path and query), which is what Hookline signs then.
+ */
 export function checkSignature(headers: Headers, body: string, secret: string | undefined, nowS = Date.now() / 1000): SignatureVerdict {
   const { scheme, header } = schemeOf(headers);
   if (scheme === 'none' || header === undefined) {

@@ -56,7 +56,7 @@ export function registerListen(program: Command, io: CliIo, _deps: CliDeps): voi
       const status = parseInteger('--status', f.status, 100, 599);
       const server = createServer((req, res) => {
         void readRequest(req).then(({ headers, body }) => {
-          const verdict = checkSignature(headers, body, f.secret);
+          const verdict = checkSignature(headers, req.method === 'GET' ? (req.url ?? '/') : body, f.secret);
           res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok\n' : `answered ${status} by hookline listen\n`);
           io.stdout.write(requestLine(req.method ?? '?', req.url ?? '/', headers, status, verdict.text));
           if (f.verbose) io.stdout.write(`${body.replace(/^/gm, '    ')}\n`);

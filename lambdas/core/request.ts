@@ -32,7 +32,7 @@ export interface DeliveryRequest {
  * Header precedence, lowest first (names compared case-insensitively, so nothing is sent twice):
  * custom headers, `extraHeaders`, auth, Hookline's headers, signature headers.
  * `webhook-id` is the message id, identical on every retry; the signature covers the exact body
- * sent (`""` for GET).
+ * sent or, for GET (no body), the request target: path and query as sent (`/hooks?id=msg_…`).
  */
 export function buildDeliveryRequest(input: DeliveryRequestInput): DeliveryRequest {
   const { subscription: sub, message } = input;
@@ -40,6 +40,7 @@ export function buildDeliveryRequest(input: DeliveryRequestInput): DeliveryReque
   const isGet = sub.method === 'GET';
   const rendered = isGet ? undefined : renderBody(sub, message);
   const body = rendered?.body ?? '';
+  const url = isGet ? withQuery(sub.url, getQuery(message)) : sub.url;
 
   const headers = new HeaderBag();
   headers.merge(sub.customHeaders);
@@ -59,13 +60,19 @@ export function buildDeliveryRequest(input: DeliveryRequestInput): DeliveryReque
       secrets: activeSecrets(sub.secrets, input.now),
       messageId: message.id,
       timestamp,
-      body,
+      body: isGet ? requestTarget(url) : body,
       ...(sub.signing.scheme === 'hmac-sha256' && { headerName: sub.signing.header }),
     }),
   );
 
-  if (isGet) return { method: 'GET', url: withQuery(sub.url, getQuery(message)), headers: headers.toRecord() };
-  return { method: 'POST', url: sub.url, headers: headers.toRecord(), body };
+  if (isGet) return { method: 'GET', url, headers: headers.toRecord() };
+  return { method: 'POST', url, headers: headers.toRecord(), body };
+}
+
+/** What a GET signature covers: the request target (path and query) as the HTTP client sends it. */
+export function requestTarget(url: string): string {
+  const parsed = new URL(url);
+  return parsed.pathname + parsed.search;
 }
 
 /** Appends `query` to `url`, keeping the URL's own query as written. */

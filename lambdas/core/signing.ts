@@ -16,7 +16,7 @@ export interface SignatureInput {
   messageId: string;
   /** Unix seconds, the `webhook-timestamp` value. */
   timestamp: number;
-  /** The raw body exactly as sent ("" for GET). */
+  /** The raw body exactly as sent; for GET, the request target (path and query). */
   body: string;
   /** Header of the `hmac-sha256` scheme. @default "X-Hookline-Hmac-SHA256" */
   headerName?: string;

@@ -12,6 +12,7 @@ import { PRESET_NAMES, presetValues } from './presets.js';
 import { DEFAULT_HMAC_HEADER } from './signing.js';
 import { NO_TENANT_KEY } from './routing.js';
 import type { PresetName, Subscription, SubscriptionId } from './model.js';
+import { MASK } from './auth.js';
 
 export type { SubscriptionPolicy } from './url-policy.js';
 
@@ -91,17 +92,21 @@ const credential = (max: number) =>
 const headerCredential = (max: number) =>
   credential(max).refine((v) => !/[^\u0000-\u00ff]/.test(v), 'must contain only Latin-1 characters (it is sent as a header value)');
 
+/** A write-only value: the `****` a read shows is refused, so a GET body PATCHed back cannot store it. */
+const unmasked = <T extends z.ZodType<string>>(schema: T) =>
+  schema.refine((v) => v !== MASK, `is the masked placeholder "${MASK}" from a read: send the real value, or leave auth out to keep it`);
+
 export const authSchema = z
   .discriminatedUnion('type', [
     z
       .object({
         type: z.literal('basic'),
         username: credential(256).refine((u) => !u.includes(':'), 'must not contain ":" (RFC 7617)'),
-        password: credential(256),
+        password: unmasked(credential(256)),
       })
       .strict(),
-    z.object({ type: z.literal('bearer'), token: headerCredential(4096).refine((t) => !/\s/.test(t), 'must not contain whitespace') }).strict(),
-    z.object({ type: z.literal('header'), authorization: headerCredential(4096), username: headerCredential(256).optional() }).strict(),
+    z.object({ type: z.literal('bearer'), token: unmasked(headerCredential(4096).refine((t) => !/\s/.test(t), 'must not contain whitespace')) }).strict(),
+    z.object({ type: z.literal('header'), authorization: unmasked(headerCredential(4096)), username: headerCredential(256).optional() }).strict(),
   ])
   .meta({ id: 'AuthConfig', description: 'Credentials sent with every request; write-only (masked on read).' });
 

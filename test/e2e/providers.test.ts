@@ -6,6 +6,7 @@
  * org) and retry delays 20,000× faster; every tenant/event type below is unique to its test.
  */
 import { XMLParser } from 'fast-xml-parser';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocal, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
 import { createSubscription, deliveryReaching, expectProblem, postEvent, type DeliveryView } from './support/api.js';
@@ -255,7 +256,7 @@ describe('Tradecloud (HTTPS only, basic auth or bearer token, POST or GET)', () 
   it('calls a GET webhook with a static bearer token: no body, the event in the query', async () => {
     // Prepare
     const receiver = await https((r) => ({ status: r.headers.authorization === 'Bearer tc-static-token-1' ? 200 : 401 }));
-    await createSubscription(api, {
+    const sub = await createSubscription(api, {
       url: urlOf(receiver, '/webhook/shipment?source=hookline'),
       eventTypes: ['shipment.updated'],
       tenant: 'tc_supplier',
@@ -273,6 +274,8 @@ describe('Tradecloud (HTTPS only, basic auth or bearer token, POST or GET)', () 
     const url = new URL(request!.url, 'https://localhost');
     expect(url.pathname).toBe('/webhook/shipment');
     expect(Object.fromEntries(url.searchParams)).toMatchObject({ source: 'hookline', id: messageId, type: 'shipment.updated', shipmentId: 'SH-7', status: 'shipped' });
+    // The signature covers the request target (path and query as received), so the query is signed.
+    expect(new Webhook(sub.secret).verify(request!.url, request!.headers, { jsonParse: false })).toBeUndefined();
     expect(url.searchParams.has('nested')).toBe(false);
   });
 

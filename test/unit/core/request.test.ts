@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { XMLParser } from 'fast-xml-parser';
-import { buildDeliveryRequest, withQuery, type DeliveryRequestInput } from '../../../lambdas/core/request.js';
+import { buildDeliveryRequest, requestTarget, withQuery, type DeliveryRequestInput } from '../../../lambdas/core/request.js';
 import { makeSubscription, NOW, SECRET } from './fixtures.js';
 
 const MESSAGE = { id: 'msg_01HMA00000000000000000000X', type: 'order.created', eventTime: '2024-01-15T11:59:00.000Z', payload: { order: 42, status: 'paid', lines: [1] } };
@@ -95,11 +95,17 @@ describe('delivery request', () => {
       expect(request.url.startsWith('https://hooks.example.com/orders?token=abc&id=msg_')).toBe(true);
     });
 
-    it('signs the empty body, which the standardwebhooks package verifies', () => {
+    // Issue 20: an empty-body signature left the query (the event itself) unsigned.
+    it('signs the request target (path and query as sent), which the standardwebhooks package verifies', () => {
       const now = Date.now();
-      const request = build({ method: 'GET' }, { now });
-      expect(request.headers['webhook-signature']).toBe(new Webhook(SECRET).sign(MESSAGE.id, new Date(Math.floor(now / 1000) * 1000), ''));
-      expect(new Webhook(SECRET).verify('', request.headers)).toBeUndefined();
+      const request = build({ method: 'GET', url: 'https://hooks.example.com/orders?token=abc' }, { now });
+      const target = new URL(request.url).pathname + new URL(request.url).search;
+      expect(target.startsWith('/orders?token=abc&id=msg_')).toBe(true);
+      expect(requestTarget(request.url)).toBe(target);
+      expect(request.headers['webhook-signature']).toBe(new Webhook(SECRET).sign(MESSAGE.id, new Date(Math.floor(now / 1000) * 1000), target));
+      expect(new Webhook(SECRET).verify(target, request.headers, { jsonParse: false })).toBeUndefined();
+      expect(() => new Webhook(SECRET).verify('', request.headers, { jsonParse: false })).toThrow();
+      expect(() => new Webhook(SECRET).verify(target.replace('status=paid', 'status=refunded'), request.headers, { jsonParse: false })).toThrow();
     });
   });
 

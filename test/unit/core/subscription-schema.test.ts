@@ -342,6 +342,23 @@ describe('PATCH', () => {
     }
   }
 
+  // Issue 20: a GET body PATCHed back used to store "****" as the credential.
+  it.each([
+    [{ type: 'bearer', token: '****' }, 'auth.token'],
+    [{ type: 'basic', username: 'u', password: '****' }, 'auth.password'],
+    [{ type: 'header', authorization: '****', username: 'u' }, 'auth.authorization'],
+  ])('refuses the masked placeholder as a credential: %j', (auth, field) => {
+    const errors = patchErrors(base(), { auth });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ field, message: expect.stringContaining('masked placeholder') });
+    expect(errorsOf({ auth }).map((e) => e.field)).toEqual([field]);
+  });
+
+  it('keeps the stored credential when a read-back body leaves auth out', () => {
+    const current = base();
+    expect(applySubscriptionPatch(current, { description: 'x' }, AWS_POLICY, LATER).auth).toEqual(current.auth);
+  });
+
   it('replaces only the given fields, bumps version and updatedAt, keeps identity, status, secrets and counters', () => {
     const current = { ...base(), status: 'disabled' as const, disabledReason: 'r', consecutiveFailures: 7 };
     const next = applySubscriptionPatch(current, { eventTypes: ['a', 'b'], description: 'new' }, AWS_POLICY, LATER);
