@@ -117,7 +117,7 @@ async function engineSide(url: string, total: number, loops: number, overHttp = 
       payload: body(i),
       payloadBytes: JSON.stringify(body(i)).length,
     };
-    await fanOut({ deliveries, queue, clock, limits: LIMITS }, message, [{ subscriptionId: subscription.id, status: 'active' }], 0);
+    await fanOut({ queue, clock, limits: LIMITS }, message, [{ subscriptionId: subscription.id, status: 'active' }], 0);
   }
   const records: QueueRecord[] = queue.sent.map((q, i) => ({ id: `rec-${i}`, body: JSON.stringify(q.task) }));
 

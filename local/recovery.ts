@@ -3,10 +3,14 @@
  * task that was on the queue is gone; DynamoDB still knows which deliveries are `pending`.
  * Each pending delivery without a persisted schedule (the local scheduler fires those itself)
  * is enqueued again, due when it was due: the worker tops up the delay of an early task and
- * ignores a stale one, so an extra task is harmless. A local-only Scan: AWS never needs this.
+ * ignores a stale one, so an extra task is harmless. A delivery is recorded only when its first
+ * attempt ends, so a message's routes without a record get their first task again too. A
+ * local-only Scan: AWS never needs this.
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Delivery, DeliveryId, DeliveryTask, MessageId } from '../lambdas/core/model.js';
+import { deliveryIdFor } from '../lambdas/core/ids.js';
+import type { Delivery, DeliveryId, DeliveryTask, Message, MessageId } from '../lambdas/core/model.js';
+import { firstTask } from '../lambdas/core/services/intake.js';
 import type { DeliveryStore, MessageStore, TaskQueue } from '../lambdas/core/ports.js';
 import { nextTaskFor } from '../lambdas/core/tasks.js';
 
@@ -24,6 +28,8 @@ export interface RecoveryResult {
   pending: number;
   scheduled: number;
   enqueued: number;
+  /** First attempts re-sent: routes of a message with no delivery record yet. */
+  unrecorded: number;
 }
 
 async function scanAll(deps: RecoveryDeps, input: Omit<ConstructorParameters<typeof ScanCommand>[0], 'TableName' | 'ExclusiveStartKey'>) {
@@ -92,5 +98,32 @@ export async function recoverPendingDeliveries(deps: RecoveryDeps): Promise<Reco
     if (tasks.length > 0) await deps.queue.sendMany(tasks);
     enqueued += tasks.length;
   }
-  return { pending: pendingItems.length, scheduled: pendingItems.length - ids.length, enqueued };
+  const unrecorded = await recoverUnrecordedFirstAttempts(deps, now);
+  return { pending: pendingItems.length, scheduled: pendingItems.length - ids.length, enqueued, unrecorded };
+}
+
+/** Messages whose first tasks were on the lost queue: each route without a record gets its first task. */
+async function recoverUnrecordedFirstAttempts(deps: RecoveryDeps, now: number): Promise<number> {
+  const items = await scanAll(deps, {
+    FilterExpression: 'begins_with(pk, :msg) AND #kind = :message AND size(subscriptionIds) > :none',
+    ExpressionAttributeNames: { '#kind': 'kind' },
+    ExpressionAttributeValues: { ':msg': 'MSG#', ':message': 'message', ':none': 0 },
+    ProjectionExpression: 'pk',
+  });
+  const ids = items.map((item) => String(item.pk).slice('MSG#'.length) as MessageId);
+  let enqueued = 0;
+  for (let i = 0; i < ids.length; i += 100) {
+    const messages = [...(await deps.messages.getMany(ids.slice(i, i + 100))).values()];
+    for (const message of messages) enqueued += await resendUnrecorded(deps, message, now);
+  }
+  return enqueued;
+}
+
+async function resendUnrecorded(deps: RecoveryDeps, message: Message, now: number): Promise<number> {
+  const recorded = await deps.deliveries.getMany(message.subscriptionIds.map((s) => deliveryIdFor(message.id, s)));
+  const tasks = message.subscriptionIds
+    .filter((s) => !recorded.has(deliveryIdFor(message.id, s)))
+    .map((s) => ({ task: firstTask(message, s, now, 0), delaySeconds: 0 }));
+  if (tasks.length > 0) await deps.queue.sendMany(tasks);
+  return tasks.length;
 }

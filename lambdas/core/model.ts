@@ -195,14 +195,19 @@ export interface DeliveryTask {
   payload?: unknown;
 }
 
-/** Continues a large fan-out in pages (the receiver does the first page synchronously). */
+/** Fans a message out in pages in the worker (the receiver sends at most one batch of tasks itself). */
 export interface FanoutTask {
   v: 1;
   kind: 'fanout';
   messageId: MessageId;
   /** Index into `Message.subscriptionIds` where this page starts. */
   offset: number;
-  /** Completes a page an interrupted intake may have left half done (see `fanOut`). */
+  /**
+   * A check, not a fan-out (its id): send the message's tasks only if its intake never recorded
+   * them as queued and no other check did (see `resumeFanOut`).
+   */
+  check?: string;
+  /** The previous version's check; read as a check of its own. */
   onlyMissing?: true;
 }
 

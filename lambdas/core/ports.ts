@@ -85,9 +85,18 @@ export interface IdempotencyClaim {
 export interface MessageStore {
   /**
    * Stores the message; with a claim, atomically with the idempotency record.
-   * Returns `{ duplicateOf }` (and stores nothing) when the key is already held by a live claim.
+   * Returns `{ duplicateOf, queued }` (and stores nothing) when the key is already held by a live
+   * claim; `queued` says whether the holder's intake recorded its tasks as sent.
    */
-  put(message: Message, claim?: IdempotencyClaim): Promise<{ duplicateOf?: MessageId }>;
+  put(message: Message, claim?: IdempotencyClaim): Promise<{ duplicateOf?: MessageId; queued?: boolean }>;
+  /** Records on the claim of `key` that its message's tasks were sent (a retry must not send them again). */
+  markQueued(key: string): Promise<void>;
+  /**
+   * Takes the right to send the tasks of the claim of `key` for the deferred check `checkId`:
+   * true unless the tasks are recorded as sent, or another check took it. The same check (a
+   * redelivered task) gets it again.
+   */
+  claimQueued(key: string, checkId: string): Promise<boolean>;
   get(id: MessageId): Promise<Message | undefined>;
   getMany(ids: readonly MessageId[]): Promise<Map<MessageId, Message>>;
   /** Unrouted messages created in [since, until), oldest first. */

@@ -31,6 +31,7 @@ const queueTaskSchema = z.union([
     kind: z.literal('fanout'),
     messageId: z.string().startsWith('msg_'),
     offset: z.number().int().min(0),
+    check: z.string().min(1).max(64).optional(),
     onlyMissing: z.literal(true).optional(),
   }),
   z.object({ v: z.literal(1), kind: z.literal('replay'), jobId: z.string().min(1) }),

@@ -13,11 +13,13 @@ import { SnsAlertPublisher } from '../adapters/sns/alert-publisher.js';
 import { createHttpSender } from '../outbound/http-sender.js';
 import { stdoutAttemptLog, type AttemptLog } from '../core/attempt-log.js';
 import type { SubscriptionPolicy } from '../core/url-policy.js';
-import type { AlertPublisher, DataKeyProvider, JobStore, RetryScheduler, TaskQueue, WebhookSender } from '../core/ports.js';
+import type { AlertPublisher, DataKeyProvider, DeliveryStore, JobStore, RetryScheduler, TaskQueue, WebhookSender } from '../core/ports.js';
 import type { Config } from './config.js';
+import { DynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.js';
 import { awsClientConfig, buildIntakeDependencies, lazyHandler, storeOptions, unconfiguredDataKeys, type IntakeDependencies } from './intake-dependencies.js';
 
 export interface Dependencies extends IntakeDependencies {
+  deliveries: DeliveryStore;
   jobs: JobStore;
   retryScheduler: RetryScheduler;
   alerts: AlertPublisher;
@@ -38,6 +40,7 @@ export function buildDependencies(config: Config, overrides: DependencyOverrides
   const intake = buildIntakeDependencies(config, store, { ...replaced, dataKeys });
   return {
     ...intake,
+    deliveries: new DynamoDeliveryStore(store),
     jobs: new DynamoJobStore(store),
     retryScheduler: overrides.retryScheduler ?? awsRetryScheduler(config, intake.queue),
     alerts: config.alertTopicArn !== undefined ? new SnsAlertPublisher({ client: createSnsClient(awsClientConfig(config, 'sns')), topicArn: config.alertTopicArn }) : unconfiguredAlerts,

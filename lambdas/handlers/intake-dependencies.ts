@@ -6,12 +6,11 @@
 import { createDocumentClient, createS3Client, createSqsClient, type AwsClientConfig } from '../adapters/aws-clients.js';
 import { DynamoSubscriptionStore } from '../adapters/dynamodb/subscription-store.js';
 import { DynamoMessageStore } from '../adapters/dynamodb/message-store.js';
-import { DynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.js';
 import { SqsTaskQueue } from '../adapters/sqs/task-queue.js';
 import { S3PayloadStore } from '../adapters/s3/payload-store.js';
 import type { IntakeLimits } from '../core/services/intake.js';
 import { EnvelopeCipher } from '../core/envelope.js';
-import { systemClock, type Clock, type DataKeyProvider, type DeliveryStore, type MessageStore, type PayloadStore, type SubscriptionStore, type TaskQueue } from '../core/ports.js';
+import { systemClock, type Clock, type DataKeyProvider, type MessageStore, type PayloadStore, type SubscriptionStore, type TaskQueue } from '../core/ports.js';
 import type { StoreOptions } from '../adapters/dynamodb/table-access.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 
@@ -20,7 +19,6 @@ export interface IntakeDependencies {
   clock: Clock;
   subscriptions: SubscriptionStore;
   messages: MessageStore;
-  deliveries: DeliveryStore;
   queue: TaskQueue;
   payloads: PayloadStore;
 }
@@ -60,7 +58,6 @@ export function buildIntakeDependencies(config: Config, store: StoreOptions = st
     clock: systemClock,
     subscriptions: new DynamoSubscriptionStore(store, new EnvelopeCipher(dataKeys)),
     messages: new DynamoMessageStore(store),
-    deliveries: new DynamoDeliveryStore(store),
     queue: overrides.queue ?? new SqsTaskQueue({ client: createSqsClient(awsClientConfig(config, 'sqs')), queueUrl: config.queueUrl }),
     payloads: new S3PayloadStore({ client: createS3Client(awsClientConfig(config, 's3')), bucket: config.payloadBucket }),
     ...replaced,

@@ -20,7 +20,7 @@ export function createReceiverHandler(deps: IntakeDependencies): HttpHandler {
     const idempotencyKey = header(event, 'idempotency-key');
     const result = await acceptEvent({ ...deps, limits }, value, idempotencyKey !== undefined ? { idempotencyKey } : {});
     observability.metrics.addMetric(result.duplicate ? 'EventDuplicate' : 'EventAccepted', MetricUnit.Count, 1);
-    observability.logger.info('event accepted', {
+    observability.logger.debug('event accepted', {
       messageId: result.messageId,
       routing: result.routing,
       deliveryCount: result.deliveryCount,

@@ -73,17 +73,27 @@ export class MemorySubscriptions implements SubscriptionStore {
 
 export class MemoryMessages implements MessageStore {
   readonly items = new Map<MessageId, Message>();
-  readonly claims = new Map<string, { messageId: MessageId; expiresAt: number }>();
+  readonly claims = new Map<string, { messageId: MessageId; expiresAt: number; queued?: string }>();
   /** `now` decides whether a claim is still live: pass the test's clock. */
   constructor(private readonly now: () => number = Date.now) {}
   async put(message: Message, claim?: IdempotencyClaim) {
     if (claim) {
       const held = this.claims.get(claim.key);
-      if (held && held.expiresAt > this.now()) return { duplicateOf: held.messageId };
+      if (held && held.expiresAt > this.now()) return { duplicateOf: held.messageId, queued: held.queued !== undefined };
       this.claims.set(claim.key, { messageId: message.id, expiresAt: claim.expiresAt });
     }
     this.items.set(message.id, clone(message));
     return {};
+  }
+  async markQueued(key: string) {
+    const held = this.claims.get(key);
+    if (held) held.queued = 'intake';
+  }
+  async claimQueued(key: string, checkId: string) {
+    const held = this.claims.get(key);
+    if (held === undefined || (held.queued !== undefined && held.queued !== checkId)) return false;
+    held.queued = checkId;
+    return true;
   }
   async get(id: MessageId) {
     const m = this.items.get(id);

@@ -27,7 +27,7 @@ const decodeMessage = (item: Item): Message | undefined => {
 export class DynamoMessageStore implements MessageStore {
   constructor(private readonly options: StoreOptions) {}
 
-  async put(message: Message, claim?: IdempotencyClaim): Promise<{ duplicateOf?: MessageId }> {
+  async put(message: Message, claim?: IdempotencyClaim): Promise<{ duplicateOf?: MessageId; queued?: boolean }> {
     const Item = this.item(message);
     if (claim === undefined) {
       await dynamo('PutItem', () => this.options.client.send(new PutCommand({ TableName: this.options.tableName, Item })));
@@ -58,9 +58,37 @@ export class DynamoMessageStore implements MessageStore {
         const held = await dynamo('GetItem', () =>
           this.options.client.send(new GetCommand({ TableName: this.options.tableName, Key: claimKey(claim.key), ConsistentRead: true })),
         );
-        if (held.Item !== undefined) return { duplicateOf: held.Item.messageId as MessageId };
+        if (held.Item !== undefined) return { duplicateOf: held.Item.messageId as MessageId, queued: held.Item.queued !== undefined };
       }
       return dynamo('TransactWriteItems', () => Promise.reject(error));
+    }
+  }
+
+  async markQueued(key: string): Promise<void> {
+    await dynamo('UpdateItem', () =>
+      this.options.client.send(
+        new UpdateCommand({ TableName: this.options.tableName, Key: claimKey(key), UpdateExpression: 'SET queued = :by', ExpressionAttributeValues: { ':by': 'intake' } }),
+      ),
+    );
+  }
+
+  async claimQueued(key: string, checkId: string): Promise<boolean> {
+    try {
+      await dynamo('UpdateItem', () =>
+        this.options.client.send(
+          new UpdateCommand({
+            TableName: this.options.tableName,
+            Key: claimKey(key),
+            UpdateExpression: 'SET queued = :by',
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(queued) OR queued = :by)',
+            ExpressionAttributeValues: { ':by': checkId },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false; // sent by its intake or by another check (or expired)
+      throw error;
     }
   }
 

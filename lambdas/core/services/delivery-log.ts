@@ -40,7 +40,7 @@ export async function getMessageWithDeliveries(deps: DeliveryLogDeps, id: Messag
   const found = await deps.deliveries.getMany(ids);
   const deliveries: DeliverySummary[] = message.subscriptionIds.map((subscriptionId, i) => {
     const d = found.get(ids[i] as DeliveryId);
-    // Not created yet: a large fan-out is still being paged in.
+    // No record yet: a delivery is recorded when its first attempt ends (its task is on the queue).
     if (d === undefined) return { id: ids[i] as DeliveryId, subscriptionId, status: 'pending', attemptCount: 0 };
     return {
       id: d.id,

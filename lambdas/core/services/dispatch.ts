@@ -11,7 +11,7 @@ import { splitEarly, topUp } from './dispatch/early.js';
 import { parseBatch } from './dispatch/parse.js';
 import { runTask } from './dispatch/run-task.js';
 import type { BatchContext, DispatchDeps, QueueRecord } from './dispatch/types.js';
-import { fanOut, storedRoutes } from './intake.js';
+import { continueFanOut } from './intake.js';
 import { runReplayPage } from './replay.js';
 
 export type { DispatchDeps, DispatchEvent, QueueRecord } from './dispatch/types.js';
@@ -37,7 +37,7 @@ async function runControlTask(deps: DispatchDeps, task: QueueTask): Promise<void
   if ('kind' in task && task.kind === 'fanout') {
     const message = await deps.messages.get(task.messageId);
     if (message === undefined) return; // expired: nothing left to fan out
-    await fanOut(deps, message, storedRoutes(message), task.offset, { onlyMissing: task.onlyMissing === true });
+    await continueFanOut(deps, message, task);
   } else if ('kind' in task && task.kind === 'replay') {
     await runReplayPage(deps, task.jobId);
   }

@@ -1,11 +1,13 @@
 /**
- * Event intake: validate, store the message, route, create one delivery per route and enqueue
- * its task. Large fan-outs continue asynchronously in pages through `fanout` tasks.
+ * Event intake: validate, route, store the message once (with its idempotency claim), then
+ * enqueue. Deliveries are recorded by the worker when their attempts end; fan-outs beyond one
+ * batch of tasks continue in the worker in pages through `fanout` tasks.
  */
+import { randomUUID } from 'node:crypto';
 import { deliveryIdFor, newMessageId } from '../ids.js';
 import { routingDecision } from '../routing.js';
-import type { Delivery, DeliveryTask, FanoutTask, Message, MessageId, Routing, SubscriptionId } from '../model.js';
-import type { Clock, DeliveryStore, MessageStore, PayloadStore, RouteEntry, SubscriptionStore, TaskQueue } from '../ports.js';
+import type { DeliveryTask, FanoutTask, Message, MessageId, Routing, SubscriptionId } from '../model.js';
+import type { Clock, MessageStore, PayloadStore, RouteEntry, SubscriptionStore, TaskQueue } from '../ports.js';
 import { PayloadTooLargeError, ValidationError } from '../errors.js';
 import { eventRequestSchema, IDEMPOTENCY_KEY_PATTERN } from '../event-schema.js';
 import { parseOrThrow } from '../validation.js';
@@ -17,7 +19,7 @@ export interface IntakeLimits {
   inlinePayloadBytes: number;
   /** Payloads up to this size travel inside each task, sparing the worker a read. @default 8192 */
   taskPayloadBytes: number;
-  /** Deliveries created synchronously; the rest continue in `fanout` tasks. @default 500 */
+  /** Tasks one `fanout` task sends before handing the rest to the next. @default 500 */
   fanoutPageSize: number;
   /** Message and delivery retention. @default 30 */
   retentionDays: number;
@@ -32,7 +34,6 @@ export const RECEIVER_TIMEOUT_SECONDS = 10;
 export interface IntakeDeps {
   subscriptions: SubscriptionStore;
   messages: MessageStore;
-  deliveries: DeliveryStore;
   queue: TaskQueue;
   payloads: PayloadStore;
   clock: Clock;
@@ -92,10 +93,12 @@ export async function acceptEvent(
   }
 
   const claim = idempotencyKey === undefined ? undefined : { key: idempotencyKey, expiresAt: now + IDEMPOTENCY_WINDOW_MS };
-  const { duplicateOf } = await deps.messages.put(message, claim);
+  // Every write comes before any task is sent: a write that fails (throttled) fails the request
+  // with nothing sent, so the producer's retry cannot make a webhook go out twice.
+  const { duplicateOf, queued } = await deps.messages.put(message, claim);
   if (duplicateOf !== undefined) {
     const original = await deps.messages.get(duplicateOf);
-    if (original !== undefined) await resumeFanOut(deps, original);
+    if (original !== undefined && queued !== true) await resumeFanOut(deps, original);
     return {
       messageId: duplicateOf,
       routing: original?.routing ?? 'unrouted',
@@ -104,42 +107,55 @@ export async function acceptEvent(
     };
   }
 
-  await fanOut(deps, message, decision.routes, 0);
+  await enqueueFanOut(deps, message, decision.routes);
+  if (idempotencyKey !== undefined) await markQueued(deps, idempotencyKey);
   return { messageId: id, routing: message.routing, deliveryCount: decision.routes.length, duplicate: false };
 }
 
 /**
- * Creates and enqueues the deliveries of `message` starting at `offset`, one page at a time;
- * when more remain, hands the rest to a `fanout` task so intake never runs long. With
- * `onlyMissing`, a page whose deliveries all exist is complete (its continuation went out with
- * its tasks); otherwise only the missing deliveries are created and enqueued.
+ * Best effort once the tasks are out: the request has succeeded, and failing it now would invite
+ * the very retry that sends twice. A missing mark costs only a deferred check (`resumeFanOut`).
+ */
+async function markQueued(deps: Pick<IntakeDeps, 'messages'>, key: string): Promise<void> {
+  try {
+    await deps.messages.markQueued(key);
+  } catch {
+    // left unmarked: a duplicate of this request re-checks after the receiver's timeout
+  }
+}
+
+/** Tasks the receiver sends itself: one `SendMessageBatch`. A larger fan-out goes whole to the worker. */
+export const INTAKE_TASKS = 10;
+
+/**
+ * Sends the message's delivery tasks, or, beyond one batch, a single `fanout` task that the
+ * worker pages through: the 202 never waits on the number of subscribers. No delivery is
+ * written here; each is recorded when its first attempt ends (until then the message and its
+ * task show it as pending).
+ */
+export async function enqueueFanOut(deps: Pick<IntakeDeps, 'queue' | 'clock' | 'limits'>, message: Message, routes: readonly RouteEntry[]): Promise<void> {
+  if (routes.length === 0) return;
+  if (routes.length <= INTAKE_TASKS) return fanOut(deps, message, routes, 0, INTAKE_TASKS);
+  await deps.queue.sendMany([{ task: { v: 1, kind: 'fanout', messageId: message.id, offset: 0 }, delaySeconds: 0 }]);
+}
+
+/**
+ * Enqueues the first tasks of `message`'s deliveries from `offset`, one page, and hands the rest
+ * to a `fanout` task. Inactive routes get a task too: the worker records them as paused.
  */
 export async function fanOut(
-  deps: Pick<IntakeDeps, 'deliveries' | 'queue' | 'clock' | 'limits'>,
+  deps: Pick<IntakeDeps, 'queue' | 'clock' | 'limits'>,
   message: Message,
   routes: readonly RouteEntry[],
   offset: number,
-  options: { onlyMissing?: boolean } = {},
+  pageSize = deps.limits.fanoutPageSize,
 ): Promise<void> {
-  const fullPage = routes.slice(offset, offset + deps.limits.fanoutPageSize);
-  let page = fullPage;
-  if (options.onlyMissing === true) {
-    const existing = await deps.deliveries.getMany(fullPage.map((r) => deliveryIdFor(message.id, r.subscriptionId)));
-    if (existing.size === fullPage.length) return;
-    page = fullPage.filter((r) => !existing.has(deliveryIdFor(message.id, r.subscriptionId)));
-  }
+  const page = routes.slice(offset, offset + pageSize);
   const now = deps.clock.now();
-  const deliveries = page.map((route) => newDelivery(message, route, now));
-  const tasks = deliveries
-    .filter((d) => d.status === 'pending')
-    .map((d) => ({ task: firstTask(message, d.subscriptionId, now, deps.limits.taskPayloadBytes), delaySeconds: 0 }));
-  const next = offset + fullPage.length;
+  const tasks = page.map((route) => ({ task: firstTask(message, route.subscriptionId, now, deps.limits.taskPayloadBytes), delaySeconds: 0 }));
+  const next = offset + page.length;
   const continuation: FanoutTask[] = next < routes.length ? [{ v: 1, kind: 'fanout', messageId: message.id, offset: next }] : [];
-  // Tasks first: a delivery written whose task was never sent would wait forever (a retried
-  // request only re-creates what is missing), while a task whose delivery is not written yet is
-  // delivered all the same (the worker rebuilds the delivery from the task and writes it).
   await deps.queue.sendMany([...tasks, ...continuation.map((task) => ({ task, delaySeconds: 0 }))]);
-  await deps.deliveries.createMany(deliveries);
 }
 
 /** The routes a stored message was fanned out to (their status is re-read by the worker). */
@@ -148,42 +164,30 @@ export function storedRoutes(message: Message): RouteEntry[] {
 }
 
 /**
- * A retried request whose first try stored the message but died before fanning out must not
- * leave the message without deliveries: create (and enqueue) only the ones that are missing.
- * While that first try may still be running, its deliveries are missing only because it is
- * between sending their tasks and writing them: completing it now would send them twice. So the
- * check is handed to a `fanout` task due once the first try has surely ended.
+ * A duplicate of a request whose tasks were never recorded as sent: its first try may have
+ * failed before sending them, or may still be running. Sending now could send twice, so the
+ * decision goes to a `fanout` check due once the first try has surely ended, which sends the
+ * tasks only if they are still not recorded as queued.
  */
 async function resumeFanOut(deps: IntakeDeps, message: Message): Promise<void> {
   if (message.subscriptionIds.length === 0) return; // unrouted: nothing to fan out
   const endedBy = Date.parse(message.createdAt) + RECEIVER_TIMEOUT_SECONDS * 1000;
-  const now = deps.clock.now();
-  if (now > endedBy) {
-    await fanOut(deps, message, storedRoutes(message), 0, { onlyMissing: true });
-    return;
-  }
-  const check: FanoutTask = { v: 1, kind: 'fanout', messageId: message.id, offset: 0, onlyMissing: true };
-  await deps.queue.sendMany([{ task: check, delaySeconds: Math.ceil((endedBy - now) / 1000) + 1 }]);
+  const check: FanoutTask = { v: 1, kind: 'fanout', messageId: message.id, offset: 0, check: randomUUID() };
+  const delaySeconds = Math.max(0, Math.ceil((endedBy - deps.clock.now()) / 1000) + 1);
+  await deps.queue.sendMany([{ task: check, delaySeconds }]);
 }
 
-function newDelivery(message: Message, route: RouteEntry, now: number): Delivery {
-  const iso = new Date(now).toISOString();
-  const active = route.status === 'active';
-  return {
-    id: deliveryIdFor(message.id, route.subscriptionId),
-    messageId: message.id,
-    subscriptionId: route.subscriptionId,
-    ...(message.tenant !== undefined && { tenant: message.tenant }),
-    eventType: message.type,
-    status: active ? 'pending' : 'paused',
-    ...(!active && { reason: 'subscription is disabled' }),
-    attemptCount: 0,
-    generation: 0,
-    ...(active && { nextAttemptAt: iso }),
-    createdAt: message.createdAt,
-    updatedAt: iso,
-    attempts: [],
-  };
+/** The worker's side of a `fanout` task: a page of tasks, or the check a duplicate deferred. */
+export async function continueFanOut(
+  deps: Pick<IntakeDeps, 'queue' | 'clock' | 'limits' | 'messages'>,
+  message: Message,
+  task: FanoutTask,
+): Promise<void> {
+  const check = task.check ?? (task.onlyMissing === true ? `legacy-${message.id}` : undefined);
+  if (check === undefined) return fanOut(deps, message, storedRoutes(message), task.offset);
+  // Only a duplicate (an Idempotency-Key) defers a check; only one check may send.
+  if (message.idempotencyKey === undefined || !(await deps.messages.claimQueued(message.idempotencyKey, check))) return;
+  await enqueueFanOut(deps, message, storedRoutes(message));
 }
 
 export function firstTask(message: Message, subscriptionId: SubscriptionId, now: number, taskPayloadBytes: number): DeliveryTask {

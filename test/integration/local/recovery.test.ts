@@ -100,7 +100,7 @@ describe('recoverPendingDeliveries', () => {
     // Act
     const result = await recoverPendingDeliveries({ doc: engines.doc, tableName: engines.names.table, deliveries, messages, queue, now: () => now });
     // Assess
-    expect(result).toEqual({ pending: 3, scheduled: 1, enqueued: 2 });
+    expect(result).toEqual({ pending: 3, scheduled: 1, enqueued: 2, unrecorded: 0 });
     expect(queue.sent.map((s) => [s.task, s.delaySeconds])).toEqual(
       expect.arrayContaining([
         [expect.objectContaining({ deliveryId: 'dlv_pending', attempt: 2, dueAt: Date.parse('2030-01-01T00:01:00.000Z') }), 0],
@@ -108,5 +108,34 @@ describe('recoverPendingDeliveries', () => {
       ]),
     );
     expect(queue.sent).toHaveLength(2);
+  });
+
+  it('re-sends the first task of each route of a message that has no delivery record yet', async () => {
+    // Prepare: a message routed to three subscriptions, one of which has its record.
+    const deliveries = new MemoryDeliveries();
+    const messages = new MemoryMessages();
+    const queue = new MemoryQueue();
+    const routed: Message = { ...message, id: 'msg_routed' as MessageId, subscriptionIds: ['sub_a', 'sub_b', 'sub_c'] as SubscriptionId[] };
+    await messages.put(routed);
+    const { deliveryIdFor } = await import('../../../lambdas/core/ids.js');
+    await deliveries.putMany([{ ...delivery(deliveryIdFor(routed.id, 'sub_a' as SubscriptionId), 'succeeded'), messageId: routed.id }]);
+    await engines.doc.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [engines.names.table]: [
+            { PutRequest: { Item: { pk: `MSG#${routed.id}`, sk: 'META', kind: 'message', subscriptionIds: routed.subscriptionIds } } },
+            { PutRequest: { Item: { pk: 'MSG#msg_unrouted', sk: 'META', kind: 'message', subscriptionIds: [] } } },
+          ],
+        },
+      }),
+    );
+    // Act
+    const result = await recoverPendingDeliveries({ doc: engines.doc, tableName: engines.names.table, deliveries, messages, queue, now: () => now });
+    // Assess
+    expect(result.unrecorded).toBe(2);
+    expect(queue.sent.map((s) => [(s.task as { subscriptionId: string }).subscriptionId, (s.task as { attempt: number }).attempt])).toEqual([
+      ['sub_b', 1],
+      ['sub_c', 1],
+    ]);
   });
 });

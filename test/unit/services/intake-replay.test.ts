@@ -81,10 +81,8 @@ describe('acceptEvent', () => {
     w.clock.t += 2_000;
     const again = await acceptEvent(w.deps, { type: 'order.created', payload: { a: 1 } }, { idempotencyKey: 'k-1' });
     expect(again).toEqual({ ...first, duplicate: true });
-    // The first request may still be running: only a check, due once it has surely ended.
-    expect(w.deps.queue.sent.slice(queued)).toEqual([
-      { task: { v: 1, kind: 'fanout', messageId: first.messageId, offset: 0, onlyMissing: true }, delaySeconds: RECEIVER_TIMEOUT_SECONDS - 2 + 1 },
-    ]);
+    // The first request recorded its tasks as queued: the duplicate sends nothing, not even a check.
+    expect(w.deps.queue.sent.slice(queued)).toEqual([]);
     expect(w.deps.messages.items.size).toBe(1);
     await w.drain();
     expect(w.deps.sender.requests).toHaveLength(1);
@@ -95,19 +93,41 @@ describe('acceptEvent', () => {
     expect(w.deps.queue.sent).toEqual([]);
   });
 
-  it('lets concurrent duplicates that arrive while the first request is writing its deliveries send nothing twice', async () => {
+  it('writes nothing after its tasks are sent that could fail the request', async () => {
+    const w = world();
+    await w.subscribe({});
+    const order: string[] = [];
+    const put = w.deps.messages.put.bind(w.deps.messages);
+    const send = w.deps.queue.sendMany.bind(w.deps.queue);
+    w.deps.messages.put = async (...args) => (order.push('put'), put(...args));
+    w.deps.queue.sendMany = async (tasks) => (order.push('send'), send(tasks));
+    w.deps.messages.markQueued = async () => {
+      order.push('mark');
+      throw new Error('ProvisionedThroughputExceeded');
+    };
+    // A throttled mark after the send must not turn into a 5xx (and a producer retry).
+    const result = await acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-throttled' });
+    expect(result).toMatchObject({ deliveryCount: 1, duplicate: false });
+    expect(order).toEqual(['put', 'send', 'mark']);
+    expect(w.deps.deliveries.items.size).toBe(0); // recorded when the attempt ends, not before
+  });
+
+  it('sends nothing twice when duplicates arrive while the first request is still sending', async () => {
     const w = world();
     for (let i = 0; i < 4; i++) await w.subscribe({});
-    const write = w.deps.deliveries.createMany.bind(w.deps.deliveries);
-    let duplicates: Promise<unknown> | undefined;
-    w.deps.deliveries.createMany = async (deliveries) => {
-      // Tasks are sent, deliveries not yet written: the window a naive resume would re-send in.
-      duplicates ??= Promise.all(Array.from({ length: 5 }, () => acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-burst' })));
-      await duplicates;
-      return write(deliveries);
+    const send = w.deps.queue.sendMany.bind(w.deps.queue);
+    let first = true;
+    w.deps.queue.sendMany = async (tasks) => {
+      // Message stored, tasks not sent yet: the window a naive resume would re-send in.
+      if (first) {
+        first = false;
+        await Promise.all(Array.from({ length: 5 }, () => acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-burst' })));
+      }
+      return send(tasks);
     };
 
     await acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-burst' });
+    w.deps.queue.sendMany = send;
     w.clock.t += RECEIVER_TIMEOUT_SECONDS * 1000 + 1_000;
     await w.drain();
 
@@ -116,43 +136,58 @@ describe('acceptEvent', () => {
     expect([...w.deps.deliveries.items.values()].map((d) => d.attemptCount)).toEqual([1, 1, 1, 1]);
   });
 
-  it('completes a fan-out its first request left undone, once that request has surely ended', async () => {
+  it('completes a fan-out whose first request failed to send (5xx), through one deferred check, once', async () => {
     const w = world();
     for (let i = 0; i < 5; i++) await w.subscribe({});
     const send = w.deps.queue.sendMany.bind(w.deps.queue);
     w.deps.queue.sendMany = async () => {
-      throw new Error('receiver stopped before enqueueing');
+      throw new Error('SQS unavailable');
     };
-    await expect(acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-died' })).rejects.toThrow('receiver stopped');
+    await expect(acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-died' })).rejects.toThrow('SQS unavailable');
     w.deps.queue.sendMany = send;
-    expect(w.deps.deliveries.items.size).toBe(0);
+    expect(w.deps.queue.sent).toEqual([]);
 
-    // A retry within the receiver's timeout defers the check; one after it completes at once.
+    // Each producer retry defers a check due once the first request has surely ended.
     w.clock.t += 1_000;
     const early = await acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-died' });
-    expect(w.deps.deliveries.items.size).toBe(0);
     w.clock.t += RECEIVER_TIMEOUT_SECONDS * 1000;
     const late = await acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-died' });
     expect(late).toEqual(early);
-    expect(w.deps.deliveries.items.size).toBe(3); // the first page; the rest follows in its fanout task
+    const checks = w.deps.queue.sent.map((t) => t.task);
+    expect(checks).toHaveLength(2);
+    expect(checks.every((t) => 'kind' in t && t.kind === 'fanout' && typeof t.check === 'string')).toBe(true);
+    expect(w.deps.queue.sent[0]?.delaySeconds).toBe(RECEIVER_TIMEOUT_SECONDS - 1 + 1);
     await w.drain();
 
+    // Two checks, one fan-out: every subscription receives the event exactly once.
     expect(w.deps.deliveries.items.size).toBe(5);
     expect(w.deps.sender.requests).toHaveLength(5);
     expect([...w.deps.deliveries.items.values()].every((d) => d.status === 'succeeded' && d.attemptCount === 1)).toBe(true);
   });
 
-  it('pages large fan-outs through fanout tasks and delivers to every subscription exactly once', async () => {
+  it('hands fan-outs beyond one batch to the worker and delivers to every subscription exactly once', async () => {
+    const w = world();
+    for (let i = 0; i < 12; i++) await w.subscribe({});
+    const result = await acceptEvent(w.deps, { type: 'order.created', payload: { big: true } });
+    expect(result.deliveryCount).toBe(12);
+    expect(w.deps.deliveries.items.size).toBe(0);
+    // One task: the whole fan-out continues in the worker, in pages of `fanoutPageSize` (3).
+    expect(w.deps.queue.sent).toEqual([{ task: { v: 1, kind: 'fanout', messageId: result.messageId, offset: 0 }, delaySeconds: 0 }]);
+    const pending = await getMessageWithDeliveries(w.deps, result.messageId);
+    expect(pending.deliveries.map((d) => d.status)).toEqual(Array(12).fill('pending'));
+    await w.drain();
+    expect(w.deps.deliveries.items.size).toBe(12);
+    expect(w.deps.sender.requests).toHaveLength(12);
+    expect(new Set(w.deps.sender.requests.map((r) => r.url)).size).toBe(1);
+  });
+
+  it('sends a small fan-out from intake in one batch', async () => {
     const w = world();
     for (let i = 0; i < 8; i++) await w.subscribe({});
-    const result = await acceptEvent(w.deps, { type: 'order.created', payload: { big: true } });
-    expect(result.deliveryCount).toBe(8);
-    expect(w.deps.deliveries.items.size).toBe(3); // first page only
-    expect(w.deps.queue.sent.filter((t) => 'kind' in t.task && t.task.kind === 'fanout')).toHaveLength(1);
+    const result = await acceptEvent(w.deps, { type: 'order.created', payload: {} });
+    expect(w.deps.queue.sent.map((t) => ('kind' in t.task ? t.task.kind : 'delivery'))).toEqual(Array(8).fill('delivery'));
     await w.drain();
-    expect(w.deps.deliveries.items.size).toBe(8);
-    expect(w.deps.sender.requests).toHaveLength(8);
-    expect(new Set(w.deps.sender.requests.map((r) => r.url)).size).toBe(1);
+    expect((await getMessageWithDeliveries(w.deps, result.messageId)).deliveries.every((d) => d.status === 'succeeded')).toBe(true);
   });
 
   it('stores payloads over the inline limit in the payload store and still delivers them', async () => {

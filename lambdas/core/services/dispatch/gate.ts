@@ -83,7 +83,10 @@ async function awaitPreviousRecord(deps: DispatchDeps, task: DeliveryTask): Prom
   return undefined;
 }
 
-/** A delivery whose item was never written (should not happen; kept so no task is ever lost). */
+/**
+ * The delivery of a task whose record is not written yet: a first attempt (recorded when it
+ * ends), or a retry that overtook its first record (no attempts made: it waits for that record).
+ */
 function deliveryFromTask(task: DeliveryTask): Delivery {
   const created = new Date(task.messageCreatedAt).toISOString();
   return {
@@ -93,7 +96,7 @@ function deliveryFromTask(task: DeliveryTask): Delivery {
     ...(task.tenant !== undefined && { tenant: task.tenant }),
     eventType: task.eventType,
     status: 'pending',
-    attemptCount: task.attempt - 1,
+    attemptCount: 0,
     generation: task.generation,
     createdAt: created,
     updatedAt: created,
