@@ -24,6 +24,7 @@ const SUBSCRIPTION_ACTIONS = ['test', 'rotate-secret', 'enable', 'disable', 'rep
 /** Every route of DESIGN §4; tests compare the synthesized routes with this list. */
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/v1/events', target: 'receiver' },
+  { method: 'POST', path: '/v1/events/batch', target: 'receiver' },
   { method: 'POST', path: '/v1/subscriptions', target: 'admin' },
   { method: 'GET', path: '/v1/subscriptions', target: 'admin' },
   { method: 'POST', path: '/v1/subscriptions/test', target: 'admin' },

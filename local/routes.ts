@@ -22,6 +22,7 @@ const route = (method: string, template: string, target: RouteTarget = 'admin'):
 
 export const ROUTES: readonly Route[] = [
   route('POST', '/v1/events', 'receiver'),
+  route('POST', '/v1/events/batch', 'receiver'),
   route('POST', '/v1/subscriptions'),
   route('GET', '/v1/subscriptions'),
   route('POST', '/v1/subscriptions/test'),

@@ -1,14 +1,19 @@
 /** `hookline events send|get`: post an event as a producer would, and follow it to its deliveries. */
 import type { Command } from 'commander';
 import { CommandContext, obj, type CliDeps, type CliIo, type Obj } from '../context.js';
-import { UsageError } from '../errors.js';
+import { ApiError, UsageError } from '../errors.js';
 import { renderFields, renderTable } from '../format.js';
 import { eventRequestSchema, IDEMPOTENCY_KEY_PATTERN } from '../../lambdas/core/event-schema.js';
-import { readJsonArgument, parseTime } from '../parse.js';
+import { readJsonArgument, parseJson, parseTime } from '../parse.js';
 import { checkBody } from '../request-checks.js';
+import { readFile } from 'node:fs/promises';
+
+/** Events per `POST /v1/events/batch` (the API's limit). */
+const BATCH_SIZE = 100;
 
 interface SendFlags {
-  type: string;
+  type?: string;
+  file?: string;
   tenant?: string;
   payload?: string;
   eventTime?: string;
@@ -46,18 +51,67 @@ export function renderMessage(body: unknown): string {
   return `${fields}\n${table}`;
 }
 
+/** `--file`: NDJSON events in batches of 100; one row per event; exit 1 when any was refused. */
+async function sendFile(c: CommandContext, f: SendFlags): Promise<void> {
+  if (f.type !== undefined || f.payload !== undefined || f.tenant !== undefined || f.eventTime !== undefined || f.idempotencyKey !== undefined) {
+    throw new UsageError('--file carries every field per line: do not combine it with --type, --tenant, --payload, --event-time or --idempotency-key');
+  }
+  const events = await readEventsFile(f.file as string);
+  const rows: Obj[] = [];
+  for (let i = 0; i < events.length; i += BATCH_SIZE) {
+    const res = await c.request('POST', '/v1/events/batch', { body: { events: events.slice(i, i + BATCH_SIZE) } });
+    if (c.json) c.out(res.text.endsWith('\n') ? res.text : `${res.text}\n`);
+    const results = Array.isArray(obj(res.body).results) ? (obj(res.body).results as unknown[]).map(obj) : [];
+    results.forEach((r, j) => rows.push({ line: i + j + 1, ...r }));
+  }
+  if (!c.json) {
+    c.out(
+      renderTable(rows, [
+        { header: 'LINE', value: (r: Obj) => r.line },
+        { header: 'MESSAGE', value: (r) => r.messageId ?? `refused (${String(r.status)})` },
+        { header: 'ROUTING', value: (r) => r.routing },
+        { header: 'DELIVERIES', value: (r) => r.deliveryCount ?? r.detail },
+      ]),
+    );
+  }
+  const refused = rows.filter((r) => r.messageId === undefined);
+  if (refused.length > 0) {
+    const problem = { title: 'Some events were refused', detail: `${refused.length} of ${rows.length} events (lines ${refused.map((r) => r.line).join(', ')})` };
+    throw new ApiError(207, problem, JSON.stringify(problem));
+  }
+}
+
+async function readEventsFile(path: string): Promise<unknown[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--file: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const events = text
+    .split('\n')
+    .map((line, i) => ({ line: line.trim(), n: i + 1 }))
+    .filter(({ line }) => line !== '')
+    .map(({ line, n }) => parseJson(`--file line ${n}`, line));
+  if (events.length === 0) throw new UsageError(`--file: ${path} holds no events`);
+  return events;
+}
+
 export function registerEvents(program: Command, io: CliIo, deps: CliDeps): void {
   const group = program.command('events').description('send events and see where they went');
   group
     .command('send')
-    .description('post an event; it is routed to matching subscriptions')
-    .requiredOption('--type <type>', 'event type, e.g. order.created')
+    .description('post an event (or, with --file, many through POST /v1/events/batch); each is routed to matching subscriptions')
+    .option('--type <type>', 'event type, e.g. order.created (required without --file)')
+    .option('--file <events.ndjson>', 'one event per line: {"type","tenant"?,"payload","eventTime"?,"idempotencyKey"?}; sent 100 per request')
     .option('--tenant <tenant>', 'tenant the event belongs to')
     .option('--payload <json>', 'payload: inline JSON, @file.json, or - for stdin (default: stdin when piped)')
     .option('--event-time <time>', 'when the event happened (ISO-8601); default: intake time')
     .option('--idempotency-key <key>', 'the same key within 24 h returns the original message')
     .action(async (f: SendFlags, cmd: Command) => {
       const c = CommandContext.of(cmd, io, deps);
+      if (f.file !== undefined) return sendFile(c, f);
+      if (f.type === undefined) throw new UsageError('--type is required (or --file events.ndjson)');
       // Without --payload, a pipe is the payload; a terminal would wait forever, so refuse.
       if (f.payload === undefined && io.stdin.isTTY) throw new UsageError('--payload is required (inline JSON, @file.json), or pipe the payload on stdin');
       const payload = await readJsonArgument('--payload', f.payload ?? '-', io.stdin);

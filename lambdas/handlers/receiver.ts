@@ -1,5 +1,6 @@
-/** `receiver` Lambda: POST /v1/events. Wiring only; the work is `acceptEvent`. */
+/** `receiver` Lambda: POST /v1/events and /v1/events/batch. Wiring only; the work is `acceptEvent(Batch)`. */
 import { acceptEvent } from '../core/services/intake.js';
+import { acceptEventBatch, MAX_BATCH_EVENTS } from '../core/services/intake-batch.js';
 import { ValidationError } from '../core/errors.js';
 import { buildIntakeDependencies, intakeLimits, lazyHandler, type IntakeDependencies } from './intake-dependencies.js';
 import { createObservability, MetricUnit } from './observability.js';
@@ -10,6 +11,8 @@ import { serve, type HttpHandler } from './api/serve.js';
 
 /** Room for `type`, `tenant`, `eventTime` around a payload of the maximum size. */
 const ENVELOPE_BYTES = 16 * 1024;
+/** Lambda's synchronous request limit: what a batch body may use at most. */
+const MAX_BATCH_BODY_BYTES = 6 * 1024 * 1024;
 
 export function createReceiverHandler(deps: IntakeDependencies): HttpHandler {
   const observability = createObservability('receiver');
@@ -31,6 +34,15 @@ export function createReceiverHandler(deps: IntakeDependencies): HttpHandler {
       { messageId: result.messageId, routing: result.routing, deliveryCount: result.deliveryCount },
       result.duplicate ? { 'idempotent-replayed': 'true' } : {},
     );
+  });
+  router.on('POST', '/v1/events/batch', async (event) => {
+    const limit = Math.min(MAX_BATCH_BODY_BYTES, MAX_BATCH_EVENTS * (deps.config.maxPayloadBytes + ENVELOPE_BYTES));
+    const { value } = jsonBody(event, limit);
+    if (value === undefined) throw new ValidationError([{ field: '(body)', message: 'a body {"events": [...]} is required' }]);
+    const batch = await acceptEventBatch({ ...deps, limits }, value);
+    observability.metrics.addMetric('EventAccepted', MetricUnit.Count, batch.accepted - batch.duplicates);
+    observability.metrics.addMetric('EventDuplicate', MetricUnit.Count, batch.duplicates);
+    return json(batch.allAccepted ? 202 : 207, { results: batch.results });
   });
   return serve(router, observability);
 }

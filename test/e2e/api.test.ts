@@ -112,6 +112,29 @@ describe('intake: Idempotency-Key', () => {
   });
 });
 
+describe('intake: POST /v1/events/batch', () => {
+  it('answers 202 when all are accepted, 207 with a problem per refused event, and delivers every accepted one once', async () => {
+    // Prepare
+    const r = await receiver();
+    await createSubscription(api, { url: urlOf(r), eventTypes: ['batch.evt'], tenant: 'batch_t' });
+    const event = (n: number, extra: Record<string, unknown> = {}) => ({ type: 'batch.evt', tenant: 'batch_t', payload: { n }, ...extra });
+    // Act
+    const all = await api('POST', '/v1/events/batch', { events: [event(1), event(2, { idempotencyKey: 'batch-2' })] });
+    const mixed = await api('POST', '/v1/events/batch', { events: [event(3), { type: 'bad type', payload: {} }, event(2, { idempotencyKey: 'batch-2' })] });
+    const tooMany = await api('POST', '/v1/events/batch', { events: Array.from({ length: 101 }, (_, n) => event(n)) });
+    // Assess
+    expect(all.status).toBe(202);
+    expect(all.body.results).toEqual([expect.objectContaining({ routing: 'tenant', deliveryCount: 1 }), expect.objectContaining({ routing: 'tenant', deliveryCount: 1 })]);
+    expect(mixed.status).toBe(207);
+    expect(mixed.body.results[1]).toMatchObject({ status: 400, errors: [expect.objectContaining({ field: 'events.1.type' })] });
+    expect(mixed.body.results[2]).toEqual(all.body.results[1]); // the same idempotencyKey: the original message
+    expectProblem(tooMany, 413);
+    const ids = [all.body.results[0].messageId, all.body.results[1].messageId, mixed.body.results[0].messageId] as string[];
+    for (const id of ids) await deliveryReaching(api, id, 'succeeded');
+    expect(r.requests.map((q) => JSON.parse(q.body).n).sort()).toEqual([1, 2, 3]);
+  });
+});
+
 describe('intake: payload size', () => {
   const sized = (bytes: number) => ({ blob: 'x'.repeat(bytes - '{"blob":""}'.length) });
 

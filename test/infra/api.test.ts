@@ -52,7 +52,7 @@ describe('HTTP API authorization', () => {
     );
   });
 
-  it('sends /v1/events to the receiver and everything else to admin, payload format 2.0', () => {
+  it('sends /v1/events and /v1/events/batch to the receiver and everything else to admin, payload format 2.0', () => {
     const targetOf = new Map<string, string>();
     for (const [id, integration] of Object.entries(synth.ofType('AWS::ApiGatewayV2::Integration'))) {
       expect(integration.Properties.PayloadFormatVersion).toBe('2.0');
@@ -63,7 +63,7 @@ describe('HTTP API authorization', () => {
     const adminArn = JSON.stringify(synth.getAtt('Admin/Function'));
     for (const route of routes(synth)) {
       const integrationId = ((route.Target as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1] as { Ref: string }).Ref;
-      const expected = route.RouteKey === 'POST /v1/events' ? receiverArn : adminArn;
+      const expected = route.RouteKey === 'POST /v1/events' || route.RouteKey === 'POST /v1/events/batch' ? receiverArn : adminArn;
       expect([route.RouteKey, targetOf.get(integrationId)]).toEqual([route.RouteKey, expected]);
     }
   });

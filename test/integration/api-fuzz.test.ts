@@ -114,7 +114,19 @@ async function snapshot(subscriptionIds: string[], messageIds: string[]) {
   const deliveryIds = Object.entries(api)
     .filter(([path]) => path.startsWith('/v1/messages/'))
     .flatMap(([, m]) => (m as { deliveries: { id: string }[] }).deliveries.map((d) => d.id));
-  for (const id of deliveryIds) api[`/v1/deliveries/${id}`] = await read(`/v1/deliveries/${id}`);
+  // A delivery is recorded when its first attempt ends: before that it is a 404 listed as pending.
+  const pending = new Set(
+    Object.entries(api)
+      .filter(([path]) => path.startsWith('/v1/messages/'))
+      .flatMap(([, m]) => (m as { deliveries: { id: string; status: string; attemptCount: number }[] }).deliveries)
+      .filter((d) => d.status === 'pending' && d.attemptCount === 0)
+      .map((d) => d.id),
+  );
+  for (const id of deliveryIds) {
+    const r = await h.invoke('GET', `/v1/deliveries/${id}`);
+    if (!(r.status === 404 && pending.has(id))) expect(r.status, `/v1/deliveries/${id}`).toBe(200);
+    api[`/v1/deliveries/${id}`] = r.status === 404 ? { status: 404 } : r.json;
+  }
 
   const table: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;

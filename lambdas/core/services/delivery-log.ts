@@ -75,6 +75,8 @@ export async function listDeliveries(deps: DeliveryLogDeps, query: unknown): Pro
 
 export async function getDelivery(deps: DeliveryLogDeps, id: DeliveryId): Promise<Delivery> {
   const delivery = await deps.deliveries.get(id);
-  if (delivery === undefined) throw new NotFoundError(`delivery ${id} does not exist`);
+  if (delivery === undefined) {
+    throw new NotFoundError(`delivery ${id} has no record: it does not exist, or its first attempt has not ended yet (GET /v1/messages/{id} lists it as pending)`);
+  }
   return delivery;
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { deliveryIdFor, newMessageId } from '../ids.js';
 import { routingDecision } from '../routing.js';
 import type { DeliveryTask, FanoutTask, Message, MessageId, Routing, SubscriptionId } from '../model.js';
-import type { Clock, MessageStore, PayloadStore, RouteEntry, SubscriptionStore, TaskQueue } from '../ports.js';
+import type { Clock, IdempotencyClaim, MessageStore, PayloadStore, QueuedTask, RouteEntry, SubscriptionStore, TaskQueue } from '../ports.js';
 import { PayloadTooLargeError, ValidationError } from '../errors.js';
 import { eventRequestSchema, IDEMPOTENCY_KEY_PATTERN } from '../event-schema.js';
 import { parseOrThrow } from '../validation.js';
@@ -49,30 +49,66 @@ export interface IntakeResult {
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
+/** An event validated, routed and ready to store (its payload already in S3 when large). */
+export interface PreparedEvent {
+  message: Message;
+  routes: RouteEntry[];
+  claim?: IdempotencyClaim;
+}
+
+/** Route lookups by (tenant, type); a batch shares one per pair. */
+export type RouteLookup = (tenant: string | undefined, type: string) => Promise<{ routing: Routing; routes: RouteEntry[] }>;
+
+export function routeLookup(deps: Pick<IntakeDeps, 'subscriptions'>): RouteLookup {
+  return async (tenant, type) => {
+    const [tenantRoutes, fallbackRoutes] = await Promise.all([
+      deps.subscriptions.routes(tenant, type),
+      tenant === undefined ? Promise.resolve([]) : deps.subscriptions.fallbackRoutes(type),
+    ]);
+    return routingDecision({ tenant, tenantRoutes, fallbackRoutes });
+  };
+}
+
 export async function acceptEvent(
   deps: IntakeDeps,
   body: unknown,
   options: { idempotencyKey?: string; rawBytes?: number } = {},
 ): Promise<IntakeResult> {
+  const prepared = await prepareEvent(deps, body, options.idempotencyKey, routeLookup(deps));
+  const duplicate = await storeEvent(deps, prepared);
+  if (duplicate !== undefined) return duplicate;
+  await deps.queue.sendMany(fanOutTasks(deps, prepared.message, prepared.routes));
+  if (prepared.claim !== undefined) await markQueued(deps, prepared.claim.key);
+  return acceptedResult(prepared);
+}
+
+export const acceptedResult = ({ message, routes }: PreparedEvent): IntakeResult => ({
+  messageId: message.id,
+  routing: message.routing,
+  deliveryCount: routes.length,
+  duplicate: false,
+});
+
+/** Validates, routes and builds the message; a large payload goes to the payload store now. */
+export async function prepareEvent(
+  deps: Pick<IntakeDeps, 'payloads' | 'clock' | 'limits'>,
+  body: unknown,
+  idempotencyKey: string | undefined,
+  routesFor: RouteLookup,
+  keyField = 'Idempotency-Key',
+): Promise<PreparedEvent> {
   const request = parseOrThrow(eventRequestSchema, body);
-  const { idempotencyKey } = options;
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-    throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
+    throw new ValidationError([{ field: keyField, message: 'must be 1-255 visible ASCII characters' }]);
   }
   const payloadJson = JSON.stringify(request.payload);
   const payloadBytes = Buffer.byteLength(payloadJson);
   if (payloadBytes > deps.limits.maxPayloadBytes) {
     throw new PayloadTooLargeError(`payload is ${payloadBytes} bytes; the limit is ${deps.limits.maxPayloadBytes}`);
   }
-
   const now = deps.clock.now();
   const nowIso = new Date(now).toISOString();
-  const [tenantRoutes, fallbackRoutes] = await Promise.all([
-    deps.subscriptions.routes(request.tenant, request.type),
-    request.tenant === undefined ? Promise.resolve([]) : deps.subscriptions.fallbackRoutes(request.type),
-  ]);
-  const decision = routingDecision({ tenant: request.tenant, tenantRoutes, fallbackRoutes });
-
+  const decision = await routesFor(request.tenant, request.type);
   const id = newMessageId();
   const message: Message = {
     id,
@@ -91,32 +127,32 @@ export async function acceptEvent(
   } else {
     message.payload = request.payload;
   }
+  return { message, routes: decision.routes, ...(idempotencyKey !== undefined && { claim: { key: idempotencyKey, expiresAt: now + IDEMPOTENCY_WINDOW_MS } }) };
+}
 
-  const claim = idempotencyKey === undefined ? undefined : { key: idempotencyKey, expiresAt: now + IDEMPOTENCY_WINDOW_MS };
-  // Every write comes before any task is sent: a write that fails (throttled) fails the request
-  // with nothing sent, so the producer's retry cannot make a webhook go out twice.
+/**
+ * Stores the message (with its claim). Every write comes before any task is sent: a write that
+ * fails (throttled) fails the request with nothing sent, so the producer's retry cannot make a
+ * webhook go out twice. Returns the original's result for a duplicate.
+ */
+export async function storeEvent(deps: IntakeDeps, { message, claim }: PreparedEvent): Promise<IntakeResult | undefined> {
   const { duplicateOf, queued } = await deps.messages.put(message, claim);
-  if (duplicateOf !== undefined) {
-    const original = await deps.messages.get(duplicateOf);
-    if (original !== undefined && queued !== true) await resumeFanOut(deps, original);
-    return {
-      messageId: duplicateOf,
-      routing: original?.routing ?? 'unrouted',
-      deliveryCount: original?.subscriptionIds.length ?? 0,
-      duplicate: true,
-    };
-  }
-
-  await enqueueFanOut(deps, message, decision.routes);
-  if (idempotencyKey !== undefined) await markQueued(deps, idempotencyKey);
-  return { messageId: id, routing: message.routing, deliveryCount: decision.routes.length, duplicate: false };
+  if (duplicateOf === undefined) return undefined;
+  const original = await deps.messages.get(duplicateOf);
+  if (original !== undefined && queued !== true) await resumeFanOut(deps, original);
+  return {
+    messageId: duplicateOf,
+    routing: original?.routing ?? 'unrouted',
+    deliveryCount: original?.subscriptionIds.length ?? 0,
+    duplicate: true,
+  };
 }
 
 /**
  * Best effort once the tasks are out: the request has succeeded, and failing it now would invite
  * the very retry that sends twice. A missing mark costs only a deferred check (`resumeFanOut`).
  */
-async function markQueued(deps: Pick<IntakeDeps, 'messages'>, key: string): Promise<void> {
+export async function markQueued(deps: Pick<IntakeDeps, 'messages'>, key: string): Promise<void> {
   try {
     await deps.messages.markQueued(key);
   } catch {
@@ -128,34 +164,31 @@ async function markQueued(deps: Pick<IntakeDeps, 'messages'>, key: string): Prom
 export const INTAKE_TASKS = 10;
 
 /**
- * Sends the message's delivery tasks, or, beyond one batch, a single `fanout` task that the
- * worker pages through: the 202 never waits on the number of subscribers. No delivery is
- * written here; each is recorded when its first attempt ends (until then the message and its
- * task show it as pending).
+ * The tasks intake sends for `message`: its delivery tasks, or, beyond one batch, a single
+ * `fanout` task that the worker pages through, so the 202 never waits on the number of
+ * subscribers. No delivery is written here; each is recorded when its first attempt ends
+ * (until then the message and its task show it as pending).
  */
-export async function enqueueFanOut(deps: Pick<IntakeDeps, 'queue' | 'clock' | 'limits'>, message: Message, routes: readonly RouteEntry[]): Promise<void> {
-  if (routes.length === 0) return;
-  if (routes.length <= INTAKE_TASKS) return fanOut(deps, message, routes, 0, INTAKE_TASKS);
-  await deps.queue.sendMany([{ task: { v: 1, kind: 'fanout', messageId: message.id, offset: 0 }, delaySeconds: 0 }]);
+export function fanOutTasks(deps: Pick<IntakeDeps, 'clock' | 'limits'>, message: Message, routes: readonly RouteEntry[]): QueuedTask[] {
+  if (routes.length > INTAKE_TASKS) return [{ task: { v: 1, kind: 'fanout', messageId: message.id, offset: 0 }, delaySeconds: 0 }];
+  return pageTasks(deps, message, routes, 0, INTAKE_TASKS);
 }
 
 /**
  * Enqueues the first tasks of `message`'s deliveries from `offset`, one page, and hands the rest
  * to a `fanout` task. Inactive routes get a task too: the worker records them as paused.
  */
-export async function fanOut(
-  deps: Pick<IntakeDeps, 'queue' | 'clock' | 'limits'>,
-  message: Message,
-  routes: readonly RouteEntry[],
-  offset: number,
-  pageSize = deps.limits.fanoutPageSize,
-): Promise<void> {
+export async function fanOut(deps: Pick<IntakeDeps, 'queue' | 'clock' | 'limits'>, message: Message, routes: readonly RouteEntry[], offset: number): Promise<void> {
+  await deps.queue.sendMany(pageTasks(deps, message, routes, offset, deps.limits.fanoutPageSize));
+}
+
+function pageTasks(deps: Pick<IntakeDeps, 'clock' | 'limits'>, message: Message, routes: readonly RouteEntry[], offset: number, pageSize: number): QueuedTask[] {
   const page = routes.slice(offset, offset + pageSize);
   const now = deps.clock.now();
-  const tasks = page.map((route) => ({ task: firstTask(message, route.subscriptionId, now, deps.limits.taskPayloadBytes), delaySeconds: 0 }));
+  const tasks: QueuedTask[] = page.map((route) => ({ task: firstTask(message, route.subscriptionId, now, deps.limits.taskPayloadBytes), delaySeconds: 0 }));
   const next = offset + page.length;
-  const continuation: FanoutTask[] = next < routes.length ? [{ v: 1, kind: 'fanout', messageId: message.id, offset: next }] : [];
-  await deps.queue.sendMany([...tasks, ...continuation.map((task) => ({ task, delaySeconds: 0 }))]);
+  if (next < routes.length) tasks.push({ task: { v: 1, kind: 'fanout', messageId: message.id, offset: next }, delaySeconds: 0 });
+  return tasks;
 }
 
 /** The routes a stored message was fanned out to (their status is re-read by the worker). */
@@ -187,7 +220,7 @@ export async function continueFanOut(
   if (check === undefined) return fanOut(deps, message, storedRoutes(message), task.offset);
   // Only a duplicate (an Idempotency-Key) defers a check; only one check may send.
   if (message.idempotencyKey === undefined || !(await deps.messages.claimQueued(message.idempotencyKey, check))) return;
-  await enqueueFanOut(deps, message, storedRoutes(message));
+  await deps.queue.sendMany(fanOutTasks(deps, message, storedRoutes(message)));
 }
 
 export function firstTask(message: Message, subscriptionId: SubscriptionId, now: number, taskPayloadBytes: number): DeliveryTask {

@@ -2,6 +2,7 @@
  * Response shapes of the API, as zod schemas: the OpenAPI document is generated from them and
  * the e2e tests validate real responses against that document.
  */
+import { eventRequestSchema } from '../../core/event-schema.js';
 import * as z from 'zod';
 
 const iso = z.string().meta({ format: 'date-time' });
@@ -133,6 +134,39 @@ export const eventAcceptedSchema = z
   .object({ messageId: z.string().startsWith('msg_'), routing: z.enum(['tenant', 'fallback', 'unrouted']), deliveryCount: z.number().int() })
   .strict()
   .meta({ id: 'EventAccepted' });
+
+export const eventBatchRequestSchema = z
+  .object({
+    events: z
+      .array(
+        eventRequestSchema.extend({
+          idempotencyKey: z.string().min(1).max(255).optional().meta({ description: "this event's Idempotency-Key (24 h)" }),
+        }),
+      )
+      .min(1)
+      .max(100),
+  })
+  .strict()
+  .meta({ id: 'EventBatchRequest', description: 'Up to 100 events; each is validated and accepted on its own, like POST /v1/events.' });
+
+export const eventBatchResultSchema = z
+  .object({
+    results: z.array(
+      z.union([
+        eventAcceptedSchema,
+        z
+          .object({
+            status: z.number().int(),
+            title: z.string(),
+            detail: z.string(),
+            errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+          })
+          .strict(),
+      ]),
+    ),
+  })
+  .strict()
+  .meta({ id: 'EventBatchResult', description: 'One result per event, in order: the accepted entry, or the problem that refused it.' });
 
 export const messageViewSchema = z
   .object({

@@ -14,6 +14,8 @@ import {
   deliveryPageSchema,
   deliverySchema,
   eventAcceptedSchema,
+  eventBatchRequestSchema,
+  eventBatchResultSchema,
   messageViewSchema,
   problemSchema,
   replayJobSchema,
@@ -24,7 +26,7 @@ import {
   testResultSchema,
 } from './api-schemas.js';
 
-const REQUEST_SCHEMAS = [eventRequestSchema, createSubscriptionSchema, patchSubscriptionSchema, replayRequestSchema, rotateSecretRequestSchema];
+const REQUEST_SCHEMAS = [eventRequestSchema, eventBatchRequestSchema, createSubscriptionSchema, patchSubscriptionSchema, replayRequestSchema, rotateSecretRequestSchema];
 const RESPONSE_SCHEMAS = [
   createdSubscriptionSchema,
   subscriptionViewSchema,
@@ -32,6 +34,7 @@ const RESPONSE_SCHEMAS = [
   deliverySchema,
   deliveryPageSchema,
   eventAcceptedSchema,
+  eventBatchResultSchema,
   messageViewSchema,
   testResultSchema,
   replayJobSchema,
@@ -94,6 +97,18 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'same key within 24 h returns the original messageId', schema: { type: 'string', maxLength: 255 } }],
           requestBody: { required: true, ...json(eventRequestSchema) },
           responses: { '202': { description: 'Accepted', ...json(eventAcceptedSchema) }, '413': problem('Payload larger than the limit'), ...errors },
+        },
+      },
+      '/v1/events/batch': {
+        post: {
+          summary: 'Accept up to 100 events, each with its own result and optional idempotencyKey',
+          requestBody: { required: true, ...json(eventBatchRequestSchema) },
+          responses: {
+            '202': { description: 'Every event accepted', ...json(eventBatchResultSchema) },
+            '207': { description: 'Some events refused: their results are problems', ...json(eventBatchResultSchema) },
+            '413': problem('More than 100 events, or a body over the limit'),
+            ...errors,
+          },
         },
       },
       '/v1/subscriptions': {

@@ -18,6 +18,7 @@ describe('docs/openapi.json', () => {
     expect(routes.sort()).toEqual(
       [
         'POST /v1/events',
+        'POST /v1/events/batch',
         'POST /v1/subscriptions',
         'GET /v1/subscriptions',
         'POST /v1/subscriptions/test',

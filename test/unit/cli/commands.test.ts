@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -416,13 +417,40 @@ describe('events send', () => {
   it.each([
     [['--type', 't', '--payload', '{not json'], '--payload is not valid JSON'],
     [['--type', 't'], '--payload: nothing on stdin'],
-    [['--payload', '{}'], "required option '--type <type>' not specified"],
+    [['--payload', '{}'], '--type is required (or --file events.ndjson)'],
+    [['--file', 'events.ndjson', '--type', 't'], '--file carries every field per line'],
+    [['--file', '/nonexistent/events.ndjson'], '--file: cannot read /nonexistent/events.ndjson: ENOENT'],
     [['--type', 't', '--payload', '{}', '--event-time', 'yesterday-ish'], '--event-time expects an ISO-8601 time'],
   ])('usage error %j exits 2', async (flags, message) => {
     const { code, err } = await cli(['events', 'send', ...flags]);
     expect(code).toBe(2);
     expect(err).toContain(message);
     expect(recorder.requests).toHaveLength(0);
+  });
+});
+
+describe('events send --file', () => {
+  it('posts NDJSON events 100 per batch and prints one row per event; a refused event exits 1', async () => {
+    // Prepare: 101 events (two requests), the last refused.
+    const dir = mkdtempSync(join(tmpdir(), 'hookline-cli-'));
+    const file = join(dir, 'events.ndjson');
+    const lines = Array.from({ length: 101 }, (_, n) => JSON.stringify({ type: 'order.created', payload: { n }, idempotencyKey: `k-${n}` }));
+    writeFileSync(file, `${lines.join('\n')}\n\n`);
+    const ok = (n: number) => ({ messageId: `msg_${n}`, routing: 'tenant', deliveryCount: 1 });
+    recorder.on('POST', '/v1/events/batch', (req) => {
+      const events = (JSON.parse(req.body) as { events: { payload: { n: number } }[] }).events;
+      if (events.length === 100) return { status: 202, body: { results: events.map((e) => ok(e.payload.n)) } };
+      return { status: 207, body: { results: [{ status: 400, title: 'Invalid request', detail: 'event 0: type: bad' }] } };
+    });
+    // Act
+    const { code, out, err } = await cli(['events', 'send', '--file', file]);
+    // Assess
+    expect(recorder.requests.map((r) => (JSON.parse(r.body) as { events: unknown[] }).events.length)).toEqual([100, 1]);
+    expect(JSON.parse(recorder.requests[0]!.body).events[7]).toEqual({ type: 'order.created', payload: { n: 7 }, idempotencyKey: 'k-7' });
+    expect(out).toContain('msg_99');
+    expect(out).toMatch(/101\s+refused \(400\)/);
+    expect(code).toBe(1);
+    expect(err).toContain('1 of 101 events (lines 101)');
   });
 });
 
