@@ -18,7 +18,8 @@ import { startInProcess, type InProcessHookline, type InvokeResponse } from '../
 
 /** Requests per route; they add up to 10,000. */
 const RUNS: Record<string, number> = {
-  'POST /v1/events': 1500,
+  'POST /v1/events': 1200,
+  'POST /v1/events/batch': 300,
   'POST /v1/subscriptions': 1200,
   'POST /v1/subscriptions/test': 700,
   'GET /v1/subscriptions': 700,
@@ -86,6 +87,7 @@ beforeAll(async () => {
     loopbackUrl: url,
     adminBodyBytes: 64 * 1024,
     eventBodyBytes: config.maxPayloadBytes + 16 * 1024,
+    batchBodyBytes: Math.min(6 * 1024 * 1024, 100 * (config.maxPayloadBytes + 16 * 1024)),
     maxPayloadBytes: config.maxPayloadBytes,
   };
   before = await snapshot(created.map((r) => r.json.id), events.map((e) => e.messageId));

@@ -44,6 +44,8 @@ export interface FuzzContext {
   adminBodyBytes: number;
   /** Intake body limit (bytes): max payload plus the envelope allowance. */
   eventBodyBytes: number;
+  /** Batch intake body limit (bytes). */
+  batchBodyBytes: number;
   maxPayloadBytes: number;
 }
 
@@ -284,6 +286,22 @@ export function routeCases(ctx: FuzzContext): Record<string, fc.Arbitrary<FuzzCa
         ),
       },
       { weight: 1, arbitrary: fc.constantFrom('[]', '"x"', '1', 'true', 'null', '{}').map((body): FuzzCase => ({ kind: `body ${body}`, method: 'POST', path: '/v1/events', headers: JSON_TYPE, body, expect: [400] })) },
+    ),
+    // Bad events inside a valid envelope are per-event results (207, tested in the e2e suite); here the envelope.
+    'POST /v1/events/batch': fc.oneof(
+      { weight: 4, arbitrary: bodyAttacks('POST', '/v1/events/batch', { events: [validEvent] }, ctx.batchBodyBytes) },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom('[]', '"x"', '1', 'true', 'null', '{}', '{"events":[]}', '{"events":{}}', '{"events":"x"}', '{"events":[{}],"extra":1}').map(
+          (body): FuzzCase => ({ kind: `batch body ${body}`, method: 'POST', path: '/v1/events/batch', headers: JSON_TYPE, body, expect: [400] }),
+        ),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.integer({ min: 101, max: 400 }).map(
+          (n): FuzzCase => ({ kind: `${n} events`, method: 'POST', path: '/v1/events/batch', headers: JSON_TYPE, body: JSON.stringify({ events: Array(n).fill(validEvent) }), expect: [413] }),
+        ),
+      },
     ),
     'POST /v1/subscriptions': subscriptionCreate('/v1/subscriptions'),
     'POST /v1/subscriptions/test': subscriptionCreate('/v1/subscriptions/test'),
