@@ -19,31 +19,41 @@ const SERIES: { status: DeliveryStatus; colour: string }[] = [
   { status: 'paused', colour: '#8250df' },
 ];
 
+/** Running sums over the series, so each bar shows its own segment on top of the ones before it. */
+function stacked(buckets: Buckets): number[][] {
+  const sums = new Array<number>(buckets.starts.length).fill(0);
+  return SERIES.map((s) => buckets.counts[s.status].map((v, i) => (sums[i] = (sums[i] ?? 0) + v)));
+}
+
 export function OutcomeChart({ title, buckets }: { title: string; buckets: Buckets }) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (el.current === null) return undefined;
     const bars = uPlot.paths.bars?.({ size: [0.8, 40] });
+    // Drawn tallest first: every later (shorter) stack covers all but its own segment.
+    const order = [...SERIES.keys()].reverse();
+    const sums = stacked(buckets);
     const plot = new uPlot(
       {
         width: Math.min(640, el.current.clientWidth || 640),
         height: 220,
-        series: [{}, ...SERIES.map((s) => ({ label: s.status, stroke: s.colour, fill: `${s.colour}99`, ...(bars && { paths: bars }) }))],
+        legend: { show: false },
+        series: [{}, ...order.map((i) => ({ label: SERIES[i]?.status, stroke: SERIES[i]?.colour, fill: SERIES[i]?.colour, points: { show: false }, ...(bars && { paths: bars }) }))],
         axes: [{}, { label: 'deliveries' }],
         scales: { x: { time: true } },
       },
-      [buckets.starts, ...SERIES.map((s) => buckets.counts[s.status])],
+      [buckets.starts, ...order.map((i) => sums[i] ?? [])],
       el.current,
     );
     return () => plot.destroy();
   }, [buckets]);
-  const totals = SERIES.map((s) => ({ status: s.status, total: buckets.counts[s.status].reduce((a, b) => a + b, 0) }));
+  const totals = SERIES.map((s) => ({ ...s, total: buckets.counts[s.status].reduce((a, b) => a + b, 0) }));
   return html`<figure class="chart">
     <figcaption>${title}</figcaption>
     <div ref=${el} aria-hidden="true"></div>
     <table class="totals">
       <caption class="sr-only">${title}: totals per outcome</caption>
-      <thead><tr>${totals.map((t) => html`<th scope="col">${t.status}</th>`)}</tr></thead>
+      <thead><tr>${totals.map((t) => html`<th scope="col"><span class="swatch" style=${{ background: t.colour }}></span>${t.status}</th>`)}</tr></thead>
       <tbody><tr>${totals.map((t) => html`<td data-outcome=${t.status}>${t.total}</td>`)}</tr></tbody>
     </table>
   </figure>`;

@@ -56,11 +56,12 @@ function QueueAge({ data }: { data: OverviewData }) {
 function Failing({ subs }: { subs: Subscription[] }) {
   if (subs.length === 0) return html`<p>No subscription is failing.</p>`;
   return html`<table>
-    <thead><tr><th scope="col">Subscription</th><th scope="col">URL</th><th scope="col">Streak</th><th scope="col">Status</th></tr></thead>
+    <thead><tr><th scope="col">Subscription</th><th scope="col">URL</th><th scope="col">Streak</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
     <tbody>${subs.map(
       (s) => html`<tr>
         <td><a href=${`#/subscriptions/${s.id}`}>${s.id}</a></td><td class="url">${s.url}</td>
         <td>${s.consecutiveFailures ?? 0} consecutive failures</td><td>${s.status}${s.disabledReason ? ` (${s.disabledReason})` : ''}</td>
+        <td><a href=${`#/deliveries?subscriptionId=${s.id}&status=failed`}>Failed deliveries</a> · <a href=${`#/replay?subscriptionId=${s.id}&onlyFailed=1`}>Replay failed</a></td>
       </tr>`,
     )}</tbody>
   </table>`;

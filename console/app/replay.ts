@@ -18,7 +18,7 @@ function Progress({ job }: { job: ReplayJob }) {
 
 export function ReplayPage({ route }: { route: Route }) {
   const heading = useFocusHeading('replay');
-  const [form, setForm] = useState({ subscriptionId: route.params.get('subscriptionId') ?? '', since: toLocalInput(new Date(Date.now() - 3_600_000)), until: '', onlyFailed: false });
+  const [form, setForm] = useState({ subscriptionId: route.params.get('subscriptionId') ?? '', since: toLocalInput(new Date(Date.now() - 3_600_000)), until: '', onlyFailed: route.params.get('onlyFailed') === '1' });
   const [error, setError] = useState<ApiProblem>();
   const [job, setJob] = useState<ReplayJob>();
   useEffect(() => {

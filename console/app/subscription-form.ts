@@ -1,7 +1,8 @@
 /** Create or edit a subscription: every API field, a preset to start from, the API's errors per field. */
 import { useState } from 'preact/hooks';
 import { api, ApiProblem } from './api.js';
-import { FAILURE_CLASSES, PRESETS, type Subscription } from './model.js';
+import { AttemptsTable } from './attempts.js';
+import { FAILURE_CLASSES, PRESETS, type Attempt, type Subscription } from './model.js';
 import { EMPTY_FORM, fromSubscription, patchBody, toBody, type FormState } from './subscription-form-model.js';
 import { asProblem, Field, html, Loading, Problem, Select, useFocusHeading, useLoad } from './ui.js';
 import { navigate } from './router.js';
@@ -67,7 +68,21 @@ function SubscriptionForm({ initial, original, id }: { initial: FormState; origi
   const [error, setError] = useState<ApiProblem>();
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<Created>();
+  const [tested, setTested] = useState<Attempt>();
   const set = (patch: Partial<FormState>) => setForm((f) => ({ ...f, ...patch }));
+  /** `POST /v1/subscriptions/test`: one delivery with these settings, nothing saved. */
+  const testUnsaved = async () => {
+    setBusy(true);
+    setError(undefined);
+    setTested(undefined);
+    try {
+      setTested((await api<{ attempt: Attempt }>('POST', '/v1/subscriptions/test', toBody(form))).attempt);
+    } catch (err) {
+      setError(asProblem(err));
+    } finally {
+      setBusy(false);
+    }
+  };
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -95,7 +110,11 @@ function SubscriptionForm({ initial, original, id }: { initial: FormState; origi
   return html`<form onSubmit=${submit} noValidate aria-describedby="form-problem">
     <div id="form-problem"><${Problem} error=${error} /></div>
     <${FormFields} form=${form} set=${set} error=${error} />
-    <button type="submit" class="primary" disabled=${busy}>${id ? 'Save changes' : 'Create subscription'}</button>
+    <p class="actions">
+      <button type="submit" class="primary" disabled=${busy}>${id ? 'Save changes' : 'Create subscription'}</button>
+      ${id === undefined && html`<button type="button" disabled=${busy} onClick=${testUnsaved}>Test without saving</button>`}
+    </p>
+    ${tested && html`<div role="status" aria-label="Test attempt"><${AttemptsTable} attempts=${[tested]} /></div>`}
   </form>`;
 }
 

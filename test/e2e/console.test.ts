@@ -72,6 +72,10 @@ describe('console served by local mode', () => {
     await page.getByLabel('Tenant', { exact: true }).fill('shop_console');
     await page.getByLabel('Preset').selectOption('shopify');
     await page.getByLabel('Description').fill('created in the console test');
+    await page.getByRole('button', { name: 'Test without saving' }).click();
+    const tried = page.getByRole('status', { name: 'Test attempt' });
+    await expect.poll(() => tried.locator('td').nth(3).textContent()).toBe('success');
+    await receiver.waitFor(1);
     await page.getByRole('button', { name: 'Create subscription' }).click();
     state.firstSecret = (await page.getByTestId('created-secret').textContent()) ?? '';
     expect(state.firstSecret).toMatch(/^whsec_/);
@@ -99,7 +103,7 @@ describe('console served by local mode', () => {
     const sent = await local.api('POST', '/v1/events', { type: 'order.created', tenant: 'shop_console', payload: { orderId: 42 } });
     expect(sent.status).toBe(202);
     state.messageId = sent.body.messageId;
-    await receiver.waitFor(2);
+    await receiver.waitFor(3);
     await failing.waitFor(1);
     await eventually(() => local.api('GET', `/v1/subscriptions/${failingSub.body.id}`), (r) => r.body.consecutiveFailures === 1);
     const list = await eventually(
@@ -114,6 +118,7 @@ describe('console served by local mode', () => {
     expect(await page.getByTestId('pending-count').textContent()).toBe('1');
     const failingRow = page.getByRole('row').filter({ hasText: failingSub.body.id });
     expect(await failingRow.textContent()).toContain('1 consecutive failures');
+    expect(await failingRow.getByRole('link', { name: 'Replay failed' }).getAttribute('href')).toBe(`#/replay?subscriptionId=${failingSub.body.id}&onlyFailed=1`);
     await page.screenshot({ path: `${SHOTS}overview.png`, fullPage: true });
 
     await page.goto(`${local.baseUrl}/console#/deliveries?subscriptionId=${state.subscriptionId}`);
@@ -133,7 +138,7 @@ describe('console served by local mode', () => {
       }, { timeout: 20_000, interval: 500 })
       .toBe(2);
     expect(await attempts.nth(1).locator('td').nth(2).textContent()).toBe('manual');
-    expect(receiver.requests.length).toBe(3);
+    expect(receiver.requests.length).toBe(4);
   });
 
   it('searches the delivery log by subscription, status and time, with field errors for bad filters', async () => {
@@ -178,7 +183,7 @@ describe('console served by local mode', () => {
     const job = page.getByTestId('replay-job');
     await expect.poll(() => job.getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
     expect(await job.textContent()).toMatch(/1 matched, 1 sent again/);
-    await receiver.waitFor(4);
+    await receiver.waitFor(5);
   });
 
   it('reveals and rotates the secret only after a confirmation', async () => {
