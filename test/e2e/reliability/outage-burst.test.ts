@@ -1,0 +1,66 @@
+/**
+ * Issue 18's first defect, end to end: one endpoint answers 503 for a few seconds while a burst of
+ * events arrives for a `shopify`-preset and a `standard`-preset subscription. The failure streak
+ * is long in count but short in time, so neither policy may act: after recovery every delivery is
+ * `succeeded` and both subscriptions `active`.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startLocal, type LocalInstance } from '../harness.js';
+import { startFaultReceiver, type FaultReceiver } from '../../support/fault-receiver.js';
+import { publish, waitAllSucceeded, type Api, type ScenarioSubscription } from '../../support/fault-scenario.js';
+
+const EVENTS = 60; // × 2 subscriptions = 120 deliveries
+/** The endpoint recovers once this many attempts have failed: past both presets' counts (19, 50). */
+const FAILED_IN_OUTAGE = 60;
+let receiver: FaultReceiver;
+let outage = true;
+let first: LocalInstance | undefined;
+
+beforeAll(async () => {
+  receiver = await startFaultReceiver({ decide: () => (outage ? { kind: '5xx' } : { kind: 'ok' }) });
+});
+
+afterAll(async () => {
+  await first?.stop();
+  await receiver?.close();
+});
+
+const apiOf =
+  (instance: () => LocalInstance | undefined): Api =>
+  (method, path, body, headers) =>
+    instance()!.api(method, path, body, headers);
+
+async function subscribePreset(api: Api, preset: string): Promise<ScenarioSubscription> {
+  const path = `/hooks/${preset}`;
+  const r = await api('POST', '/v1/subscriptions', { url: `${receiver.url}${path}`, eventTypes: ['order.created'], preset });
+  if (r.status !== 201) throw new Error(`subscription ${preset}: ${r.status} ${JSON.stringify(r.body)}`);
+  return { id: r.body.id, path };
+}
+
+it('a burst during a short outage ends with every delivery succeeded and every subscription active', async () => {
+  first = await startLocal({ timeScale: 100 });
+  const api = apiOf(() => first);
+  const subs = [await subscribePreset(api, 'shopify'), await subscribePreset(api, 'standard')];
+  const outageStartedAt = Date.now();
+  const pairs = await publish(api, EVENTS, subs, { parallel: 8 });
+  expect(pairs.length).toBeGreaterThanOrEqual(100);
+
+  const end = Date.now() + 60_000;
+  while (receiver.arrivals.length < FAILED_IN_OUTAGE && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  const failedInOutage = receiver.arrivals.length;
+  outage = false;
+  const outageMs = Date.now() - outageStartedAt;
+
+  expect(await waitAllSucceeded(api, pairs, 120_000)).toEqual([]);
+  for (const sub of subs) {
+    const r = await api('GET', `/v1/subscriptions/${sub.id}`);
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe('active');
+    expect(r.body.health.failureStreak.count).toBe(0);
+  }
+  const failed = receiver.arrivals.filter((a) => !a.acked).length;
+  console.log(`[reliability] outage burst: ${pairs.length} deliveries, outage ${outageMs} ms, ${failedInOutage} failed in the outage, ${failed} failed in all, ${receiver.arrivals.length} requests`);
+  // The streak crossed both presets' counts (19 and 50) without acting.
+  expect(failedInOutage).toBeGreaterThanOrEqual(FAILED_IN_OUTAGE);
+  expect(receiver.arrivals.every((a) => a.acked || a.behaviour === '5xx')).toBe(true);
+}, 180_000);
