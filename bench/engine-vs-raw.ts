@@ -79,7 +79,6 @@ function subscriptionFor(url: string): Subscription {
     format: 'json',
     envelope: 'none',
     preset: 'standard',
-    signing: { scheme: 'standard-webhooks' },
     customHeaders: {},
     ...presetValues('standard'),
     status: 'active',

@@ -19,6 +19,8 @@ export interface HooklineSettingsInput {
   readonly archiveExpiryDays?: number;
   /** At most one subscription per (tenant, event type); a second one is a 409. @default false */
   readonly uniqueTenantEvent?: boolean;
+  /** `X-Shopify-Shop-Domain` of `shopify`-preset deliveries whose event has no tenant. @default "hookline.myshopify.com" */
+  readonly shopDomain?: string;
   /** Explicit subscriber URL ports allowed besides the implicit 443. @default [] (no explicit port) */
   readonly allowedPorts?: readonly number[];
   /** Worker event source `MaximumConcurrency` (2..1000), on-demand mode; ignored when `workerPollers` > 0. @default 10 */
@@ -62,6 +64,7 @@ export const SETTINGS_DEFAULTS = {
   archiveTransitionDays: 30,
   archiveExpiryDays: 365,
   uniqueTenantEvent: false,
+  shopDomain: 'hookline.myshopify.com',
   allowedPorts: [],
   workerConcurrency: 10,
   workerPollers: 0,
@@ -147,8 +150,13 @@ export function resolveSettings(input: HooklineSettingsInput = {}): HooklineSett
   if (typeof (input.uniqueTenantEvent ?? d.uniqueTenantEvent) !== 'boolean') {
     throw new InvalidStackPropError('uniqueTenantEvent', `must be true or false, got ${String(input.uniqueTenantEvent)}`);
   }
+  const shopDomain = input.shopDomain ?? d.shopDomain;
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(shopDomain)) {
+    throw new InvalidStackPropError('shopDomain', `must be a domain name such as "shop.myshopify.com", got "${shopDomain}"`);
+  }
   return {
     alertEmail,
+    shopDomain,
     logRetentionDays: retention('logRetentionDays', input.logRetentionDays ?? d.logRetentionDays),
     attemptRetentionDays: attemptRetention(input.attemptRetentionDays ?? d.attemptRetentionDays),
     archiveTransitionDays,
@@ -177,6 +185,7 @@ const CONTEXT_KINDS = {
   archiveTransitionDays: 'number',
   archiveExpiryDays: 'number',
   uniqueTenantEvent: 'boolean',
+  shopDomain: 'string',
   allowedPorts: 'ports',
   workerConcurrency: 'number',
   workerPollers: 'number',

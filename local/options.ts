@@ -15,6 +15,8 @@ export interface LocalOptions {
   timeScale: number;
   /** At most one subscription per (tenant, event type). @default false */
   uniqueTenantEvent: boolean;
+  /** `X-Shopify-Shop-Domain` of `shopify` deliveries without a tenant. @default "hookline.myshopify.com" */
+  shopDomain?: string;
   /** Explicit ports allowed in subscriber URLs, e.g. `8443,9000`. @default none */
   allowedPorts?: string;
   /** @default the handlers' default (256 KiB) */
@@ -60,6 +62,7 @@ export function localProgram(): Command {
     .addOption(new Option('--data-dir <dir>', 'where data persists').env('HOOKLINE_DATA_DIR').default('.hookline'))
     .addOption(new Option('--time-scale <n>', 'run retry delays and schedules N× faster').env('HOOKLINE_TIME_SCALE').default(1).argParser(atLeastOne))
     .addOption(new Option('--unique-tenant-event', 'at most one subscription per (tenant, event type)').env('HOOKLINE_UNIQUE_TENANT_EVENT').default(false))
+    .addOption(new Option('--shop-domain <domain>', 'X-Shopify-Shop-Domain of shopify deliveries without a tenant').env('HOOKLINE_SHOP_DOMAIN'))
     .addOption(new Option('--allowed-ports <ports>', 'explicit ports allowed in subscriber URLs, e.g. 8443,9000').env('HOOKLINE_ALLOWED_PORTS').argParser(portList))
     .addOption(new Option('--max-payload-bytes <n>', 'largest accepted event payload').env('HOOKLINE_MAX_PAYLOAD_BYTES').argParser(integer(1024, 1024 * 1024)))
     .addOption(new Option('--key-file <path>', 'key that seals subscription secrets (default: <data-dir>/secrets.key; in memory with --memory)').env('HOOKLINE_KEY_FILE'))

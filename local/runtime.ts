@@ -67,6 +67,7 @@ export function localEnvironment(options: LocalOptions, endpoints: EngineEndpoin
     ALERT_TOPIC_ARN: names.alertTopicArn,
     UNIQUE_TENANT_EVENT: String(options.uniqueTenantEvent),
     ...(options.allowedPorts !== undefined && { ALLOWED_PORTS: options.allowedPorts }),
+    ...(options.shopDomain !== undefined && { SHOP_DOMAIN: options.shopDomain }),
     ...(options.maxPayloadBytes !== undefined && { MAX_PAYLOAD_BYTES: String(options.maxPayloadBytes) }),
     HOOKLINE_LOCAL: 'true',
     HOOKLINE_TIME_SCALE: String(options.timeScale),

@@ -1,7 +1,8 @@
 /**
  * A receiver for the `hmac-sha256` signing scheme (Shopify style): the base64 HMAC-SHA256 of
  * the RAW body in a header (`X-Hookline-Hmac-SHA256` unless the subscription names another),
- * keyed with the base64-decoded part of the `whsec_` secret, compared in constant time.
+ * keyed with the secret string exactly as Hookline shows it (UTF-8; a `whsec_` secret is not
+ * decoded), compared in constant time. Shopify's own `@shopify/shopify-api` verifies the same way.
  *
  *   WEBHOOK_SECRET=whsec_… HMAC_HEADER=X-Shop-Hmac-SHA256 npx tsx examples/receivers/hmac-sha256.ts 4000
  *   (during a rotation, WEBHOOK_PREVIOUS_SECRETS=whsec_old,… keeps the old secret accepted)
@@ -11,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { BodyTooLargeError, header, listEnv, readRawBody, reply, requireEnv, runIfMain, safeEqual, webhookOf, type WebhookHandler } from './common.js';
 
 export interface HmacReceiverOptions {
-  /** The subscription's `whsec_…` secret. */
+  /** The subscription's secret, as shown on create (generated `whsec_…` or your own). */
   secret: string;
   /** @default 'X-Hookline-Hmac-SHA256' */
   header?: string;
@@ -20,14 +21,14 @@ export interface HmacReceiverOptions {
   onWebhook?: WebhookHandler;
 }
 
-/** The HMAC key is the decoded base64 part of `whsec_…`, not the string itself. */
-export function whsecKey(secret: string): Buffer {
-  return Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+/** The HMAC key of `hmac-sha256` and `authorization`: the secret string itself, UTF-8. */
+export function stringKey(secret: string): Buffer {
+  return Buffer.from(secret, 'utf8');
 }
 
 export function createHmacReceiver(options: HmacReceiverOptions): Server {
   const headerName = options.header ?? 'X-Hookline-Hmac-SHA256';
-  const keys = [options.secret, ...(options.previousSecrets ?? [])].map(whsecKey);
+  const keys = [options.secret, ...(options.previousSecrets ?? [])].map(stringKey);
   return createServer(async (req, res) => {
     try {
       const body = await readRawBody(req);

@@ -4,6 +4,7 @@
  */
 import { XMLBuilder } from 'fast-xml-parser';
 import type { Subscription } from './model.js';
+import { shopifyXmlRoot } from './provider-headers.js';
 
 export interface RenderableMessage {
   id: string;
@@ -35,9 +36,11 @@ export function envelopeOf(message: RenderableMessage): { id: string; type: stri
   return { id: message.id, type: message.type, eventTime: envelopeTime(message.eventTime), body: message.payload };
 }
 
-export function renderBody(sub: Pick<Subscription, 'format' | 'envelope'>, message: RenderableMessage): RenderedBody {
+export type RenderOptions = Pick<Subscription, 'format' | 'envelope'> & Partial<Pick<Subscription, 'xmlRoot' | 'preset'>>;
+
+export function renderBody(sub: RenderOptions, message: RenderableMessage): RenderedBody {
   const content = sub.envelope === 'standard' ? envelopeOf(message) : message.payload;
-  if (sub.format === 'xml') return { body: toXml(xmlRootName(message.type), content), contentType: XML_CONTENT_TYPE };
+  if (sub.format === 'xml') return { body: toXml(xmlRootOf(sub, message.type), content), contentType: XML_CONTENT_TYPE };
   return { body: JSON.stringify(content ?? null), contentType: JSON_CONTENT_TYPE };
 }
 
@@ -48,8 +51,15 @@ export function toXml(root: string, value: unknown): string {
   return `<?xml version="1.0" encoding="UTF-8"?>${builder.build({ [root]: xmlNode(value) }) as string}`;
 }
 
+/** The subscription's `xmlRoot`, else its preset's rule (`shopify`: the topic's singular resource), else `xmlRootName`. */
+export function xmlRootOf(sub: Pick<RenderOptions, 'xmlRoot' | 'preset'>, eventType: string): string {
+  if (sub.xmlRoot !== undefined) return sub.xmlRoot;
+  if (sub.preset === 'shopify') return xmlName(shopifyXmlRoot(eventType) || 'event');
+  return xmlRootName(eventType);
+}
+
 /**
- * The root element: the event type's last segment (after `.`, `:` or `/`), sanitised to an
+ * The default root element: the event type's last segment (after `.`, `:` or `/`), sanitised to an
  * XML name: `order.created` → `created`, `orders/create` → `create`, `2fa` → `_2fa`.
  */
 export function xmlRootName(eventType: string): string {

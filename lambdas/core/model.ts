@@ -23,7 +23,8 @@ export type Outcome = 'success' | FailureClass | 'refused';
 export type SigningConfig =
   | { scheme: 'standard-webhooks' }
   | { scheme: 'hmac-sha256'; header: string }
-  | { scheme: 'authorization' }
+  /** `appKey` prefixes the signed content (TikTok Shop's app key); empty when absent. */
+  | { scheme: 'authorization'; appKey?: string }
   | { scheme: 'none' };
 
 export type AuthConfig =
@@ -68,7 +69,7 @@ export interface FailureStreak {
 
 /** A signing secret; the first of `Subscription.secrets` is current, others sign until `expiresAt`. */
 export interface SigningSecret {
-  secret: string; // whsec_…
+  secret: string; // generated `whsec_…`, or the subscriber's own (imported)
   createdAt: string; // ISO-8601
   expiresAt?: string; // ISO-8601, set on rotation for the previous secret
 }
@@ -85,6 +86,10 @@ export interface Subscription {
   method: 'POST' | 'GET';
   format: 'json' | 'xml';
   envelope: 'none' | 'standard';
+  /** XML root element (`format: xml`); absent = the preset's rule (`shopify`: the topic's resource). */
+  xmlRoot?: string;
+  /** `X-Shopify-API-Version` of the `shopify` preset's requests. */
+  apiVersion?: string;
   preset: PresetName;
   signing: SigningConfig;
   auth?: AuthConfig;

@@ -5,12 +5,17 @@
 import type { Subscription } from './model.js';
 import { authHeaders } from './auth.js';
 import { getQuery, renderBody, type RenderableMessage } from './formats.js';
+import { deliveryIdFor } from './ids.js';
+import { providerHeaders } from './provider-headers.js';
 import { activeSecrets } from './secrets.js';
 import { signatureHeaders } from './signing.js';
 
 export interface DeliveryRequestInput {
   subscription: Subscription;
-  message: RenderableMessage;
+  /** `tenant`: the event's tenant (the `shopify` preset's shop domain). */
+  message: RenderableMessage & { tenant?: string };
+  /** The deployment's `X-Shopify-Shop-Domain` for events without a tenant. */
+  shopDomain?: string;
   /** 1-based attempt number (`X-Hookline-Attempt`). */
   attempt: number;
   /** Epoch ms: `webhook-timestamp` and the secrets that are active. */
@@ -30,7 +35,7 @@ export interface DeliveryRequest {
 
 /**
  * Header precedence, lowest first (names compared case-insensitively, so nothing is sent twice):
- * custom headers, `extraHeaders`, auth, Hookline's headers, signature headers.
+ * custom headers, `extraHeaders`, auth, Hookline's and the preset's provider headers, signature headers.
  * `webhook-id` is the message id, identical on every retry; the signature covers the exact body
  * sent or, for GET (no body), the request target: path and query as sent (`/hooks?id=msg_…`).
  */
@@ -55,6 +60,18 @@ export function buildDeliveryRequest(input: DeliveryRequestInput): DeliveryReque
     'webhook-timestamp': String(timestamp),
   });
   headers.merge(
+    providerHeaders({
+      preset: sub.preset,
+      eventType: message.type,
+      ...tenantOf(message.tenant ?? sub.tenant),
+      ...(input.shopDomain !== undefined && { shopDomain: input.shopDomain }),
+      ...(sub.apiVersion !== undefined && { apiVersion: sub.apiVersion }),
+      messageId: message.id,
+      deliveryId: deliveryIdFor(message.id, sub.id),
+      eventTime: message.eventTime,
+    }),
+  );
+  headers.merge(
     signatureHeaders({
       scheme: sub.signing.scheme,
       secrets: activeSecrets(sub.secrets, input.now),
@@ -62,6 +79,7 @@ export function buildDeliveryRequest(input: DeliveryRequestInput): DeliveryReque
       timestamp,
       body: isGet ? requestTarget(url) : body,
       ...(sub.signing.scheme === 'hmac-sha256' && { headerName: sub.signing.header }),
+      ...(sub.signing.scheme === 'authorization' && sub.signing.appKey !== undefined && { appKey: sub.signing.appKey }),
     }),
   );
 
@@ -73,6 +91,10 @@ export function buildDeliveryRequest(input: DeliveryRequestInput): DeliveryReque
 export function requestTarget(url: string): string {
   const parsed = new URL(url);
   return parsed.pathname + parsed.search;
+}
+
+function tenantOf(tenant: string | undefined): { tenant?: string } {
+  return tenant === undefined ? {} : { tenant };
 }
 
 /** Appends `query` to `url`, keeping the URL's own query as written. */

@@ -10,8 +10,9 @@ import { signingHeaderProblem, validateCustomHeaders } from './custom-headers.js
 import { checkSubscriptionUrl, MAX_URL_LENGTH, type SubscriptionPolicy } from './url-policy.js';
 import { PRESET_NAMES, presetValues } from './presets.js';
 import { DEFAULT_HMAC_HEADER } from './signing.js';
+import { activeSecrets, secretProblem } from './secrets.js';
 import { NO_TENANT_KEY } from './routing.js';
-import type { PresetName, Subscription, SubscriptionId } from './model.js';
+import type { PresetName, SigningConfig, Subscription, SubscriptionId } from './model.js';
 import { MASK } from './auth.js';
 
 export type { SubscriptionPolicy } from './url-policy.js';
@@ -76,10 +77,46 @@ export const signingSchema = z
           .default(DEFAULT_HMAC_HEADER),
       })
       .strict(),
-    z.object({ scheme: z.literal('authorization') }).strict(),
+    z
+      .object({
+        scheme: z.literal('authorization'),
+        appKey: z
+          .string()
+          .max(128)
+          .regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces')
+          .optional()
+          .meta({ description: "Signed before the body (TikTok Shop's app key). Default: empty." }),
+      })
+      .strict(),
     z.object({ scheme: z.literal('none') }).strict(),
   ])
-  .meta({ id: 'SigningConfig', description: 'How requests are signed; every scheme uses the subscription secret.' });
+  .meta({
+    id: 'SigningConfig',
+    description:
+      'How requests are signed. standard-webhooks keys with the base64 part of a whsec_ secret; hmac-sha256 and authorization with the secret string as held (UTF-8). Default: the preset\'s.',
+  });
+
+/** An imported secret; checked against the signing scheme after the schema (`secretProblem`). */
+const secretSchema = z
+  .string()
+  .min(1)
+  .max(512)
+  .meta({
+    description:
+      'Bring your own signing secret instead of a generated one: whsec_ + base64 of 24-64 bytes (standard-webhooks), else 16-256 printable ASCII characters. Write-only.',
+  });
+
+/** An XML element name (`format: xml`). */
+const xmlRootSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/, 'must be an XML element name (letters, digits, _ . -, not starting with a digit)')
+  .refine((r) => !/^xml/i.test(r), 'must not start with "xml"')
+  .meta({ description: 'Root element of XML bodies. Default: the preset\'s rule (shopify: the topic\'s singular resource), else the event type\'s last segment.' });
+
+const apiVersionSchema = z
+  .string()
+  .regex(/^(\d{4}-\d{2}|unstable)$/, 'must be a Shopify API version such as "2025-07", or "unstable"')
+  .meta({ description: 'X-Shopify-API-Version of the shopify preset\'s requests. Default: "2025-07" with the shopify preset.' });
 
 const credential = (max: number) =>
   z
@@ -203,7 +240,9 @@ const fields = {
   method: z.enum(['POST', 'GET']),
   format: z.enum(['json', 'xml']),
   envelope: z.enum(['none', 'standard']).meta({ description: '`standard` wraps the payload as {id, type, eventTime, body}.' }),
-  preset: z.enum(PRESET_NAMES).meta({ description: 'Fills timeoutMs, acceptStatuses, retryOn, retryPolicy and failurePolicy.' }),
+  xmlRoot: xmlRootSchema,
+  apiVersion: apiVersionSchema,
+  preset: z.enum(PRESET_NAMES).meta({ description: 'Fills timeoutMs, acceptStatuses, retryOn, retryPolicy, failurePolicy and signing.' }),
   signing: signingSchema,
   auth: authSchema,
   customHeaders: customHeadersSchema,
@@ -232,10 +271,13 @@ export const createSubscriptionSchema = z
     format: fields.format.default('json'),
     /** @default "none" */
     envelope: fields.envelope.default('none'),
+    xmlRoot: fields.xmlRoot.optional(),
+    apiVersion: fields.apiVersion.optional(),
     /** @default "standard" */
     preset: fields.preset.default('standard'),
-    /** @default { scheme: "standard-webhooks" } */
-    signing: fields.signing.default({ scheme: 'standard-webhooks' }),
+    /** @default the preset's signing */
+    signing: fields.signing.optional(),
+    secret: secretSchema.optional(),
     auth: fields.auth.optional(),
     /** @default {} */
     customHeaders: fields.customHeaders.default({}),
@@ -251,7 +293,7 @@ export const createSubscriptionSchema = z
   .strict()
   .meta({ id: 'CreateSubscription', description: 'A new subscription. Only url and eventTypes are required.' });
 
-/** PATCH: every field optional; `null` clears `tenant`, `auth` and `description`. */
+/** PATCH: every field optional; `null` clears `tenant`, `auth`, `description`, `xmlRoot` and `apiVersion`. */
 export const patchSubscriptionSchema = z
   .object({
     url: fields.url.optional(),
@@ -261,6 +303,8 @@ export const patchSubscriptionSchema = z
     method: fields.method.optional(),
     format: fields.format.optional(),
     envelope: fields.envelope.optional(),
+    xmlRoot: fields.xmlRoot.nullable().optional(),
+    apiVersion: fields.apiVersion.nullable().optional(),
     preset: fields.preset.optional(),
     signing: fields.signing.optional(),
     auth: fields.auth.nullable().optional(),
@@ -283,7 +327,7 @@ export type SubscriptionInput = z.output<typeof createSubscriptionSchema>;
 export type SubscriptionPatch = z.output<typeof patchSubscriptionSchema>;
 
 /** The fields a preset fills. */
-export const PRESET_FIELDS = ['timeoutMs', 'acceptStatuses', 'retryOn', 'retryPolicy', 'failurePolicy'] as const;
+export const PRESET_FIELDS = ['timeoutMs', 'acceptStatuses', 'retryOn', 'retryPolicy', 'failurePolicy', 'signing'] as const;
 /** The request fields, i.e. the part of a `Subscription` a client controls. */
 export const INPUT_FIELDS = Object.keys(fields) as (keyof typeof fields)[];
 
@@ -298,7 +342,7 @@ export interface BuildOptions {
   id: SubscriptionId;
   /** Epoch ms. */
   now: number;
-  /** The first signing secret (`whsec_…`). */
+  /** The first signing secret: the imported `secret` of the input, or a generated `whsec_…`. */
   secret: string;
 }
 
@@ -315,8 +359,10 @@ export function buildSubscription(input: SubscriptionInput, options: BuildOption
     method: input.method,
     format: input.format,
     envelope: input.envelope,
+    ...(input.xmlRoot !== undefined && { xmlRoot: input.xmlRoot }),
+    ...(input.apiVersion !== undefined && { apiVersion: input.apiVersion }),
     preset: input.preset,
-    signing: input.signing,
+    signing: input.signing ?? preset.signing,
     ...(input.auth !== undefined && { auth: input.auth }),
     customHeaders: { ...input.customHeaders },
     timeoutMs: input.timeoutMs ?? preset.timeoutMs,
@@ -356,7 +402,9 @@ export function applySubscriptionPatch(current: Subscription, body: unknown, pol
   }
 
   const input = parseCreateSubscription(merged, policy);
-  const { tenant: _t, auth: _a, description: _d, ...kept } = current;
+  const signing = input.signing ?? current.signing;
+  if (signing.scheme !== current.signing.scheme) checkSecretsFit(signing.scheme, activeSecrets(current.secrets, now));
+  const { tenant: _t, auth: _a, description: _d, xmlRoot: _x, apiVersion: _v, ...kept } = current;
   return {
     ...kept,
     url: input.url,
@@ -366,8 +414,10 @@ export function applySubscriptionPatch(current: Subscription, body: unknown, pol
     method: input.method,
     format: input.format,
     envelope: input.envelope,
+    ...(input.xmlRoot !== undefined && { xmlRoot: input.xmlRoot }),
+    ...(input.apiVersion !== undefined && { apiVersion: input.apiVersion }),
     preset: input.preset,
-    signing: input.signing,
+    signing,
     ...(input.auth !== undefined && { auth: input.auth }),
     customHeaders: input.customHeaders,
     // Always set in `merged` (they come from the stored subscription or the new preset).
@@ -390,11 +440,29 @@ export function inputView(sub: Subscription): Record<string, unknown> {
   return view;
 }
 
-/** Rules that involve the deployment policy or more than one field. */
-function checkCrossField(input: SubscriptionInput, policy: SubscriptionPolicy): SubscriptionInput {
+/**
+ * A scheme change keeps the stored secrets: each one still signing must suit the new scheme
+ * (a Shopify-style string secret is no `whsec_` key), else rotate-secret first.
+ */
+function checkSecretsFit(scheme: SigningConfig['scheme'], secrets: readonly string[]): void {
+  if (secrets.some((secret) => secretProblem(scheme, secret) !== undefined)) {
+    throw new ValidationError([
+      { field: 'signing.scheme', message: `the current signing secret does not suit "${scheme}": rotate-secret with a suitable secret first` },
+    ]);
+  }
+}
+
+/** Rules that involve the deployment policy or more than one field. The preset's signing fills an absent `signing`. */
+function checkCrossField(parsed: SubscriptionInput, policy: SubscriptionPolicy): SubscriptionInput {
+  const input = { ...parsed, signing: parsed.signing ?? presetValues(parsed.preset).signing };
   const errors: FieldError[] = [];
   const url = checkSubscriptionUrl(input.url, policy);
   if (!url.ok) errors.push({ field: 'url', message: url.reason });
+  if (input.secret !== undefined) {
+    // Never quotes the value: the problem document must not echo a secret.
+    const problem = secretProblem(input.signing.scheme, input.secret);
+    if (problem !== undefined) errors.push({ field: 'secret', message: problem });
+  }
   if (input.signing.scheme === 'hmac-sha256') {
     const header = input.signing.header.toLowerCase();
     for (const name of Object.keys(input.customHeaders)) {
@@ -402,7 +470,8 @@ function checkCrossField(input: SubscriptionInput, policy: SubscriptionPolicy): 
     }
   }
   if (input.auth !== undefined && input.signing.scheme === 'authorization') {
-    errors.push({ field: 'auth', message: 'cannot be combined with signing scheme "authorization" (both use the Authorization header)' });
+    const why = parsed.signing === undefined ? ` (the "${input.preset}" preset's signing; set signing to another scheme to send auth)` : '';
+    errors.push({ field: 'auth', message: `cannot be combined with signing scheme "authorization" (both use the Authorization header)${why}` });
   }
   if (errors.length > 0) throw new ValidationError(errors);
   return url.ok ? { ...input, url: url.url.href } : input;

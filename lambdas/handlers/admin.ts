@@ -34,6 +34,7 @@ export function createAdminHandler(deps: Dependencies): HttpHandler {
     ...deps,
     sender: deps.sender,
     version: deps.config.version,
+    ...(deps.config.shopDomain !== undefined && { shopDomain: deps.config.shopDomain }),
     policy: subscriptionPolicy(deps.config),
     uniqueTenantEvent: deps.config.uniqueTenantEvent,
   };

@@ -28,6 +28,8 @@ const envSchema = z.object({
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** @default false */
   UNIQUE_TENANT_EVENT: flag.default(false),
+  /** `X-Shopify-Shop-Domain` of `shopify` deliveries without a tenant. @default the core's DEFAULT_SHOP_DOMAIN */
+  SHOP_DOMAIN: z.string().min(1).max(253).optional(),
   /** @default "" (no explicit ports allowed in subscriber URLs) */
   ALLOWED_PORTS: ports.default([]),
   /** Local mode: http:// and loopback subscriber URLs allowed, S3 path-style. @default false */
@@ -61,6 +63,7 @@ export interface Config {
   maxPayloadBytes: number;
   retentionDays: number;
   uniqueTenantEvent: boolean;
+  shopDomain?: string;
   allowedPorts: number[];
   local: boolean;
   timeScale: number;
@@ -101,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxPayloadBytes: e.MAX_PAYLOAD_BYTES,
     retentionDays: e.RETENTION_DAYS,
     uniqueTenantEvent: e.UNIQUE_TENANT_EVENT,
+    ...(e.SHOP_DOMAIN !== undefined && { shopDomain: e.SHOP_DOMAIN }),
     allowedPorts: e.ALLOWED_PORTS,
     local: e.HOOKLINE_LOCAL,
     timeScale: e.HOOKLINE_TIME_SCALE,

@@ -11,6 +11,7 @@ export function createWorkerHandler(deps: Dependencies): WorkerHandler {
   const dispatch = {
     ...deps,
     version: deps.config.version,
+    ...(deps.config.shopDomain !== undefined && { shopDomain: deps.config.shopDomain }),
     limits: intakeLimits(deps.config),
     timeScale: deps.config.timeScale,
     concurrency: deps.config.workerConcurrency,

@@ -444,7 +444,8 @@ describe('Shopify (preset shopify, X-Shopify-Hmac-SHA256)', () => {
     await deliveryReaching(api, messageId, 'succeeded');
     const [request] = receiver.requests;
     expect(request!.headers['content-type']).toMatch(/^application\/xml/);
-    expect(new XMLParser().parse(request!.body)).toMatchObject({ paid: { id: 42, line_items: [{ sku: 'A' }, { sku: 'B' }] } });
+    // Shopify's XML root is the topic's singular resource: orders/paid → <order> (issue 17).
+    expect(new XMLParser().parse(request!.body)).toMatchObject({ order: { id: 42, line_items: [{ sku: 'A' }, { sku: 'B' }] } });
   });
 
   // seed: "Step 3: Test the webhook"

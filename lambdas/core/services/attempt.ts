@@ -12,6 +12,8 @@ export interface AttemptDeps {
   clock: Clock;
   /** Hookline version for `User-Agent`. */
   version: string;
+  /** `X-Shopify-Shop-Domain` of events without a tenant (`shopify` preset). */
+  shopDomain?: string;
 }
 
 export interface MessageView {
@@ -19,6 +21,7 @@ export interface MessageView {
   type: string;
   eventTime: string;
   payload: unknown;
+  tenant?: string;
 }
 
 export interface AttemptResult {
@@ -29,7 +32,7 @@ export interface AttemptResult {
   retryAfter?: string;
 }
 
-const SIGNATURE_HEADER_NAMES = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
+const SIGNATURE_HEADER_NAMES = ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-shopify-webhook-id'];
 
 export async function performAttempt(
   deps: AttemptDeps,
@@ -45,6 +48,7 @@ export async function performAttempt(
     attempt: attemptNumber,
     now: startedAt,
     version: deps.version,
+    ...(deps.shopDomain !== undefined && { shopDomain: deps.shopDomain }),
   });
   const result = await deps.sender.send({ ...request, timeoutMs: subscription.timeoutMs });
   const endedAt = Math.max(deps.clock.now(), startedAt + result.durationMs);

@@ -6,11 +6,11 @@
 import * as z from 'zod';
 import { newMessageId, newSubscriptionId } from '../ids.js';
 import { applySubscriptionPatch, buildSubscription, parseCreateSubscription, type SubscriptionPolicy } from '../subscription-schema.js';
-import { generateSecret, rotateSecrets } from '../secrets.js';
+import { generateSecret, rotateSecrets, secretProblem } from '../secrets.js';
 import { maskSubscription, type PublicSubscription } from '../auth.js';
 import type { Subscription, SubscriptionId, SubscriptionStatus } from '../model.js';
 import type { Clock, DeliveryStore, Page, RetryScheduler, SubscriptionStore } from '../ports.js';
-import { ConcurrentUpdateError, NotFoundError } from '../errors.js';
+import { ConcurrentUpdateError, NotFoundError, ValidationError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
 import { performAttempt, signatureHeadersOf, type AttemptDeps } from './attempt.js';
 import type { Attempt } from '../model.js';
@@ -35,7 +35,15 @@ export const listSubscriptionsQuerySchema = z
   .strict();
 
 export const rotateSecretRequestSchema = z
-  .object({ graceSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(24 * 3600) })
+  .object({
+    graceSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(24 * 3600),
+    secret: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .meta({ description: "Bring your own new secret (checked against the subscription's signing scheme); default: a generated whsec_ secret." }),
+  })
   .strict()
   .meta({ id: 'RotateSecretRequest' });
 
@@ -44,7 +52,7 @@ export async function createSubscription(
   body: unknown,
 ): Promise<PublicSubscription & { secret: string }> {
   const input = parseCreateSubscription(body, deps.policy);
-  const secret = generateSecret();
+  const secret = input.secret ?? generateSecret();
   const subscription = buildSubscription(input, { id: newSubscriptionId(), now: deps.clock.now(), secret });
   await deps.subscriptions.create(subscription, { unique: deps.uniqueTenantEvent });
   return { ...maskSubscription(subscription), secret };
@@ -97,14 +105,19 @@ export async function rotateSubscriptionSecret(
   id: SubscriptionId,
   body: unknown,
 ): Promise<{ secret: string; previousSecretExpiresAt: string }> {
-  const { graceSeconds } = parseOrThrow(rotateSecretRequestSchema, body ?? {});
-  const secret = generateSecret();
-  const updated = await mutate(deps, id, (current) => ({
-    ...current,
-    secrets: rotateSecrets(current.secrets, secret, deps.clock.now(), graceSeconds),
-    updatedAt: nowIso(deps),
-    version: current.version + 1,
-  }));
+  const request = parseOrThrow(rotateSecretRequestSchema, body ?? {});
+  const secret = request.secret ?? generateSecret();
+  const updated = await mutate(deps, id, (current) => {
+    // Never quotes the value: the problem document must not echo a secret.
+    const problem = request.secret === undefined ? undefined : secretProblem(current.signing.scheme, secret);
+    if (problem !== undefined) throw new ValidationError([{ field: 'secret', message: problem }]);
+    return {
+      ...current,
+      secrets: rotateSecrets(current.secrets, secret, deps.clock.now(), request.graceSeconds),
+      updatedAt: nowIso(deps),
+      version: current.version + 1,
+    };
+  });
   const previous = updated.secrets[1];
   return { secret, previousSecretExpiresAt: previous?.expiresAt ?? nowIso(deps) };
 }
@@ -139,10 +152,10 @@ export async function testSavedSubscription(deps: SubscriptionDeps, id: Subscrip
   return testSubscription(deps, await getSubscription(deps, id));
 }
 
-/** "Test before saving": validates the body exactly like create, signs with a throwaway secret, stores nothing. */
+/** "Test before saving": validates the body exactly like create, signs with its `secret` or a throwaway one, stores nothing. */
 export async function testUnsavedSubscription(deps: SubscriptionDeps, body: unknown): Promise<TestResult> {
   const input = parseCreateSubscription(body, deps.policy);
-  const subscription = buildSubscription(input, { id: newSubscriptionId(), now: deps.clock.now(), secret: generateSecret() });
+  const subscription = buildSubscription(input, { id: newSubscriptionId(), now: deps.clock.now(), secret: input.secret ?? generateSecret() });
   return testSubscription(deps, subscription);
 }
 

@@ -1,7 +1,7 @@
 /** Receiver-side signature checks, recomputed with node:crypto exactly as a subscriber would. */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** The HMAC key of a `whsec_…` secret: its base64 part, decoded (DESIGN §4 "Signing"). */
+/** The Standard Webhooks HMAC key of a `whsec_…` secret: its base64 part, decoded (DESIGN §4 "Signing"). */
 export function keyOf(whsec: string): Buffer {
   return Buffer.from(whsec.replace(/^whsec_/, ''), 'base64');
 }
@@ -18,12 +18,17 @@ export function digestMatches(expected: string, received: string | undefined): b
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Shopify: base64 HMAC-SHA256 of the raw body. */
-export function verifyBase64Hmac(whsec: string, rawBody: string, header: string | undefined): boolean {
-  return digestMatches(hmacOf(whsec, rawBody).toString('base64'), header);
+/** HMAC-SHA256 keyed with the secret string itself (UTF-8): `hmac-sha256` and `authorization`. */
+export function stringHmacOf(secret: string, content: string): Buffer {
+  return createHmac('sha256', Buffer.from(secret, 'utf8')).update(content, 'utf8').digest();
 }
 
-/** TikTok style: hex HMAC-SHA256 of the raw body in `Authorization`. */
-export function verifyHexHmac(whsec: string, rawBody: string, header: string | undefined): boolean {
-  return digestMatches(hmacOf(whsec, rawBody).toString('hex'), header);
+/** Shopify: base64 HMAC-SHA256 of the raw body, keyed with the secret string. */
+export function verifyBase64Hmac(secret: string, rawBody: string, header: string | undefined): boolean {
+  return digestMatches(stringHmacOf(secret, rawBody).toString('base64'), header);
+}
+
+/** TikTok style: lowercase hex HMAC-SHA256 of `appKey + raw body` in `Authorization`, keyed with the secret string. */
+export function verifyHexHmac(secret: string, rawBody: string, header: string | undefined, appKey = ''): boolean {
+  return digestMatches(stringHmacOf(secret, appKey + rawBody).toString('hex'), header);
 }

@@ -143,6 +143,16 @@ describe('examples/receivers/authorization-hmac (TikTok Shop style)', () => {
     expect((await post(url, BODY, headers)).status).toBe(200);
     expect((await post(url, TAMPERED, headers)).status).toBe(401);
   });
+
+  it('verifies appKey + body with the app key, an imported secret as written, and refuses another app key', async () => {
+    const secret = 'tts_app_secret_0123456789';
+    const url = await listen(createAuthorizationHmacReceiver({ secret, appKey: '6abc1d2e' }));
+
+    const withKey = await post(url, BODY, hooklineHeaders({ scheme: 'authorization', secrets: [secret], appKey: '6abc1d2e' }));
+    const otherKey = await post(url, BODY, hooklineHeaders({ scheme: 'authorization', secrets: [secret], appKey: '6abc1d2f' }));
+
+    expect([withKey.status, otherKey.status]).toEqual([200, 401]);
+  });
 });
 
 describe('examples/receivers/basic-bearer', () => {
@@ -232,7 +242,7 @@ describe('docs/subscribers.md', () => {
 
     // Act
     const { stdout } = await promisify(execFile)('bash', ['-c', block!], {
-      env: { PATH: process.env.PATH ?? '', SECRET: secret, WEBHOOK_ID: 'msg_doc1', WEBHOOK_TIMESTAMP: '1700000000', BODY: body },
+      env: { PATH: process.env.PATH ?? '', SECRET: secret, WEBHOOK_ID: 'msg_doc1', WEBHOOK_TIMESTAMP: '1700000000', BODY: body, APP_KEY: 'app_7' },
     });
 
     // Assess
@@ -240,7 +250,7 @@ describe('docs/subscribers.md', () => {
       [
         `standard-webhooks: ${signatureHeaders({ scheme: 'standard-webhooks', ...input })['webhook-signature']}`,
         `hmac-sha256:       ${signatureHeaders({ scheme: 'hmac-sha256', ...input })['X-Hookline-Hmac-SHA256']}`,
-        `authorization:     ${signatureHeaders({ scheme: 'authorization', ...input }).Authorization}`,
+        `authorization:     ${signatureHeaders({ scheme: 'authorization', appKey: 'app_7', ...input }).Authorization}`,
         '',
       ].join('\n'),
     );

@@ -127,9 +127,9 @@ describe('standard-webhooks', () => {
 });
 
 describe('hmac-sha256 (Shopify style)', () => {
-  it('puts the base64 HMAC of the raw body in the default header', () => {
+  it('puts the base64 HMAC of the raw body in the default header, keyed with the secret string as held (UTF-8)', () => {
     const headers = signatureHeaders(input({ scheme: 'hmac-sha256' }));
-    const expected = createHmac('sha256', Buffer.from('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'base64')).update(VECTOR.body).digest('base64');
+    const expected = createHmac('sha256', Buffer.from(VECTOR.secret, 'utf8')).update(VECTOR.body).digest('base64');
     expect(DEFAULT_HMAC_HEADER).toBe('X-Hookline-Hmac-SHA256');
     expect(headers).toEqual({ 'X-Hookline-Hmac-SHA256': expected });
   });
@@ -141,9 +141,10 @@ describe('hmac-sha256 (Shopify style)', () => {
     const request = requestAt(sub, Date.UTC(2024, 0, 15, 12, 0, 0));
     // Assess: the receiver's check, as Shopify documents it.
     const received = request.headers['X-Shopify-Hmac-SHA256']!;
-    const computed = createHmac('sha256', secretKey(SECRET)).update(Buffer.from(request.body!, 'utf8')).digest('base64');
+    const computed = createHmac('sha256', SECRET).update(Buffer.from(request.body!, 'utf8')).digest('base64');
     expect(received).toBe(computed);
-    const tampered = createHmac('sha256', secretKey(SECRET)).update(request.body!.replace('42', '43')).digest('base64');
+    expect(received).not.toBe(createHmac('sha256', secretKey(SECRET)).update(request.body!).digest('base64'));
+    const tampered = createHmac('sha256', SECRET).update(request.body!.replace('42', '43')).digest('base64');
     expect(received).not.toBe(tampered);
     expect(request.headers).not.toHaveProperty('webhook-signature');
     expect(request.headers).not.toHaveProperty('X-Hookline-Hmac-SHA256');
@@ -157,16 +158,28 @@ describe('hmac-sha256 (Shopify style)', () => {
 });
 
 describe('authorization (TikTok style)', () => {
-  it('puts the hex HMAC-SHA256 of the raw body in Authorization', () => {
+  it('puts the lowercase hex HMAC-SHA256 of the raw body in Authorization, keyed with the secret string (no app key: empty)', () => {
     const headers = signatureHeaders(input({ scheme: 'authorization' }));
-    const expected = createHmac('sha256', secretKey(VECTOR.secret)).update(VECTOR.body).digest('hex');
+    const expected = createHmac('sha256', VECTOR.secret).update(VECTOR.body).digest('hex');
     expect(headers).toEqual({ Authorization: expected });
     expect(headers.Authorization).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('reaches the request as its Authorization header', () => {
-    const request = requestAt(makeSubscription({ signing: { scheme: 'authorization' } }), Date.UTC(2024, 0, 1));
-    expect(request.headers.Authorization).toBe(createHmac('sha256', secretKey(SECRET)).update(request.body!).digest('hex'));
+  it('signs appKey + body when the subscription has an app key', () => {
+    const headers = signatureHeaders(input({ scheme: 'authorization', appKey: '6abc1d2e' }));
+    expect(headers.Authorization).toBe(createHmac('sha256', VECTOR.secret).update(`6abc1d2e${VECTOR.body}`).digest('hex'));
+    expect(headers.Authorization).not.toBe(signatureHeaders(input({ scheme: 'authorization' })).Authorization);
+  });
+
+  it('reaches the request as its Authorization header, app key included', () => {
+    const request = requestAt(makeSubscription({ signing: { scheme: 'authorization', appKey: 'app_7' } }), Date.UTC(2024, 0, 1));
+    expect(request.headers.Authorization).toBe(createHmac('sha256', SECRET).update(`app_7${request.body!}`).digest('hex'));
+  });
+
+  it('keys an imported secret byte for byte as written (UTF-8), never base64-decoded', () => {
+    const imported = 'e59af819cc0123456789abcdef';
+    const headers = signatureHeaders(input({ scheme: 'authorization', secrets: [imported] }));
+    expect(headers.Authorization).toBe(createHmac('sha256', Buffer.from(imported, 'utf8')).update(VECTOR.body).digest('hex'));
   });
 });
 

@@ -44,7 +44,6 @@ describe('create', () => {
       format: 'json',
       envelope: 'none',
       preset: 'standard',
-      signing: { scheme: 'standard-webhooks' },
       customHeaders: {},
       ...presetValues('standard'),
       status: 'active',
@@ -119,7 +118,7 @@ describe('create', () => {
   });
 
   describe('presets', () => {
-    it.each(PRESET_NAMES)('%s fills timeoutMs, acceptStatuses, retryOn, retryPolicy and failurePolicy', (preset) => {
+    it.each(PRESET_NAMES)('%s fills timeoutMs, acceptStatuses, retryOn, retryPolicy, failurePolicy and signing', (preset) => {
       const sub = makeSubscription({ preset });
       for (const field of PRESET_FIELDS) expect(sub[field]).toEqual(PRESETS[preset][field]);
     });
@@ -131,6 +130,7 @@ describe('create', () => {
         retryOn: ['5xx'],
         retryPolicy: { type: 'fixed', delays: [7] },
         failurePolicy: { afterConsecutiveFailures: 3, action: 'disable' },
+        signing: { scheme: 'none' },
       } as const;
       fc.assert(
         fc.property(fc.constantFrom(...PRESET_NAMES), fc.subarray([...PRESET_FIELDS]), (preset: PresetName, given) => {
@@ -266,11 +266,10 @@ describe('create', () => {
       ['metadata too many', { metadata: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])) }, [{ field: 'metadata', message: 'must have at most 20 entries' }]],
       [
         'server-owned fields',
-        { id: 'sub_x', status: 'active', secret: 'whsec_x', createdAt: 'now' },
+        { id: 'sub_x', status: 'active', createdAt: 'now' },
         [
           { field: 'id', message: 'is not a known field' },
           { field: 'status', message: 'is not a known field' },
-          { field: 'secret', message: 'is not a known field' },
           { field: 'createdAt', message: 'is not a known field' },
         ],
       ],
@@ -321,7 +320,7 @@ describe('create', () => {
     const schema = schemas[id!] as { required?: string[]; properties?: Record<string, unknown> };
     expect(schema.required).toEqual(['url', 'eventTypes']);
     expect(Object.keys(schema.properties ?? {})).toEqual([
-      'url', 'eventTypes', 'tenant', 'fallback', 'method', 'format', 'envelope', 'preset', 'signing', 'auth', 'customHeaders',
+      'url', 'eventTypes', 'tenant', 'fallback', 'method', 'format', 'envelope', 'xmlRoot', 'apiVersion', 'preset', 'signing', 'secret', 'auth', 'customHeaders',
       'timeoutMs', 'acceptStatuses', 'retryOn', 'retryPolicy', 'failurePolicy', 'description', 'metadata',
     ]);
   });

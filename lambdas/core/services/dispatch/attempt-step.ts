@@ -31,7 +31,7 @@ export async function attemptStep(deps: DispatchDeps, context: BatchContext, run
   const { attempt, retryAfter } = await performAttempt(
     deps,
     subscription,
-    { id: task.messageId, type: task.eventType, eventTime: task.eventTime, payload },
+    { id: task.messageId, type: task.eventType, eventTime: task.eventTime, payload, ...(task.tenant !== undefined && { tenant: task.tenant }) },
     task.attempt,
     task.trigger,
   );
