@@ -104,6 +104,12 @@ export interface Subscription {
   description?: string;
   metadata: Record<string, string>;
   secrets: SigningSecret[];
+  /**
+   * How `hmac-sha256` and `authorization` derive their key: `2` = the secret string (UTF-8).
+   * Absent on subscriptions stored before that change (they keyed with the decoded `whsec_`
+   * bytes): those are refused, never silently re-keyed, until a rotate-secret (README, upgrading).
+   */
+  keying?: 2;
   consecutiveFailures: number;
   /** When the current failure streak began; absent while there is none. */
   failureStreakStartedAt?: string;

@@ -33,6 +33,20 @@ export function signingKey(scheme: SigningConfig['scheme'], secret: string): Buf
   return scheme === 'standard-webhooks' ? secretKey(secret) : Buffer.from(secret, 'utf8');
 }
 
+/** The `Subscription.keying` every subscription written by this version carries. */
+export const CURRENT_KEYING = 2 as const;
+
+/**
+ * A subscription stored before `hmac-sha256` and `authorization` keyed with the secret string:
+ * signing it now would change its key under its receivers' feet, so it is not signed at all.
+ */
+export function hasLegacyKeying(sub: { keying?: number; signing: SigningConfig }): boolean {
+  return sub.keying !== CURRENT_KEYING && (sub.signing.scheme === 'hmac-sha256' || sub.signing.scheme === 'authorization');
+}
+
+export const LEGACY_KEYING_REASON =
+  'stored before hmac-sha256/authorization keyed with the secret string: not signed (never silently re-keyed); rotate-secret, give the subscriber the new secret, then replay';
+
 /** Bounds of an imported secret (DESIGN §4; issue 17). */
 export const WHSEC_MIN_BYTES = 24;
 export const WHSEC_MAX_BYTES = 64;

@@ -10,7 +10,7 @@ import { signingHeaderProblem, validateCustomHeaders } from './custom-headers.js
 import { checkSubscriptionUrl, MAX_URL_LENGTH, type SubscriptionPolicy } from './url-policy.js';
 import { PRESET_NAMES, presetValues } from './presets.js';
 import { DEFAULT_HMAC_HEADER } from './signing.js';
-import { activeSecrets, secretProblem } from './secrets.js';
+import { activeSecrets, CURRENT_KEYING, secretProblem } from './secrets.js';
 import { NO_TENANT_KEY } from './routing.js';
 import type { PresetName, SigningConfig, Subscription, SubscriptionId } from './model.js';
 import { MASK } from './auth.js';
@@ -374,6 +374,7 @@ export function buildSubscription(input: SubscriptionInput, options: BuildOption
     ...(input.description !== undefined && { description: input.description }),
     metadata: { ...input.metadata },
     secrets: [{ secret: options.secret, createdAt: iso }],
+    keying: CURRENT_KEYING,
     consecutiveFailures: 0,
     createdAt: iso,
     updatedAt: iso,

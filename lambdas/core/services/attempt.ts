@@ -3,6 +3,7 @@
  * the admin test routes, so "test before saving" exercises exactly the delivery code path.
  */
 import { buildDeliveryRequest } from '../request.js';
+import { hasLegacyKeying, LEGACY_KEYING_REASON } from '../secrets.js';
 import { classifyStatus } from '../classify.js';
 import type { Attempt, Subscription, TaskTrigger } from '../model.js';
 import type { Clock, SendResult, WebhookSender } from '../ports.js';
@@ -42,6 +43,7 @@ export async function performAttempt(
   trigger: TaskTrigger,
 ): Promise<AttemptResult> {
   const startedAt = deps.clock.now();
+  if (hasLegacyKeying(subscription)) return legacyKeyingRefusal(subscription, startedAt, attemptNumber, trigger);
   const request = buildDeliveryRequest({
     subscription,
     message,
@@ -66,6 +68,22 @@ export async function performAttempt(
     requestHeaders: request.headers,
     ...(result.kind === 'response' && result.headers['retry-after'] !== undefined && { retryAfter: result.headers['retry-after'] }),
   };
+}
+
+/** Nothing is sent: the attempt is recorded as refused, with what the operator has to do. */
+function legacyKeyingRefusal(subscription: Subscription, at: number, attemptNumber: number, trigger: TaskTrigger): AttemptResult {
+  const iso = new Date(at).toISOString();
+  const attempt: Attempt = {
+    attempt: attemptNumber,
+    startedAt: iso,
+    endedAt: iso,
+    durationMs: 0,
+    outcome: 'refused',
+    reason: LEGACY_KEYING_REASON,
+    ...(hostOf(subscription.url) !== undefined && { urlHost: hostOf(subscription.url) }),
+    trigger,
+  };
+  return { attempt, requestHeaders: {} };
 }
 
 function describe(result: SendResult, subscription: Subscription): Pick<Attempt, 'outcome' | 'statusCode' | 'reason' | 'responseExcerpt'> {

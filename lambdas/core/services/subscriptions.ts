@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { newMessageId, newSubscriptionId } from '../ids.js';
 import { applySubscriptionPatch, buildSubscription, parseCreateSubscription, type SubscriptionPolicy } from '../subscription-schema.js';
-import { generateSecret, rotateSecrets, secretProblem } from '../secrets.js';
+import { CURRENT_KEYING, generateSecret, rotateSecrets, secretProblem } from '../secrets.js';
 import { maskSubscription, type PublicSubscription } from '../auth.js';
 import type { Subscription, SubscriptionId, SubscriptionStatus } from '../model.js';
 import type { Clock, DeliveryStore, Page, RetryScheduler, SubscriptionStore } from '../ports.js';
@@ -114,6 +114,8 @@ export async function rotateSubscriptionSecret(
     return {
       ...current,
       secrets: rotateSecrets(current.secrets, secret, deps.clock.now(), request.graceSeconds),
+      // A rotation hands the subscriber a new secret, so it is where an old subscription re-keys.
+      keying: CURRENT_KEYING,
       updatedAt: nowIso(deps),
       version: current.version + 1,
     };

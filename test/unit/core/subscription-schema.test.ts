@@ -49,6 +49,7 @@ describe('create', () => {
       status: 'active',
       metadata: {},
       secrets: [{ secret: SECRET, createdAt: iso }],
+      keying: 2,
       consecutiveFailures: 0,
       createdAt: iso,
       updatedAt: iso,

@@ -1,7 +1,8 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { acceptEvent, type IntakeLimits } from '../../../lambdas/core/services/intake.js';
 import { processBatch, type DispatchDeps, type DispatchEvent } from '../../../lambdas/core/services/dispatch.js';
-import { createSubscription, type SubscriptionDeps } from '../../../lambdas/core/services/subscriptions.js';
+import { createSubscription, rotateSubscriptionSecret, type SubscriptionDeps } from '../../../lambdas/core/services/subscriptions.js';
 import type { AttemptLogLine } from '../../../lambdas/core/attempt-log.js';
 import type { DeliveryTask, SubscriptionId } from '../../../lambdas/core/model.js';
 import { TransientDependencyError } from '../../../lambdas/core/errors.js';
@@ -116,6 +117,33 @@ describe('processBatch', () => {
     expect(delivery.attemptCount).toBe(5);
     expect(w.deps.retryScheduler.scheduled).toHaveLength(0);
     expect(w.deps.sender.requests.map((r) => r.headers['X-Hookline-Attempt'] ?? r.headers['x-hookline-attempt'])).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('refuses to sign a subscription stored before the keying change (issue 17) until rotate-secret re-keys it', async () => {
+    // Prepare: an hmac-sha256 subscription as an older version stored it (no `keying`).
+    const w = world(() => respond(200));
+    const id = await subscribe(w, { preset: 'shopify' });
+    const stored = w.deps.subscriptions.items.get(id)!;
+    const { keying: _k, ...legacy } = stored;
+    w.deps.subscriptions.items.set(id, legacy);
+    await post(w);
+
+    // Act
+    await w.drainQueue();
+
+    // Assess: nothing sent, the refusal is recorded with what to do.
+    expect(w.deps.sender.requests).toHaveLength(0);
+    const delivery = [...w.deps.deliveries.items.values()][0]!;
+    expect(delivery.status).toBe('failed');
+    expect(delivery.attempts[0]).toMatchObject({ outcome: 'refused', reason: expect.stringContaining('rotate-secret') });
+
+    // A wrong imported secret is refused naming the field; a good one re-keys.
+    await expect(rotateSubscriptionSecret(w.subscriptionDeps, id, { secret: 'too short' })).rejects.toMatchObject({ errors: [{ field: 'secret' }] });
+    const { secret } = await rotateSubscriptionSecret(w.subscriptionDeps, id, { secret: 'shpss_0123456789abcdef', graceSeconds: 0 });
+    await post(w);
+    await w.drainQueue();
+    const request = w.deps.sender.requests[0]!;
+    expect(request.headers['X-Shopify-Hmac-Sha256']).toBe(createHmac('sha256', secret).update(request.body!).digest('base64'));
   });
 
   it('counts a 401 as acknowledged for tiktok-shop', async () => {
