@@ -50,11 +50,13 @@ export const subscriptionViewSchema = z
     method: z.enum(['POST', 'GET']),
     format: z.enum(['json', 'xml']),
     envelope: z.enum(['none', 'standard']),
+    xmlRoot: z.string().optional(),
+    apiVersion: z.string().optional(),
     preset: z.enum(['standard', 'tiktok-shop', 'shopify', 'partoo']),
     signing: z.union([
       z.object({ scheme: z.literal('standard-webhooks') }),
       z.object({ scheme: z.literal('hmac-sha256'), header: z.string() }),
-      z.object({ scheme: z.literal('authorization') }),
+      z.object({ scheme: z.literal('authorization'), appKey: z.string().optional() }),
       z.object({ scheme: z.literal('none') }),
     ]),
     auth: maskedAuth.optional(),
@@ -73,6 +75,7 @@ export const subscriptionViewSchema = z
     disabledReason: z.string().optional(),
     description: z.string().optional(),
     metadata: z.record(z.string(), z.string()),
+    keying: z.literal(2).optional().meta({ description: 'Absent on subscriptions stored before hmac-sha256/authorization keyed with the secret string: rotate-secret re-keys them.' }),
     consecutiveFailures: z.number().int(),
     health: z
       .object({
@@ -89,7 +92,7 @@ export const subscriptionViewSchema = z
   .meta({ id: 'Subscription', description: 'A subscription as read: credentials masked, secrets never included.' });
 
 export const createdSubscriptionSchema = subscriptionViewSchema
-  .extend({ secret: z.string().startsWith('whsec_') })
+  .extend({ secret: z.string().min(1) })
   .meta({ id: 'CreatedSubscription', description: 'The new subscription with its signing secret, shown once.' });
 
 export const attemptSchema = z
@@ -215,10 +218,10 @@ export const replayJobSchema = z
   .strict()
   .meta({ id: 'ReplayJob' });
 
-export const secretSchema = z.object({ secret: z.string().startsWith('whsec_') }).strict().meta({ id: 'Secret' });
+export const secretSchema = z.object({ secret: z.string().min(1) }).strict().meta({ id: 'Secret' });
 
 export const rotatedSecretSchema = z
-  .object({ secret: z.string().startsWith('whsec_'), previousSecretExpiresAt: iso })
+  .object({ secret: z.string().min(1), previousSecretExpiresAt: iso })
   .strict()
   .meta({ id: 'RotatedSecret' });
 
