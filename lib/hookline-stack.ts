@@ -15,6 +15,7 @@ import { acknowledgeWildcardResources } from './nag.js';
 import { type HooklineSettings, type HooklineSettingsInput, resolveSettings } from './props.js';
 import { RECEIVER_TIMEOUT_SECONDS } from '../lambdas/core/services/intake.js';
 import { READ_WRITE_TABLE_ACTIONS, RECEIVER_TABLE_ACTIONS, Store } from './store.js';
+import { INTAKE_KEY_PREFIXES } from '../lambdas/adapters/dynamodb/table-schema.js';
 
 export interface HooklineStackProps extends StackProps, HooklineSettingsInput {}
 
@@ -146,7 +147,7 @@ export class HooklineStack extends Stack {
     };
 
     // receiver: store the message and its deliveries, enqueue tasks, spill big payloads.
-    store.grant(this.receiver.role, RECEIVER_TABLE_ACTIONS, { indexes: false });
+    store.grant(this.receiver.role, RECEIVER_TABLE_ACTIONS, { indexes: false, leadingKeyPrefixes: INTAKE_KEY_PREFIXES });
     delivery.grantSend(this.receiver.role);
     s3(this.receiver.role, ['s3:PutObject']);
 

@@ -70,12 +70,16 @@ export class Store extends Construct {
 
   /**
    * Grants exactly `actions` on the table and, with `indexes`, on its indexes (`index/*`: this
-   * table's GSIs, queried by name).
+   * table's GSIs, queried by name); with `leadingKeyPrefixes`, only on items whose partition key
+   * starts with one of them.
    */
-  grant(role: iam.Role, actions: readonly string[], options: { indexes: boolean }): void {
+  grant(role: iam.Role, actions: readonly string[], options: { indexes: boolean; leadingKeyPrefixes?: readonly string[] }): void {
     const indexes = `${this.table.tableArn}/index/*`;
     const resources = options.indexes ? [this.table.tableArn, indexes] : [this.table.tableArn];
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources }));
+    const prefixes = options.leadingKeyPrefixes;
+    // Every key of every request (each item of a batch or transaction) must start with one of the prefixes.
+    const conditions = prefixes === undefined ? undefined : { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) } };
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources, ...(conditions !== undefined && { conditions }) }));
     if (options.indexes) {
       acknowledgeWildcardResources(role, [indexes], "GSI queries need index ARNs; the wildcard covers only this table's indexes.");
     }

@@ -71,6 +71,16 @@ describe('function roles: exactly what each handler uses', () => {
     });
   });
 
+  it('receiver: table access only to the key prefixes intake reads and writes (dynamodb:LeadingKeys)', () => {
+    const statements = identityStatements(synth)
+      .filter(({ owner, statement }) => owner === synth.id(ROLES.receiver) && asArray(statement.Action).some((a) => a.startsWith('dynamodb:')))
+      .map(({ statement }) => statement);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ROUTE#*', 'FALLBACK#*', 'MSG#*', 'IDEM#*', 'DLV#*'] },
+    });
+  });
+
   it('admin: table read/write, enqueue, read large payloads, cancel pending retries', () => {
     expectPermissions(ROLES.admin, {
       ...logs('Admin/Logs'),

@@ -9,8 +9,9 @@ import type { DeliveryQuery, DeliveryStore, Page } from '../../core/ports.js';
 import { getRecords } from './batch.js';
 import { pageFromIndex, utcDays, type IndexPageSpec } from './index-pages.js';
 import { dynamo, expiryAfter, getRecord, isConditionFailure, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
+import { KEY_PREFIX } from './table-schema.js';
 
-const deliveryKey = (id: string): Key => ({ pk: `DLV#${id}`, sk: 'META' });
+const deliveryKey = (id: string): Key => ({ pk: `${KEY_PREFIX.delivery}${id}`, sk: 'META' });
 const dayPartition = (iso: string) => `DLV#DAY#${iso.slice(0, 10)}`;
 const CREATE_CONCURRENCY = 16;
 

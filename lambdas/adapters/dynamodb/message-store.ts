@@ -9,9 +9,10 @@ import { errorName } from '../errors.js';
 import { getRecords } from './batch.js';
 import { pageFromIndex, utcDays } from './index-pages.js';
 import { dynamo, expiryAfter, getRecord, isConditionFailure, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
+import { KEY_PREFIX } from './table-schema.js';
 
-const messageKey = (id: string): Key => ({ pk: `MSG#${id}`, sk: 'META' });
-const claimKey = (key: string): Key => ({ pk: `IDEM#${key}`, sk: 'IDEM' });
+const messageKey = (id: string): Key => ({ pk: `${KEY_PREFIX.message}${id}`, sk: 'META' });
+const claimKey = (key: string): Key => ({ pk: `${KEY_PREFIX.idempotency}${key}`, sk: 'IDEM' });
 const unroutedPartition = (day: string) => `MSG#UNROUTED#${day}`;
 
 /**

@@ -18,12 +18,13 @@ import { errorName } from '../errors.js';
 import { getRecords } from './batch.js';
 import { pageFromIndex } from './index-pages.js';
 import { dynamo, getRecord, isConditionFailure, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
+import { KEY_PREFIX } from './table-schema.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 const subscriptionKey = (id: string): Key => ({ pk: `SUB#${id}`, sk: 'META' });
 const routePartition = (route: Pick<RouteKey, 'tenantKey' | 'eventType' | 'fallback'>) =>
-  route.fallback ? `FALLBACK#${route.eventType}` : `ROUTE#${route.tenantKey}#${route.eventType}`;
+  route.fallback ? `${KEY_PREFIX.fallbackRoute}${route.eventType}` : `${KEY_PREFIX.route}${route.tenantKey}#${route.eventType}`;
 const claimKey = (tenantKey: string, eventType: string): Key => ({ pk: `UNIQ#${tenantKey}#${eventType}`, sk: 'UNIQ' });
 
 /** The (tenant, event type) pairs a subscription claims under the one-per-pair rule (direct routes only). */

@@ -31,4 +31,24 @@ export const tableSchema = {
   ],
 } as const;
 
+/** The partition-key prefix of each item kind (the table above); stores build their keys from these. */
+export const KEY_PREFIX = {
+  subscription: 'SUB#',
+  route: 'ROUTE#',
+  fallbackRoute: 'FALLBACK#',
+  uniqueness: 'UNIQ#',
+  message: 'MSG#',
+  idempotency: 'IDEM#',
+  delivery: 'DLV#',
+  replayJob: 'JOB#',
+  schedule: 'SCHED#',
+} as const;
+
+/**
+ * What intake (the receiver) reads and writes: routes, messages with their idempotency claims,
+ * deliveries. The receiver's role is limited to items under these prefixes (`dynamodb:LeadingKeys`),
+ * so the function that parses producer input can neither read secrets nor change subscriptions.
+ */
+export const INTAKE_KEY_PREFIXES = [KEY_PREFIX.route, KEY_PREFIX.fallbackRoute, KEY_PREFIX.message, KEY_PREFIX.idempotency, KEY_PREFIX.delivery] as const;
+
 export type IndexName = (typeof tableSchema.globalSecondaryIndexes)[number]['indexName'];
