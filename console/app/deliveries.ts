@@ -5,7 +5,7 @@ import { AttemptsTable } from './attempts.js';
 import { fromLocalInput, time } from './format.js';
 import { DELIVERY_STATUSES, type Delivery } from './model.js';
 import { navigate, type Route } from './router.js';
-import { asProblem, Field, html, Loading, Problem, Select, StatusBadge, useFocusHeading, useLoad } from './ui.js';
+import { Field, html, Loading, Problem, Select, StatusBadge, useAction, useFocusHeading, useLoad } from './ui.js';
 
 const FILTERS = ['subscriptionId', 'tenant', 'eventType', 'status', 'since', 'until'] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
@@ -69,18 +69,14 @@ export function DeliveryList({ route }: { route: Route }) {
 export function DeliveryPage({ id }: { id: string }) {
   const heading = useFocusHeading(`dlv-${id}`);
   const state = useLoad(() => api<Delivery>('GET', `/v1/deliveries/${encodeURIComponent(id)}`), id);
-  const [error, setError] = useState<ApiProblem>();
+  const { busy, error, run } = useAction();
   const [note, setNote] = useState<string>();
-  const retry = async () => {
-    setError(undefined);
-    try {
+  const retry = () =>
+    run(async () => {
       await api('POST', `/v1/deliveries/${id}/retry`);
       setNote('Retry queued.');
       state.reload();
-    } catch (err) {
-      setError(asProblem(err));
-    }
-  };
+    });
   const d = state.data;
   return html`<div>
     <h1 tabindex="-1" ref=${heading}>Delivery ${id}</h1>
@@ -99,7 +95,7 @@ export function DeliveryPage({ id }: { id: string }) {
         <div><dt>Created</dt><dd>${time(d.createdAt)}</dd></div>
       </dl>
       <p class="actions">
-        <button type="button" onClick=${retry}>Retry now</button>
+        <button type="button" onClick=${retry} disabled=${busy}>Retry now</button>
         <button type="button" onClick=${state.reload}>Refresh</button>
       </p>
       ${note && html`<p role="status">${note}</p>`}

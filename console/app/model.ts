@@ -14,8 +14,16 @@ export interface Attempt extends DomainAttempt {
   signatureHeaders?: Record<string, string>;
 }
 
+/** The endpoint's health as the failure policy sees it (present once the API reports it). */
 export interface Health {
+  failureStreak?: { count: number; startedAt?: string };
   [key: string]: unknown;
+}
+
+/** Failed attempts since the last success: the health's streak, else the older counter. */
+export function streakOf(s: { health?: Health; consecutiveFailures?: number }): { count: number; since?: string } {
+  const streak = s.health?.failureStreak;
+  return streak !== undefined ? { count: streak.count, ...(streak.startedAt !== undefined && { since: streak.startedAt }) } : { count: s.consecutiveFailures ?? 0 };
 }
 
 export interface Subscription {

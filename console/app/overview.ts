@@ -6,8 +6,8 @@
  */
 import { api, query, type Page } from './api.js';
 import { bucketise, OutcomeChart } from './chart.js';
-import { age } from './format.js';
-import type { Delivery, Subscription } from './model.js';
+import { age, time } from './format.js';
+import { streakOf, type Delivery, type Subscription } from './model.js';
 import { html, Loading, Problem, Section, useFocusHeading, useLoad } from './ui.js';
 
 const PAGE = 100;
@@ -39,8 +39,8 @@ async function loadOverview(): Promise<OverviewData> {
     collect<Subscription>('/v1/subscriptions', {}, 1000),
   ]);
   const failing = subs.items
-    .filter((s) => (s.consecutiveFailures ?? 0) > 0 || s.status === 'disabled')
-    .sort((a, b) => (b.consecutiveFailures ?? 0) - (a.consecutiveFailures ?? 0));
+    .filter((s) => streakOf(s).count > 0 || s.status === 'disabled')
+    .sort((a, b) => streakOf(b).count - streakOf(a).count);
   return { now, deliveries: day.items, truncated: day.truncated, failing };
 }
 
@@ -60,7 +60,7 @@ function Failing({ subs }: { subs: Subscription[] }) {
     <tbody>${subs.map(
       (s) => html`<tr>
         <td><a href=${`#/subscriptions/${s.id}`}>${s.id}</a></td><td class="url">${s.url}</td>
-        <td>${s.consecutiveFailures ?? 0} consecutive failures</td><td>${s.status}${s.disabledReason ? ` (${s.disabledReason})` : ''}</td>
+        <td>${streakOf(s).count} consecutive failures${streakOf(s).since ? `, since ${time(streakOf(s).since)}` : ''}</td><td>${s.status}${s.disabledReason ? ` (${s.disabledReason})` : ''}</td>
         <td><a href=${`#/deliveries?subscriptionId=${s.id}&status=failed`}>Failed deliveries</a> · <a href=${`#/replay?subscriptionId=${s.id}&onlyFailed=1`}>Replay failed</a></td>
       </tr>`,
     )}</tbody>

@@ -1,10 +1,10 @@
 /** Replay: a subscription's deliveries in a window (optionally the failed ones only), and the job's progress. */
 import { useEffect, useState } from 'preact/hooks';
-import { api, type ApiProblem } from './api.js';
+import { api } from './api.js';
 import { fromLocalInput, time, toLocalInput } from './format.js';
 import type { ReplayJob } from './model.js';
 import type { Route } from './router.js';
-import { asProblem, Field, html, Problem, useFocusHeading } from './ui.js';
+import { Field, html, Problem, useAction, useFocusHeading } from './ui.js';
 
 const POLL_MS = 1000;
 
@@ -19,24 +19,17 @@ function Progress({ job }: { job: ReplayJob }) {
 export function ReplayPage({ route }: { route: Route }) {
   const heading = useFocusHeading('replay');
   const [form, setForm] = useState({ subscriptionId: route.params.get('subscriptionId') ?? '', since: toLocalInput(new Date(Date.now() - 3_600_000)), until: '', onlyFailed: route.params.get('onlyFailed') === '1' });
-  const [error, setError] = useState<ApiProblem>();
+  const { error, run } = useAction();
   const [job, setJob] = useState<ReplayJob>();
   useEffect(() => {
     if (job === undefined || job.status === 'done') return undefined;
-    const timer = setTimeout(() => {
-      api<ReplayJob>('GET', `/v1/replays/${job.id}`).then(setJob, (err: unknown) => setError(asProblem(err)));
-    }, POLL_MS);
+    const timer = setTimeout(() => void run(async () => setJob(await api<ReplayJob>('GET', `/v1/replays/${job.id}`))), POLL_MS);
     return () => clearTimeout(timer);
   }, [job]);
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError(undefined);
     const body = { since: fromLocalInput(form.since) ?? '', ...(form.until && { until: fromLocalInput(form.until) }), onlyFailed: form.onlyFailed };
-    try {
-      setJob(await api<ReplayJob>('POST', `/v1/subscriptions/${encodeURIComponent(form.subscriptionId.trim())}/replay`, body));
-    } catch (err) {
-      setError(asProblem(err));
-    }
+    return run(async () => setJob(await api<ReplayJob>('POST', `/v1/subscriptions/${encodeURIComponent(form.subscriptionId.trim())}/replay`, body)));
   };
   return html`<div>
     <h1 tabindex="-1" ref=${heading}>Replay</h1>

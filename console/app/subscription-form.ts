@@ -1,10 +1,10 @@
 /** Create or edit a subscription: every API field, a preset to start from, the API's errors per field. */
 import { useState } from 'preact/hooks';
-import { api, ApiProblem } from './api.js';
+import { api, type ApiProblem } from './api.js';
 import { AttemptsTable } from './attempts.js';
 import { FAILURE_CLASSES, PRESETS, type Attempt, type Subscription } from './model.js';
 import { EMPTY_FORM, fromSubscription, patchBody, toBody, type FormState } from './subscription-form-model.js';
-import { asProblem, Field, html, Loading, Problem, Select, useFocusHeading, useLoad } from './ui.js';
+import { Field, html, Loading, Problem, Select, useAction, useFocusHeading, useLoad } from './ui.js';
 import { navigate } from './router.js';
 
 interface Created extends Subscription {
@@ -65,40 +65,26 @@ function FormFields({ form, set, error }: { form: FormState; set: (patch: Partia
 
 function SubscriptionForm({ initial, original, id }: { initial: FormState; original?: FormState; id?: string }) {
   const [form, setForm] = useState(initial);
-  const [error, setError] = useState<ApiProblem>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [created, setCreated] = useState<Created>();
   const [tested, setTested] = useState<Attempt>();
   const set = (patch: Partial<FormState>) => setForm((f) => ({ ...f, ...patch }));
   /** `POST /v1/subscriptions/test`: one delivery with these settings, nothing saved. */
-  const testUnsaved = async () => {
-    setBusy(true);
-    setError(undefined);
-    setTested(undefined);
-    try {
+  const testUnsaved = () =>
+    run(async () => {
+      setTested(undefined);
       setTested((await api<{ attempt: Attempt }>('POST', '/v1/subscriptions/test', toBody(form))).attempt);
-    } catch (err) {
-      setError(asProblem(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const submit = async (e: Event) => {
+    });
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    return run(async () => {
       if (id !== undefined && original !== undefined) {
         await api('PATCH', `/v1/subscriptions/${id}`, patchBody(original, form));
         navigate(`/subscriptions/${id}`);
       } else {
         setCreated(await api<Created>('POST', '/v1/subscriptions', toBody(form)));
       }
-    } catch (err) {
-      setError(asProblem(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   if (created) {
     return html`<div role="status" class="created">

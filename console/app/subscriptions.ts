@@ -1,12 +1,11 @@
 /** Subscription list (filter by tenant, event type, status) and one subscription with its actions. */
 import { useState } from 'preact/hooks';
 import { api, query, type Page } from './api.js';
-import type { Attempt, Subscription } from './model.js';
+import { streakOf, type Attempt, type Subscription } from './model.js';
 import { navigate, type Route } from './router.js';
 import { AttemptsTable } from './attempts.js';
 import { time } from './format.js';
-import { asProblem, ConfirmButton, Field, html, Loading, Problem, Select, StatusBadge, useFocusHeading, useLoad } from './ui.js';
-import type { ApiProblem } from './api.js';
+import { ConfirmButton, Field, html, Loading, Problem, Select, StatusBadge, useAction, useFocusHeading, useLoad } from './ui.js';
 
 export function SubscriptionList({ route }: { route: Route }) {
   const heading = useFocusHeading('subscriptions');
@@ -55,7 +54,8 @@ function Details({ sub }: { sub: Subscription }) {
     ['Authentication', sub.auth && `${sub.auth.type} (credentials masked)`], ['Custom headers', sub.customHeaders && Object.keys(sub.customHeaders).join(', ')],
     ['Timeout', sub.timeoutMs !== undefined ? `${sub.timeoutMs} ms` : undefined], ['Accepted statuses', sub.acceptStatuses?.join(', ')],
     ['Retry on', sub.retryOn?.join(', ')], ['Retry policy', sub.retryPolicy && JSON.stringify(sub.retryPolicy)],
-    ['Failure policy', sub.failurePolicy && JSON.stringify(sub.failurePolicy)], ['Consecutive failures', sub.consecutiveFailures],
+    ['Failure policy', sub.failurePolicy && JSON.stringify(sub.failurePolicy)],
+    ['Failure streak', `${streakOf(sub).count} failed attempts since the last success${streakOf(sub).since ? ` (since ${time(streakOf(sub).since)})` : ''}`],
     ['Disabled because', sub.disabledReason], ['Description', sub.description],
     ['Metadata', sub.metadata && Object.entries(sub.metadata).map(([k, v]) => `${k}=${v}`).join(', ')],
     ['Created', time(sub.createdAt)], ['Updated', time(sub.updatedAt)],
@@ -63,23 +63,15 @@ function Details({ sub }: { sub: Subscription }) {
   return html`<dl class="details">${rows
     .filter(([, v]) => v !== undefined && v !== '')
     .map(([k, v]) => html`<div><dt>${k}</dt><dd>${String(v)}</dd></div>`)}</dl>
-    ${sub.health && html`<h3>Health</h3><dl class="details" data-testid="health">${Object.entries(sub.health).map(
-      ([k, v]) => html`<div><dt>${k}</dt><dd>${typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd></div>`,
-    )}</dl>`}`;
+    ${sub.health && html`<h3>Health</h3><dl class="details" data-testid="health">${Object.entries(sub.health)
+      .filter(([k]) => k !== 'failureStreak')
+      .map(([k, v]) => html`<div><dt>${k}</dt><dd>${typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd></div>`)}</dl>`}`;
 }
 
 function Secret({ id }: { id: string }) {
   const [secret, setSecret] = useState<string>();
   const [note, setNote] = useState<string>();
-  const [error, setError] = useState<ApiProblem>();
-  const run = async (fn: () => Promise<void>) => {
-    setError(undefined);
-    try {
-      await fn();
-    } catch (err) {
-      setError(asProblem(err));
-    }
-  };
+  const { error, run } = useAction();
   const reveal = () => run(async () => setSecret((await api<{ secret: string }>('GET', `/v1/subscriptions/${id}/secret`)).secret));
   const rotate = () =>
     run(async () => {
@@ -100,19 +92,8 @@ function Secret({ id }: { id: string }) {
 
 function TestSend({ id }: { id: string }) {
   const [attempt, setAttempt] = useState<Attempt>();
-  const [error, setError] = useState<ApiProblem>();
-  const [busy, setBusy] = useState(false);
-  const send = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      setAttempt((await api<{ attempt: Attempt }>('POST', `/v1/subscriptions/${id}/test`)).attempt);
-    } catch (err) {
-      setError(asProblem(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
+  const send = () => run(async () => setAttempt((await api<{ attempt: Attempt }>('POST', `/v1/subscriptions/${id}/test`)).attempt));
   return html`<div>
     <p><button type="button" onClick=${send} disabled=${busy}>Send a test event</button></p>
     <${Problem} error=${error} />
@@ -123,16 +104,12 @@ function TestSend({ id }: { id: string }) {
 export function SubscriptionPage({ id }: { id: string }) {
   const heading = useFocusHeading(`sub-${id}`);
   const state = useLoad(() => api<Subscription>('GET', `/v1/subscriptions/${encodeURIComponent(id)}`), id);
-  const [error, setError] = useState<ApiProblem>();
-  const act = async (method: string, path: string, after: () => void) => {
-    setError(undefined);
-    try {
+  const { error, run } = useAction();
+  const act = (method: string, path: string, after: () => void) =>
+    run(async () => {
       await api(method, path);
       after();
-    } catch (err) {
-      setError(asProblem(err));
-    }
-  };
+    });
   const sub = state.data;
   return html`<div>
     <h1 tabindex="-1" ref=${heading}>Subscription ${id}</h1>

@@ -36,6 +36,24 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
   return { ...state, reload };
 }
 
+/** A user action's state: `run` clears the last error, marks busy, and keeps what the API refused. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiProblem>();
+  const run = async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+    } catch (err) {
+      setError(asProblem(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, run };
+}
+
 /** An API error as the operator should read it: title, detail, and any field errors. */
 export function Problem({ error }: { error?: ApiProblem }) {
   if (error === undefined) return null;

@@ -117,7 +117,8 @@ describe('console served by local mode', () => {
     expect(await page.locator('td[data-outcome="pending"]').first().textContent()).toBe('1');
     expect(await page.getByTestId('pending-count').textContent()).toBe('1');
     const failingRow = page.getByRole('row').filter({ hasText: failingSub.body.id });
-    expect(await failingRow.textContent()).toContain('1 consecutive failures');
+    // The streak as the API's health reports it: how many, and since when.
+    expect(await failingRow.textContent()).toMatch(/1 consecutive failures, since \d/);
     expect(await failingRow.getByRole('link', { name: 'Replay failed' }).getAttribute('href')).toBe(`#/replay?subscriptionId=${failingSub.body.id}&onlyFailed=1`);
     await page.screenshot({ path: `${SHOTS}overview.png`, fullPage: true });
 
@@ -202,6 +203,7 @@ describe('console served by local mode', () => {
     expect(rotated).not.toBe(state.firstSecret);
     const stored = await local.api('GET', `/v1/subscriptions/${state.subscriptionId}/secret`);
     expect(stored.body.secret).toBe(rotated);
+    expect(await page.getByRole('definition').filter({ hasText: 'since the last success' }).textContent()).toBe('0 failed attempts since the last success');
     await page.screenshot({ path: `${SHOTS}subscription.png`, fullPage: true });
   });
 
