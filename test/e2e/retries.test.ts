@@ -20,6 +20,7 @@ import {
   type Receiver,
   type ReceiverHandler,
 } from './harness.js';
+import { deliveryOf as readDelivery } from './support/api.js';
 import { receiverSet } from './support/receivers.js';
 
 /** 48 h run in 20 s; 12 h in 5 s. */
@@ -87,13 +88,8 @@ async function post(type: string, tenant: string): Promise<{ messageId: string; 
   return { messageId: res.body.messageId, postedAt };
 }
 
-async function deliveryOf(messageId: string): Promise<any> {
-  const message = await local.api('GET', `/v1/messages/${messageId}`);
-  expect(message.status).toBe(200);
-  const res = await local.api('GET', `/v1/deliveries/${message.body.deliveries[0].id}`);
-  expect(res.status).toBe(200);
-  return res.body;
-}
+/** The message's one delivery; pending with no attempts before its first attempt is recorded. */
+const deliveryOf = (messageId: string): Promise<any> => readDelivery(local.api, messageId);
 
 /** Polls the API at a relaxed pace: the timing tests wait on their receivers, not on this. */
 const settled = (messageId: string, done: (d: any) => boolean, timeoutMs = 30_000, what = 'delivery state') =>
