@@ -9,9 +9,11 @@ import { PRICES } from '../prices.js';
 /** What one scenario (or the whole mix) did, as counted. */
 export interface Measured {
   events: number;
+  /** Intake requests (API Gateway requests, receiver invocations): `events`, or fewer through batch intake. */
+  intakeRequests: number;
   deliveries: number;
   attempts: number;
-  /** Bytes of each POST /v1/events request body. */
+  /** Bytes of each intake request body (POST /v1/events or /v1/events/batch). */
   eventRequestBytes: number;
   /** Application requests by `service:Operation`: the adapters' counter minus local stand-ins. */
   appRequests: Record<string, number>;
@@ -122,8 +124,8 @@ export function awsRequests(m: Measured): Record<string, number> {
   const app = (service: string): number =>
     sum(Object.entries(m.appRequests).filter(([k]) => k.startsWith(`${service}:`)).map(([, v]) => v));
   return {
-    apiGateway: m.events,
-    lambda: m.events + m.eventSource.invocations,
+    apiGateway: m.intakeRequests,
+    lambda: m.intakeRequests + m.eventSource.invocations,
     dynamodb: app('dynamodb'),
     // The application's sends, the event source mapping's receives and deletes, and one send per fired schedule.
     sqs: app('sqs') + m.eventSource.invocations + m.eventSource.deletes + m.scheduler.fired,
@@ -143,8 +145,8 @@ export function lambdaComputeUsd(receiverMs: readonly number[], workerMs: readon
 
 /** Dollars for what was measured, by line item (Lambda at the measured local durations). */
 export function dollars(m: Measured, memory: Memory): Record<string, number> {
-  const invocations = m.events + m.eventSource.invocations;
-  const logBytes = m.logs.bytes + invocations * PLATFORM_LOG_BYTES_PER_INVOCATION + m.events * Buffer.byteLength(ACCESS_LOG_SAMPLE);
+  const invocations = m.intakeRequests + m.eventSource.invocations;
+  const logBytes = m.logs.bytes + invocations * PLATFORM_LOG_BYTES_PER_INVOCATION + m.intakeRequests * Buffer.byteLength(ACCESS_LOG_SAMPLE);
   // One subscription-filter record per worker invocation that logged attempts, billed in 5 KB steps.
   const firehoseRecords = Math.min(m.eventSource.invocations, m.attempts);
   const perRecord = firehoseRecords === 0 ? 0 : m.logs.attemptGzipBytes / firehoseRecords;
@@ -153,7 +155,7 @@ export function dollars(m: Measured, memory: Memory): Record<string, number> {
   const s3Gets = m.appRequests['s3:GetObject'] ?? 0;
   const sqsRequests = m.appSqsChunks + m.eventSource.receiveChunks + m.eventSource.deletes + m.scheduler.fired;
   return {
-    apiGateway: m.events * Math.max(1, Math.ceil(m.eventRequestBytes / API_GATEWAY_REQUEST_UNIT)) * PRICES.apiGatewayHttpRequest.usd,
+    apiGateway: m.intakeRequests * Math.max(1, Math.ceil(m.eventRequestBytes / API_GATEWAY_REQUEST_UNIT)) * PRICES.apiGatewayHttpRequest.usd,
     lambdaRequests: invocations * PRICES.lambdaRequest.usd,
     lambdaCompute: lambdaComputeUsd(m.receiverMs, m.workerMs, memory),
     sqs: sqsRequests * PRICES.sqsRequest.usd,
@@ -200,6 +202,7 @@ export function combine(parts: readonly Measured[]): Measured {
   const addFields = <T extends Record<string, number>>(items: T[]): T => addRecords(items) as T;
   return {
     events: sum(parts.map((p) => p.events)),
+    intakeRequests: sum(parts.map((p) => p.intakeRequests)),
     deliveries: sum(parts.map((p) => p.deliveries)),
     attempts: sum(parts.map((p) => p.attempts)),
     eventRequestBytes: Math.max(...parts.map((p) => p.eventRequestBytes)),

@@ -9,6 +9,7 @@ import { forEachLimited } from '../concurrency.js';
 import { HooklineError, PayloadTooLargeError, type FieldError } from '../errors.js';
 import type { QueuedTask } from '../ports.js';
 import { parseOrThrow } from '../validation.js';
+import { EVENT_TYPE_PATTERN, eventRequestSchema } from '../event-schema.js';
 import {
   acceptedResult,
   fanOutTasks,
@@ -56,6 +57,8 @@ export async function acceptEventBatch(deps: IntakeDeps, body: unknown): Promise
   const { events } = parseOrThrow(batchEnvelopeSchema, body);
   if (events.length > MAX_BATCH_EVENTS) throw new PayloadTooLargeError(`a batch holds at most ${MAX_BATCH_EVENTS} events; this one has ${events.length}`);
   const routesFor = sharedLookups(routeLookup(deps));
+  // Each (tenant, type) pair read once, up front, in the request's own order of calls.
+  for (const { tenant, type } of routedPairs(events)) await routesFor(tenant, type);
   const entries: (BatchEntry | PreparedEvent)[] = new Array(events.length);
   let duplicates = 0;
   await forEachLimited([...events.keys()], BATCH_CONCURRENCY, async (i) => {
@@ -108,6 +111,18 @@ function problemOf(error: HooklineError, index: number): EventProblem {
 }
 
 const withoutDuplicate = ({ duplicate: _, ...entry }: IntakeResult): BatchEntry => entry;
+
+/** The distinct (tenant, type) pairs of the events that name them as strings (the rest fail validation). */
+function routedPairs(events: readonly unknown[]): { tenant: string | undefined; type: string }[] {
+  const pairs = new Map<string, { tenant: string | undefined; type: string }>();
+  for (const event of events) {
+    if (typeof event !== 'object' || event === null) continue;
+    const { tenant, type } = event as { tenant?: unknown; type?: unknown };
+    if (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type) || !eventRequestSchema.shape.tenant.safeParse(tenant).success) continue;
+    pairs.set(`${tenant ?? '\u0000'}\u0001${type}`, { tenant: tenant as string | undefined, type });
+  }
+  return [...pairs.values()];
+}
 
 /** One route lookup per (tenant, type) for the whole batch. */
 function sharedLookups(lookup: RouteLookup): RouteLookup {

@@ -1,54 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { acceptEventBatch, MAX_BATCH_EVENTS } from '../../../lambdas/core/services/intake-batch.js';
-import { processBatch, type DispatchDeps } from '../../../lambdas/core/services/dispatch.js';
-import { createSubscription, type SubscriptionDeps } from '../../../lambdas/core/services/subscriptions.js';
 import { PayloadTooLargeError, TransientDependencyError, ValidationError } from '../../../lambdas/core/errors.js';
-import type { IntakeDeps } from '../../../lambdas/core/services/intake.js';
-import {
-  ManualClock,
-  MemoryAlerts,
-  MemoryDeliveries,
-  MemoryJobs,
-  MemoryMessages,
-  MemoryPayloads,
-  MemoryQueue,
-  MemoryScheduler,
-  MemorySubscriptions,
-  ScriptedSender,
-  respond,
-} from '../../support/memory-ports.js';
+import { serviceWorld } from '../../support/service-world.js';
 
-function world() {
-  const clock = new ManualClock(Date.parse('2026-12-06T10:00:00.000Z'));
-  const deps = {
-    subscriptions: new MemorySubscriptions(),
-    messages: new MemoryMessages(clock.now),
-    deliveries: new MemoryDeliveries(),
-    payloads: new MemoryPayloads(),
-    queue: new MemoryQueue(),
-    retryScheduler: new MemoryScheduler(),
-    alerts: new MemoryAlerts(),
-    jobs: new MemoryJobs(),
-    sender: new ScriptedSender(() => respond(200)),
-    clock,
-    version: 'test',
-    attemptLog: { write: () => undefined },
-    limits: { maxPayloadBytes: 4096, inlinePayloadBytes: 1024, taskPayloadBytes: 256, fanoutPageSize: 3, retentionDays: 30 },
-    timeScale: 1,
-    concurrency: 4,
-    uniqueTenantEvent: false,
-  } satisfies DispatchDeps & IntakeDeps;
-  const subs: SubscriptionDeps = { ...deps, policy: { allowHttpLoopback: false, allowedPorts: [] }, uniqueTenantEvent: false };
-  const subscribe = async (body: Record<string, unknown>) => (await createSubscription(subs, { url: 'https://hooks.example.com/in', eventTypes: ['order.created'], ...body })).id;
-  const drain = async () => {
-    let n = 0;
-    while (deps.queue.sent.length > 0) {
-      const batch = deps.queue.sent.splice(0, 10);
-      await processBatch(deps, batch.map((t) => ({ id: `r${n++}`, body: JSON.stringify(t.task) })));
-    }
-  };
-  return { deps, subscribe, drain };
-}
+const world = () => serviceWorld();
 
 describe('acceptEventBatch', () => {
   it('answers one result per event in order: accepted entries and the problem of each refused one', async () => {
@@ -63,11 +18,13 @@ describe('acceptEventBatch', () => {
         { type: 'order.created', tenant: 'shop_1', payload: { n: 3 } },
         { type: 'order.unknown', payload: {} },
         { type: 'order.created', payload: 'x'.repeat(5000) },
+        { type: 'order.created', tenant: 't'.repeat(3000), payload: {} },
       ],
     });
     // Assess
     expect(batch.allAccepted).toBe(false);
-    expect(batch.results).toHaveLength(5);
+    expect(batch.results).toHaveLength(6);
+    expect(batch.results[5]).toMatchObject({ status: 400, errors: [expect.objectContaining({ field: 'events.5.tenant' })] });
     expect(batch.results[0]).toEqual({ messageId: expect.stringMatching(/^msg_/), routing: 'tenant', deliveryCount: 1 });
     expect(batch.results[1]).toMatchObject({ status: 400, title: 'Invalid request', errors: [expect.objectContaining({ field: 'events.1.type' })] });
     expect(batch.results[2]).toMatchObject({ routing: 'tenant', deliveryCount: 1 });
