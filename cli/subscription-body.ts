@@ -6,6 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type * as z from 'zod';
+import { FAILURE_CLASSES, subscriptionFields as fields, type patchSubscriptionSchema } from '../lambdas/core/subscription-schema.js';
 import { UsageError } from './errors.js';
 import { parseInteger, parseJsonObject, parseList, parsePairs, parseStatuses } from './parse.js';
 
@@ -38,7 +40,14 @@ export interface SubscriptionFlags {
   metadata: string[];
 }
 
+/** The body the flags build: the API's own subscription fields (PATCH shape: all optional, `null` clears). */
+export type SubscriptionBody = { [K in keyof z.input<typeof patchSubscriptionSchema>]?: unknown };
+
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+/** `a, b or c` from the values the API accepts. */
+const oneOf = (values: readonly string[]): string => `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
+const SIGNING_SCHEMES = fields.signing.options.map((o) => o.shape.scheme.value);
+const AUTH_TYPES = fields.auth.options.map((o) => o.shape.type.value);
 
 /** Declares the subscription field flags on `cmd`; `update` adds the flags that clear a field. */
 export function addSubscriptionFlags(cmd: Command, options: { update?: boolean } = {}): Command {
@@ -49,13 +58,13 @@ export function addSubscriptionFlags(cmd: Command, options: { update?: boolean }
     .option('--tenant <tenant>', 'tenant (shop, org, app) the subscription listens to')
     .option('--fallback', 'receive events whose tenant matched no subscription')
     .option('--no-fallback', 'do not act as a fallback')
-    .option('--method <method>', 'POST or GET')
-    .option('--format <format>', 'json or xml')
-    .option('--envelope <envelope>', 'none or standard')
-    .option('--preset <preset>', 'standard, tiktok-shop, shopify or partoo')
-    .option('--signing-scheme <scheme>', 'standard-webhooks, hmac-sha256, authorization or none')
+    .option('--method <method>', oneOf(fields.method.options))
+    .option('--format <format>', oneOf(fields.format.options))
+    .option('--envelope <envelope>', oneOf(fields.envelope.options))
+    .option('--preset <preset>', oneOf(fields.preset.options))
+    .option('--signing-scheme <scheme>', oneOf(SIGNING_SCHEMES))
     .option('--signing-header <name>', 'header carrying the hmac-sha256 signature')
-    .option('--auth-type <type>', 'basic, bearer, header, or none (removes auth)')
+    .option('--auth-type <type>', `${oneOf([...AUTH_TYPES, 'none'])} (none removes auth)`)
     .option('--username <name>', 'basic auth user, or the UserName header of --auth-type header')
     .option('--password <password>', 'basic auth password')
     .option('--token <token>', 'bearer token')
@@ -63,7 +72,7 @@ export function addSubscriptionFlags(cmd: Command, options: { update?: boolean }
     .option('--header <X-Key=value>', 'custom header (repeatable)', collect, [])
     .option('--timeout-ms <ms>', 'attempt timeout in milliseconds')
     .option('--accept-statuses <list>', 'statuses counted as success, e.g. 200,401 or 2xx')
-    .option('--retry-on <list>', 'failure classes that retry: timeout,network,3xx,4xx,429,5xx')
+    .option('--retry-on <list>', `failure classes that retry: ${FAILURE_CLASSES.join(',')}`)
     .option('--retry-policy <json>', 'retry policy as JSON, e.g. {"type":"fixed","delays":[60,600]}')
     .option('--failure-policy <json>', 'failure policy as JSON')
     .option('--description <text>', 'free text')
@@ -94,7 +103,7 @@ function buildAuth(f: SubscriptionFlags): Record<string, unknown> | null | undef
       if (!f.authorization) throw new UsageError('--auth-type header needs --authorization');
       return { type, authorization: f.authorization, ...(f.username ? { username: f.username } : {}) };
     default:
-      throw new UsageError(`--auth-type must be basic, bearer, header or none, got "${type}"`);
+      throw new UsageError(`--auth-type must be ${oneOf([...AUTH_TYPES, 'none'])}, got "${type}"`);
   }
 }
 
@@ -108,8 +117,8 @@ function buildSigning(f: SubscriptionFlags, base: unknown): Record<string, unkno
 }
 
 /** The request body for the given flags, on top of `--from-file` when given. */
-export async function buildSubscriptionBody(f: SubscriptionFlags): Promise<Record<string, unknown>> {
-  let body: Record<string, unknown> = {};
+export async function buildSubscriptionBody(f: SubscriptionFlags): Promise<SubscriptionBody> {
+  let body: SubscriptionBody = {};
   if (f.fromFile) {
     let text: string;
     try {
@@ -117,9 +126,9 @@ export async function buildSubscriptionBody(f: SubscriptionFlags): Promise<Recor
     } catch (err) {
       throw new UsageError(`--from-file: cannot read ${f.fromFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    body = parseJsonObject('--from-file', text);
+    body = parseJsonObject('--from-file', text) as SubscriptionBody;
   }
-  const set = (key: string, value: unknown): void => {
+  const set = (key: keyof SubscriptionBody, value: unknown): void => {
     if (value !== undefined) body[key] = value;
   };
   set('url', f.url);

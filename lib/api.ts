@@ -10,35 +10,11 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { API_ROUTES } from '../lambdas/handlers/api/routes.js';
 import type { HooklineSettings } from './props.js';
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-export interface RouteSpec {
-  readonly method: Method;
-  readonly path: string;
-  readonly target: 'receiver' | 'admin';
-}
-
-const SUBSCRIPTION_ACTIONS = ['test', 'rotate-secret', 'enable', 'disable', 'replay'] as const;
-
-/** Every route of DESIGN §4; tests compare the synthesized routes with this list. */
-export const ROUTES: readonly RouteSpec[] = [
-  { method: 'POST', path: '/v1/events', target: 'receiver' },
-  { method: 'POST', path: '/v1/events/batch', target: 'receiver' },
-  { method: 'POST', path: '/v1/subscriptions', target: 'admin' },
-  { method: 'GET', path: '/v1/subscriptions', target: 'admin' },
-  { method: 'POST', path: '/v1/subscriptions/test', target: 'admin' },
-  { method: 'GET', path: '/v1/subscriptions/{id}', target: 'admin' },
-  { method: 'PATCH', path: '/v1/subscriptions/{id}', target: 'admin' },
-  { method: 'DELETE', path: '/v1/subscriptions/{id}', target: 'admin' },
-  { method: 'GET', path: '/v1/subscriptions/{id}/secret', target: 'admin' },
-  ...SUBSCRIPTION_ACTIONS.map((action): RouteSpec => ({ method: 'POST', path: `/v1/subscriptions/{id}/${action}`, target: 'admin' })),
-  { method: 'GET', path: '/v1/messages/{id}', target: 'admin' },
-  { method: 'GET', path: '/v1/deliveries', target: 'admin' },
-  { method: 'GET', path: '/v1/deliveries/{id}', target: 'admin' },
-  { method: 'POST', path: '/v1/deliveries/{id}/retry', target: 'admin' },
-  { method: 'GET', path: '/v1/replays/{id}', target: 'admin' },
-];
+/** Every route of the registry (lambdas/handlers/api/routes.ts); tests compare the synthesized routes with it. */
+export const ROUTES = API_ROUTES;
 
 /** One JSON object per request; who called (IAM identity) and how the integration fared. */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(

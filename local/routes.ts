@@ -1,9 +1,10 @@
 /**
- * The HTTP API route table (DESIGN §4), as API Gateway declares it: which handler owns a
- * request, its `routeKey` and its `pathParameters`. Unknown paths get API Gateway's NotFound.
+ * Routing as API Gateway does it, over the route registry: which handler owns a request, its
+ * `routeKey` and its `pathParameters`. Unknown paths get API Gateway's NotFound.
  */
+import { API_ROUTES, type RouteTarget } from '../lambdas/handlers/api/routes.js';
 
-export type RouteTarget = 'receiver' | 'admin';
+export type { RouteTarget };
 
 export interface RouteMatch {
   target: RouteTarget;
@@ -11,35 +12,6 @@ export interface RouteMatch {
   routeKey: string;
   pathParameters?: Record<string, string>;
 }
-
-interface Route {
-  method: string;
-  template: string;
-  target: RouteTarget;
-}
-
-const route = (method: string, template: string, target: RouteTarget = 'admin'): Route => ({ method, template, target });
-
-export const ROUTES: readonly Route[] = [
-  route('POST', '/v1/events', 'receiver'),
-  route('POST', '/v1/events/batch', 'receiver'),
-  route('POST', '/v1/subscriptions'),
-  route('GET', '/v1/subscriptions'),
-  route('POST', '/v1/subscriptions/test'),
-  route('GET', '/v1/subscriptions/{id}'),
-  route('PATCH', '/v1/subscriptions/{id}'),
-  route('DELETE', '/v1/subscriptions/{id}'),
-  route('POST', '/v1/subscriptions/{id}/test'),
-  route('GET', '/v1/subscriptions/{id}/secret'),
-  route('POST', '/v1/subscriptions/{id}/rotate-secret'),
-  route('POST', '/v1/subscriptions/{id}/enable'),
-  route('POST', '/v1/subscriptions/{id}/disable'),
-  route('POST', '/v1/subscriptions/{id}/replay'),
-  route('GET', '/v1/messages/{id}'),
-  route('GET', '/v1/deliveries'),
-  route('GET', '/v1/deliveries/{id}'),
-  route('POST', '/v1/deliveries/{id}/retry'),
-];
 
 /** The admin catch-all: anything else under `/v1/` reaches the admin handler (it answers 404/405). */
 export const ADMIN_CATCH_ALL = 'ANY /v1/{proxy+}';
@@ -77,18 +49,18 @@ function specificity(template: string): number {
   return template.split('/').filter((p) => p !== '' && !p.startsWith('{')).length;
 }
 
-const bySpecificity = [...ROUTES].sort((a, b) => specificity(b.template) - specificity(a.template));
+const bySpecificity = [...API_ROUTES].sort((a, b) => specificity(b.path) - specificity(a.path));
 
 /** Finds the route for `method path`; `undefined` means API Gateway would answer 404 itself. */
 export function matchRoute(method: string, path: string): RouteMatch | undefined {
   const upper = method.toUpperCase();
   for (const r of bySpecificity) {
     if (r.method !== upper) continue;
-    const params = matchTemplate(r.template, path);
+    const params = matchTemplate(r.path, path);
     if (params === undefined) continue;
     return {
       target: r.target,
-      routeKey: `${r.method} ${r.template}`,
+      routeKey: `${r.method} ${r.path}`,
       ...(Object.keys(params).length > 0 && { pathParameters: params }),
     };
   }

@@ -232,7 +232,8 @@ const metadataSchema = z
   .refine((m) => Object.keys(m).length <= MAX_METADATA_ENTRIES, `must have at most ${MAX_METADATA_ENTRIES} entries`)
   .meta({ description: 'Free-form string labels.' });
 
-const fields = {
+/** Every request field's schema, once: create and patch below, and the CLI's flags, are built from it. */
+export const subscriptionFields = {
   url: z.string().min(1).max(MAX_URL_LENGTH).meta({ description: 'The https endpoint.', examples: ['https://hooks.example.com/orders'] }),
   eventTypes: eventTypesSchema,
   tenant: tenantSchema,
@@ -260,35 +261,35 @@ const fields = {
 
 export const createSubscriptionSchema = z
   .object({
-    url: fields.url,
-    eventTypes: fields.eventTypes,
-    tenant: fields.tenant.optional(),
+    url: subscriptionFields.url,
+    eventTypes: subscriptionFields.eventTypes,
+    tenant: subscriptionFields.tenant.optional(),
     /** @default false */
-    fallback: fields.fallback.default(false),
+    fallback: subscriptionFields.fallback.default(false),
     /** @default "POST" */
-    method: fields.method.default('POST'),
+    method: subscriptionFields.method.default('POST'),
     /** @default "json" */
-    format: fields.format.default('json'),
+    format: subscriptionFields.format.default('json'),
     /** @default "none" */
-    envelope: fields.envelope.default('none'),
-    xmlRoot: fields.xmlRoot.optional(),
-    apiVersion: fields.apiVersion.optional(),
+    envelope: subscriptionFields.envelope.default('none'),
+    xmlRoot: subscriptionFields.xmlRoot.optional(),
+    apiVersion: subscriptionFields.apiVersion.optional(),
     /** @default "standard" */
-    preset: fields.preset.default('standard'),
+    preset: subscriptionFields.preset.default('standard'),
     /** @default the preset's signing */
-    signing: fields.signing.optional(),
+    signing: subscriptionFields.signing.optional(),
     secret: secretSchema.optional(),
-    auth: fields.auth.optional(),
+    auth: subscriptionFields.auth.optional(),
     /** @default {} */
-    customHeaders: fields.customHeaders.default({}),
-    timeoutMs: fields.timeoutMs.optional(),
-    acceptStatuses: fields.acceptStatuses.optional(),
-    retryOn: fields.retryOn.optional(),
-    retryPolicy: fields.retryPolicy.optional(),
-    failurePolicy: fields.failurePolicy.optional(),
-    description: fields.description.optional(),
+    customHeaders: subscriptionFields.customHeaders.default({}),
+    timeoutMs: subscriptionFields.timeoutMs.optional(),
+    acceptStatuses: subscriptionFields.acceptStatuses.optional(),
+    retryOn: subscriptionFields.retryOn.optional(),
+    retryPolicy: subscriptionFields.retryPolicy.optional(),
+    failurePolicy: subscriptionFields.failurePolicy.optional(),
+    description: subscriptionFields.description.optional(),
     /** @default {} */
-    metadata: fields.metadata.default({}),
+    metadata: subscriptionFields.metadata.default({}),
   })
   .strict()
   .meta({ id: 'CreateSubscription', description: 'A new subscription. Only url and eventTypes are required.' });
@@ -296,26 +297,26 @@ export const createSubscriptionSchema = z
 /** PATCH: every field optional; `null` clears `tenant`, `auth`, `description`, `xmlRoot` and `apiVersion`. */
 export const patchSubscriptionSchema = z
   .object({
-    url: fields.url.optional(),
-    eventTypes: fields.eventTypes.optional(),
-    tenant: fields.tenant.nullable().optional(),
-    fallback: fields.fallback.optional(),
-    method: fields.method.optional(),
-    format: fields.format.optional(),
-    envelope: fields.envelope.optional(),
-    xmlRoot: fields.xmlRoot.nullable().optional(),
-    apiVersion: fields.apiVersion.nullable().optional(),
-    preset: fields.preset.optional(),
-    signing: fields.signing.optional(),
-    auth: fields.auth.nullable().optional(),
-    customHeaders: fields.customHeaders.optional(),
-    timeoutMs: fields.timeoutMs.optional(),
-    acceptStatuses: fields.acceptStatuses.optional(),
-    retryOn: fields.retryOn.optional(),
-    retryPolicy: fields.retryPolicy.optional(),
-    failurePolicy: fields.failurePolicy.optional(),
-    description: fields.description.nullable().optional(),
-    metadata: fields.metadata.optional(),
+    url: subscriptionFields.url.optional(),
+    eventTypes: subscriptionFields.eventTypes.optional(),
+    tenant: subscriptionFields.tenant.nullable().optional(),
+    fallback: subscriptionFields.fallback.optional(),
+    method: subscriptionFields.method.optional(),
+    format: subscriptionFields.format.optional(),
+    envelope: subscriptionFields.envelope.optional(),
+    xmlRoot: subscriptionFields.xmlRoot.nullable().optional(),
+    apiVersion: subscriptionFields.apiVersion.nullable().optional(),
+    preset: subscriptionFields.preset.optional(),
+    signing: subscriptionFields.signing.optional(),
+    auth: subscriptionFields.auth.nullable().optional(),
+    customHeaders: subscriptionFields.customHeaders.optional(),
+    timeoutMs: subscriptionFields.timeoutMs.optional(),
+    acceptStatuses: subscriptionFields.acceptStatuses.optional(),
+    retryOn: subscriptionFields.retryOn.optional(),
+    retryPolicy: subscriptionFields.retryPolicy.optional(),
+    failurePolicy: subscriptionFields.failurePolicy.optional(),
+    description: subscriptionFields.description.nullable().optional(),
+    metadata: subscriptionFields.metadata.optional(),
   })
   .strict()
   .meta({
@@ -329,7 +330,7 @@ export type SubscriptionPatch = z.output<typeof patchSubscriptionSchema>;
 /** The fields a preset fills. */
 export const PRESET_FIELDS = ['timeoutMs', 'acceptStatuses', 'retryOn', 'retryPolicy', 'failurePolicy', 'signing'] as const;
 /** The request fields, i.e. the part of a `Subscription` a client controls. */
-export const INPUT_FIELDS = Object.keys(fields) as (keyof typeof fields)[];
+export const INPUT_FIELDS = Object.keys(subscriptionFields) as (keyof typeof subscriptionFields)[];
 
 // ---- create and patch --------------------------------------------------------------------------
 

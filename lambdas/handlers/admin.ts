@@ -22,7 +22,8 @@ import { lazyDependencies, subscriptionPolicy, type Dependencies } from './depen
 import { createObservability } from './observability.js';
 import { jsonBody, query, type HttpEvent } from './api/request.js';
 import { json, noContent } from './api/response.js';
-import { Router } from './api/router.js';
+import { ADMIN_ROUTES } from './api/admin-routes.js';
+import { routerFor } from './api/router.js';
 import { serve, type HttpHandler } from './api/serve.js';
 
 /** Admin request bodies are subscriptions and small commands. */
@@ -45,31 +46,28 @@ export function createAdminHandler(deps: Dependencies): HttpHandler {
     return value;
   };
 
-  const router = new Router()
-    .on('POST', '/v1/subscriptions', async (event) => json(201, await createSubscription(subs, requiredBody(event))))
-    .on('GET', '/v1/subscriptions', async (event) => json(200, await listSubscriptions(subs, query(event))))
-    .on('POST', '/v1/subscriptions/test', async (event) => json(200, await testUnsavedSubscription(subs, requiredBody(event))))
-    .on('GET', '/v1/subscriptions/{id}', async (_, p) => json(200, maskSubscription(await getSubscription(subs, subscriptionId(p)))))
-    .on('PATCH', '/v1/subscriptions/{id}', async (event, p) => json(200, await updateSubscription(subs, subscriptionId(p), requiredBody(event))))
-    .on('DELETE', '/v1/subscriptions/{id}', async (_, p) => {
+  const router = routerFor(ADMIN_ROUTES, {
+    createSubscription: async (event) => json(201, await createSubscription(subs, requiredBody(event))),
+    listSubscriptions: async (event) => json(200, await listSubscriptions(subs, query(event))),
+    testUnsavedSubscription: async (event) => json(200, await testUnsavedSubscription(subs, requiredBody(event))),
+    getSubscription: async (_, p) => json(200, maskSubscription(await getSubscription(subs, subscriptionId(p)))),
+    updateSubscription: async (event, p) => json(200, await updateSubscription(subs, subscriptionId(p), requiredBody(event))),
+    deleteSubscription: async (_, p) => {
       await deleteSubscription(subs, subscriptionId(p));
       return noContent();
-    })
-    .on('GET', '/v1/subscriptions/{id}/secret', async (_, p) => json(200, await subscriptionSecret(subs, subscriptionId(p))))
-    .on('POST', '/v1/subscriptions/{id}/rotate-secret', async (event, p) =>
-      json(200, await rotateSubscriptionSecret(subs, subscriptionId(p), body(event))),
-    )
-    .on('POST', '/v1/subscriptions/{id}/enable', async (_, p) => json(200, await setSubscriptionStatus(subs, subscriptionId(p), 'active')))
-    .on('POST', '/v1/subscriptions/{id}/disable', async (_, p) => json(200, await setSubscriptionStatus(subs, subscriptionId(p), 'disabled')))
-    .on('POST', '/v1/subscriptions/{id}/test', async (_, p) => json(200, await testSavedSubscription(subs, subscriptionId(p))))
-    .on('POST', '/v1/subscriptions/{id}/replay', async (event, p) =>
-      json(202, await startReplay(deps, subscriptionId(p), requiredBody(event))),
-    )
-    .on('GET', '/v1/replays/{id}', async (_, p) => json(200, await getReplay(deps, replayId(p))))
-    .on('GET', '/v1/messages/{id}', async (_, p) => json(200, await getMessageWithDeliveries(deps, messageId(p))))
-    .on('GET', '/v1/deliveries', async (event) => json(200, await listDeliveries(deps, query(event))))
-    .on('GET', '/v1/deliveries/{id}', async (_, p) => json(200, await getDelivery(deps, deliveryId(p))))
-    .on('POST', '/v1/deliveries/{id}/retry', async (_, p) => json(202, await retryDelivery(deps, deliveryId(p))));
+    },
+    getSubscriptionSecret: async (_, p) => json(200, await subscriptionSecret(subs, subscriptionId(p))),
+    rotateSubscriptionSecret: async (event, p) => json(200, await rotateSubscriptionSecret(subs, subscriptionId(p), body(event))),
+    enableSubscription: async (_, p) => json(200, await setSubscriptionStatus(subs, subscriptionId(p), 'active')),
+    disableSubscription: async (_, p) => json(200, await setSubscriptionStatus(subs, subscriptionId(p), 'disabled')),
+    testSubscription: async (_, p) => json(200, await testSavedSubscription(subs, subscriptionId(p))),
+    replaySubscription: async (event, p) => json(202, await startReplay(deps, subscriptionId(p), requiredBody(event))),
+    getReplay: async (_, p) => json(200, await getReplay(deps, replayId(p))),
+    getMessage: async (_, p) => json(200, await getMessageWithDeliveries(deps, messageId(p))),
+    listDeliveries: async (event) => json(200, await listDeliveries(deps, query(event))),
+    getDelivery: async (_, p) => json(200, await getDelivery(deps, deliveryId(p))),
+    retryDelivery: async (_, p) => json(202, await retryDelivery(deps, deliveryId(p))),
+  });
 
   return serve(router, observability);
 }

@@ -4,9 +4,10 @@ import { acceptEventBatch, MAX_BATCH_EVENTS } from '../core/services/intake-batc
 import { ValidationError } from '../core/errors.js';
 import { buildIntakeDependencies, intakeLimits, lazyHandler, type IntakeDependencies } from './intake-dependencies.js';
 import { createObservability, MetricUnit } from './observability.js';
-import { header, jsonBody } from './api/request.js';
+import { header, jsonBody, type HttpEvent } from './api/request.js';
 import { json } from './api/response.js';
-import { Router } from './api/router.js';
+import { RECEIVER_ROUTES } from './api/receiver-routes.js';
+import { routerFor } from './api/router.js';
 import { serve, type HttpHandler } from './api/serve.js';
 
 /** Room for `type`, `tenant`, `eventTime` around a payload of the maximum size. */
@@ -17,7 +18,7 @@ const MAX_BATCH_BODY_BYTES = 6 * 1024 * 1024;
 export function createReceiverHandler(deps: IntakeDependencies): HttpHandler {
   const observability = createObservability('receiver');
   const limits = intakeLimits(deps.config);
-  const router = new Router().on('POST', '/v1/events', async (event) => {
+  const sendEvent = async (event: HttpEvent) => {
     const { value } = jsonBody(event, deps.config.maxPayloadBytes + ENVELOPE_BYTES);
     if (value === undefined) throw new ValidationError([{ field: '(body)', message: 'an event body is required' }]);
     const idempotencyKey = header(event, 'idempotency-key');
@@ -34,8 +35,8 @@ export function createReceiverHandler(deps: IntakeDependencies): HttpHandler {
       { messageId: result.messageId, routing: result.routing, deliveryCount: result.deliveryCount },
       result.duplicate ? { 'idempotent-replayed': 'true' } : {},
     );
-  });
-  router.on('POST', '/v1/events/batch', async (event) => {
+  };
+  const sendEventBatch = async (event: HttpEvent) => {
     const limit = Math.min(MAX_BATCH_BODY_BYTES, MAX_BATCH_EVENTS * (deps.config.maxPayloadBytes + ENVELOPE_BYTES));
     const { value } = jsonBody(event, limit);
     if (value === undefined) throw new ValidationError([{ field: '(body)', message: 'a body {"events": [...]} is required' }]);
@@ -43,8 +44,8 @@ export function createReceiverHandler(deps: IntakeDependencies): HttpHandler {
     observability.metrics.addMetric('EventAccepted', MetricUnit.Count, batch.accepted - batch.duplicates);
     observability.metrics.addMetric('EventDuplicate', MetricUnit.Count, batch.duplicates);
     return json(batch.allAccepted ? 202 : 207, { results: batch.results });
-  });
-  return serve(router, observability);
+  };
+  return serve(routerFor(RECEIVER_ROUTES, { sendEvent, sendEventBatch }), observability);
 }
 
 export const handler: HttpHandler = lazyHandler((config) => buildIntakeDependencies(config), createReceiverHandler);

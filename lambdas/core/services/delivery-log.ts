@@ -4,7 +4,7 @@ import { deliveryIdFor } from '../ids.js';
 import type { Delivery, DeliveryId, MessageId, SubscriptionId } from '../model.js';
 import type { DeliveryStore, MessageStore, Page, PayloadStore } from '../ports.js';
 import { NotFoundError } from '../errors.js';
-import { parseOrThrow } from '../validation.js';
+import { pageCursorSchema, pageLimitSchema, parseOrThrow } from '../validation.js';
 
 export interface DeliveryLogDeps {
   messages: MessageStore;
@@ -18,10 +18,10 @@ export const listDeliveriesQuerySchema = z
     tenant: z.string().min(1).max(128).optional(),
     eventType: z.string().min(1).max(128).optional(),
     status: z.enum(['pending', 'succeeded', 'failed', 'paused', 'dropped']).optional(),
-    since: z.iso.datetime({ offset: true }).optional(),
-    until: z.iso.datetime({ offset: true }).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-    cursor: z.string().min(1).max(2048).optional(),
+    since: z.iso.datetime({ offset: true }).optional().meta({ description: 'ISO-8601, inclusive' }),
+    until: z.iso.datetime({ offset: true }).optional().meta({ description: 'ISO-8601, exclusive' }),
+    limit: pageLimitSchema,
+    cursor: pageCursorSchema,
   })
   .strict();
 

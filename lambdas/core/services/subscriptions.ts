@@ -11,7 +11,7 @@ import { maskSubscription, type PublicSubscription } from '../auth.js';
 import type { Subscription, SubscriptionId, SubscriptionStatus } from '../model.js';
 import type { Clock, DeliveryStore, Page, RetryScheduler, SubscriptionStore } from '../ports.js';
 import { ConcurrentUpdateError, NotFoundError, ValidationError } from '../errors.js';
-import { parseOrThrow } from '../validation.js';
+import { pageCursorSchema, pageLimitSchema, parseOrThrow } from '../validation.js';
 import { performAttempt, signatureHeadersOf, type AttemptDeps } from './attempt.js';
 import type { Attempt } from '../model.js';
 
@@ -26,11 +26,11 @@ export interface SubscriptionDeps extends AttemptDeps {
 
 export const listSubscriptionsQuerySchema = z
   .object({
-    tenant: z.string().min(1).max(128).optional(),
-    eventType: z.string().min(1).max(128).optional(),
+    tenant: z.string().min(1).max(128).optional().meta({ description: 'only this tenant' }),
+    eventType: z.string().min(1).max(128).optional().meta({ description: 'only subscriptions receiving this type' }),
     status: z.enum(['active', 'disabled']).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-    cursor: z.string().min(1).max(2048).optional(),
+    limit: pageLimitSchema,
+    cursor: pageCursorSchema,
   })
   .strict();
 

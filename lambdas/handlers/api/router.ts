@@ -3,9 +3,10 @@
  * matching again here keeps the handler correct behind any front door (local mode, tests) and
  * gives 404/405 problem responses for anything unknown.
  */
+import { MethodNotAllowedError, NotFoundError } from '../../core/errors.js';
 import type { HttpEvent } from './request.js';
 import type { Result } from './response.js';
-import { MethodNotAllowedError, NotFoundError } from '../../core/errors.js';
+import type { ApiRoute, OperationIds } from './route-types.js';
 
 export type RouteHandler = (event: HttpEvent, params: Record<string, string>) => Promise<Result>;
 
@@ -48,6 +49,13 @@ export class Router {
     if (allowed.length > 0) throw new MethodNotAllowedError(`${method} is not allowed on ${path}`, [...new Set(allowed)]);
     throw new NotFoundError(`no route for ${method} ${path}`);
   }
+}
+
+/** The router of one Lambda: every registry route it serves, each with its handler. */
+export function routerFor<R extends readonly ApiRoute[]>(routes: R, handlers: { [K in OperationIds<R>]: RouteHandler }): Router {
+  const router = new Router();
+  for (const route of routes) router.on(route.method, route.path, handlers[route.operationId as OperationIds<R>]);
+  return router;
 }
 
 function decodeSegment(segment: string, path: string): string {

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../../lambdas/handlers/api/openapi.js';
+import { API_ROUTES } from '../../../lambdas/handlers/api/routes.js';
 
 const FILE = new URL('../../../docs/openapi.json', import.meta.url);
 
@@ -38,6 +39,15 @@ describe('docs/openapi.json', () => {
         'POST /v1/deliveries/{id}/retry',
       ].sort(),
     );
+  });
+
+  it('comes from a registry that declares each route and operation id once', () => {
+    const keys = API_ROUTES.map((r) => `${r.method} ${r.path}`);
+    const ids = API_ROUTES.map((r) => r.operationId);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(new Set(ids).size).toBe(ids.length);
+    const paths = openApiDocument().paths as Record<string, Record<string, { operationId: string; tags: string[] }>>;
+    for (const r of API_ROUTES) expect(paths[r.path]?.[r.method.toLowerCase()]).toMatchObject({ operationId: r.operationId, tags: [r.access] });
   });
 
   it('resolves every $ref to a component', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../../lambdas/handlers/api/routes.js';
 import { ADMIN_CATCH_ALL, matchRoute } from '../../../local/routes.js';
 
 describe('matchRoute', () => {
@@ -13,9 +14,14 @@ describe('matchRoute', () => {
     ['GET', '/v1/deliveries/dlv_9', 'admin', 'GET /v1/deliveries/{id}', { id: 'dlv_9' }],
     ['POST', '/v1/deliveries/dlv_9/retry', 'admin', 'POST /v1/deliveries/{id}/retry', { id: 'dlv_9' }],
     ['GET', '/v1/messages/msg_%41', 'admin', 'GET /v1/messages/{id}', { id: 'msg_A' }],
+    ['GET', '/v1/replays/rpl_1', 'admin', 'GET /v1/replays/{id}', { id: 'rpl_1' }],
   ])('%s %s → %s (%s)', (method, path, target, routeKey, pathParameters) => {
     const match = matchRoute(method, path);
     expect(match).toEqual({ target, routeKey, ...(pathParameters && { pathParameters }) });
+  });
+
+  it.each(API_ROUTES.map((r) => [r.method, r.path, r.target] as const))('serves the registry route %s %s by the %s handler', (method, path, target) => {
+    expect(matchRoute(method, path.replace('{id}', 'x_1'))).toMatchObject({ target, routeKey: `${method} ${path}` });
   });
 
   it('prefers the literal /v1/subscriptions/test over /v1/subscriptions/{id} for POST', () => {
