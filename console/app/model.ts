@@ -35,8 +35,10 @@ export interface Subscription {
   method?: string;
   format?: string;
   envelope?: string;
+  xmlRoot?: string;
+  apiVersion?: string;
   preset?: string;
-  signing?: { scheme: string; header?: string };
+  signing?: { scheme: string; header?: string; appKey?: string };
   auth?: { type: string; username?: string };
   customHeaders?: Record<string, string>;
   timeoutMs?: number;

@@ -13,9 +13,14 @@ export interface FormState {
   method: string;
   format: string;
   envelope: string;
+  xmlRoot: string;
+  apiVersion: string;
   preset: string;
   signingScheme: string;
   signingHeader: string;
+  signingAppKey: string;
+  /** Create only: bring your own signing secret (write-only). */
+  secret: string;
   authType: string;
   username: string;
   password: string;
@@ -32,8 +37,8 @@ export interface FormState {
 }
 
 export const EMPTY_FORM: FormState = {
-  url: '', eventTypes: '', tenant: '', fallback: false, method: '', format: '', envelope: '', preset: 'standard',
-  signingScheme: '', signingHeader: '', authType: '', username: '', password: '', token: '', authorization: '',
+  url: '', eventTypes: '', tenant: '', fallback: false, method: '', format: '', envelope: '', xmlRoot: '', apiVersion: '', preset: 'standard',
+  signingScheme: '', signingHeader: '', signingAppKey: '', secret: '', authType: '', username: '', password: '', token: '', authorization: '',
   customHeaders: '', timeoutMs: '', acceptStatuses: '', retryOn: [], retryPolicy: '', failurePolicy: '', description: '', metadata: '',
 };
 
@@ -66,6 +71,12 @@ function auth(f: FormState): unknown {
   }
 }
 
+function signing(f: FormState): unknown {
+  if (f.signingScheme === 'hmac-sha256' && f.signingHeader) return { scheme: f.signingScheme, header: f.signingHeader };
+  if (f.signingScheme === 'authorization' && f.signingAppKey) return { scheme: f.signingScheme, appKey: f.signingAppKey };
+  return { scheme: f.signingScheme };
+}
+
 /** Every field the form holds, as the API spells it. */
 export function toBody(f: FormState): Record<string, unknown> {
   const body: Record<string, unknown> = { url: f.url.trim(), eventTypes: list(f.eventTypes), fallback: f.fallback };
@@ -76,8 +87,11 @@ export function toBody(f: FormState): Record<string, unknown> {
   set('method', f.method, f.method !== '');
   set('format', f.format, f.format !== '');
   set('envelope', f.envelope, f.envelope !== '');
+  set('xmlRoot', f.xmlRoot.trim(), f.xmlRoot.trim() !== '');
+  set('apiVersion', f.apiVersion.trim(), f.apiVersion.trim() !== '');
   set('preset', f.preset, f.preset !== '');
-  set('signing', { scheme: f.signingScheme, ...(f.signingScheme === 'hmac-sha256' && f.signingHeader && { header: f.signingHeader }) }, f.signingScheme !== '');
+  set('signing', signing(f), f.signingScheme !== '');
+  set('secret', f.secret, f.secret !== '');
   set('auth', auth(f), auth(f) !== undefined);
   set('customHeaders', pairs(f.customHeaders, ':'), f.customHeaders.trim() !== '');
   set('timeoutMs', /^\d+$/.test(f.timeoutMs.trim()) ? Number(f.timeoutMs) : f.timeoutMs, f.timeoutMs.trim() !== '');
@@ -111,9 +125,12 @@ export function fromSubscription(s: Subscription): FormState {
     method: s.method ?? '',
     format: s.format ?? '',
     envelope: s.envelope ?? '',
+    xmlRoot: s.xmlRoot ?? '',
+    apiVersion: s.apiVersion ?? '',
     preset: s.preset ?? '',
     signingScheme: s.signing?.scheme ?? '',
     signingHeader: s.signing?.header ?? '',
+    signingAppKey: s.signing?.appKey ?? '',
     authType: s.auth?.type ?? '',
     username: s.auth?.username ?? '',
     customHeaders: Object.entries(s.customHeaders ?? {}).map(([k, v]) => `${k}: ${v}`).join('\n'),

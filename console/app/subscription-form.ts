@@ -11,7 +11,7 @@ interface Created extends Subscription {
   secret?: string;
 }
 
-function FormFields({ form, set, error }: { form: FormState; set: (patch: Partial<FormState>) => void; error?: ApiProblem }) {
+function FormFields({ form, set, error, isEdit }: { form: FormState; set: (patch: Partial<FormState>) => void; error?: ApiProblem; isEdit: boolean }) {
   const err = (field: string) => error?.fieldError(field);
   const text = (key: keyof FormState, label: string, extra: Record<string, unknown> = {}) =>
     html`<${Field} label=${label} name=${key} value=${form[key] as string} onInput=${(v: string) => set({ [key]: v })} error=${err(String(extra.field ?? key))} ...${extra} />`;
@@ -29,11 +29,15 @@ function FormFields({ form, set, error }: { form: FormState; set: (patch: Partia
       <${Select} label="Method" name="method" value=${form.method} options=${['POST', 'GET']} empty="default (POST)" error=${err('method')} onChange=${(v: string) => set({ method: v })} />
       <${Select} label="Format" name="format" value=${form.format} options=${['json', 'xml']} empty="default (json)" error=${err('format')} onChange=${(v: string) => set({ format: v })} />
       <${Select} label="Envelope" name="envelope" value=${form.envelope} options=${['none', 'standard']} empty="default (none)" error=${err('envelope')} onChange=${(v: string) => set({ envelope: v })} />
+      ${form.format === 'xml' && text('xmlRoot', 'XML root element', { hint: "blank: the preset's rule, else the event type's last segment" })}
+      ${form.preset === 'shopify' && text('apiVersion', 'Shopify API version', { hint: 'X-Shopify-API-Version, e.g. 2025-07' })}
     </fieldset>
     <fieldset>
       <legend>Signing and credentials</legend>
       <${Select} label="Signing scheme" name="signingScheme" value=${form.signingScheme} options=${['standard-webhooks', 'hmac-sha256', 'authorization', 'none']} empty="default (standard-webhooks)" error=${err('signing')} onChange=${(v: string) => set({ signingScheme: v })} />
       ${form.signingScheme === 'hmac-sha256' && text('signingHeader', 'Signature header', { field: 'signing' })}
+      ${form.signingScheme === 'authorization' && text('signingAppKey', 'App key (signed before the body)', { field: 'signing' })}
+      ${!isEdit && text('secret', 'Signing secret', { type: 'password', hint: 'blank: a new secret is generated (shown once)' })}
       <${Select} label="Authentication" name="authType" value=${form.authType} options=${['basic', 'bearer', 'header']} empty="none" error=${err('auth')} onChange=${(v: string) => set({ authType: v })} />
       ${(form.authType === 'basic' || form.authType === 'header') && text('username', 'Username', { field: 'auth' })}
       ${form.authType === 'basic' && text('password', 'Password', { type: 'password', field: 'auth', hint: 'write-only (never shown); to change any credential, type the password again' })}
@@ -95,7 +99,7 @@ function SubscriptionForm({ initial, original, id }: { initial: FormState; origi
   }
   return html`<form onSubmit=${submit} noValidate aria-describedby="form-problem">
     <div id="form-problem"><${Problem} error=${error} /></div>
-    <${FormFields} form=${form} set=${set} error=${error} />
+    <${FormFields} form=${form} set=${set} error=${error} isEdit=${id !== undefined} />
     <p class="actions">
       <button type="submit" class="primary" disabled=${busy}>${id ? 'Save changes' : 'Create subscription'}</button>
       ${id === undefined && html`<button type="button" disabled=${busy} onClick=${testUnsaved}>Test without saving</button>`}

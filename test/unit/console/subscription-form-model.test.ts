@@ -43,8 +43,11 @@ describe('subscription form → API body', () => {
       method: 'GET',
       format: 'xml',
       envelope: 'standard',
+      xmlRoot: 'order',
+      apiVersion: '2025-07',
       signingScheme: 'hmac-sha256',
       signingHeader: 'X-Sig',
+      secret: 'my-own-secret-0123456789',
       authType: 'header',
       authorization: 'Token abc',
       username: 'u',
@@ -65,8 +68,11 @@ describe('subscription form → API body', () => {
       method: 'GET',
       format: 'xml',
       envelope: 'standard',
+      xmlRoot: 'order',
+      apiVersion: '2025-07',
       preset: 'standard',
       signing: { scheme: 'hmac-sha256', header: 'X-Sig' },
+      secret: 'my-own-secret-0123456789',
       auth: { type: 'header', authorization: 'Token abc', username: 'u' },
       customHeaders: { 'X-A': '1', 'X-B': 'two words' },
       timeoutMs: 3000,
@@ -77,6 +83,11 @@ describe('subscription form → API body', () => {
       description: 'd',
       metadata: { a: '1', b: 'x=y' },
     });
+  });
+
+  it("signs TikTok Shop's way with an app key only under the authorization scheme", () => {
+    expect(toBody({ ...EMPTY_FORM, signingScheme: 'authorization', signingAppKey: 'app-1', signingHeader: 'ignored' }).signing).toEqual({ scheme: 'authorization', appKey: 'app-1' });
+    expect(toBody({ ...EMPTY_FORM, signingScheme: 'standard-webhooks', signingAppKey: 'stale' }).signing).toEqual({ scheme: 'standard-webhooks' });
   });
 
   it('sends what it cannot parse unchanged, for the API to name the field', () => {
