@@ -5,6 +5,7 @@
  *
  * Target: `HOOKLINE_URL` if set, else a running `npm start` on http://127.0.0.1:3000; if nothing
  * answers there, the demo starts local mode itself (in memory, any free port) and stops it after.
+ * It deletes the subscription it created, and only prints hints that work once it has ended.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +34,15 @@ async function api<T>(base: string, method: string, path: string, body?: unknown
   return json;
 }
 
+async function removeSubscription(base: string, id: string): Promise<void> {
+  const res = await fetch(`${base}/v1/subscriptions/${id}`, { method: 'DELETE' }).catch((error: unknown) => error as Error);
+  if (res instanceof Error || !res.ok) {
+    console.error(`could not delete the demo's subscription ${id} (${res instanceof Error ? res.message : `HTTP ${res.status}`}): delete it with curl -s -X DELETE ${base}/v1/subscriptions/${id}`);
+    return;
+  }
+  console.log(`Deleted the demo's subscription ${id}: nothing is left behind.`);
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -42,18 +52,16 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-async function main(): Promise<void> {
-  let base = process.env.HOOKLINE_URL ?? DEFAULT_URL;
-  let local: LocalProcess | undefined;
-  // An explicit HOOKLINE_URL is worth waiting for (a busy machine); the default is only probed.
-  if (!(await reachable(base, process.env.HOOKLINE_URL !== undefined ? 15_000 : 1500))) {
-    if (process.env.HOOKLINE_URL !== undefined) throw new Error(`nothing answers at HOOKLINE_URL=${base}`);
-    console.log(`No Hookline at ${base}; starting local mode (in memory) for the demo…`);
-    local = await spawnLocal({ args: ['--memory', '--port', '0'], env: { POWERTOOLS_LOG_LEVEL: 'WARN' } });
-    base = local.baseUrl;
-  }
-  console.log(`Hookline: ${base}`);
+interface DemoReceiver {
+  port: number;
+  /** Resolves on the first request. */
+  gotOne: Promise<void>;
+  verifyWith(secret: string): void;
+  close(): void;
+}
 
+/** A loopback receiver that prints each request and checks its `standardwebhooks` signature. */
+async function startVerifyingReceiver(): Promise<DemoReceiver> {
   let verifier: Webhook | undefined;
   let received!: () => void;
   const gotOne = new Promise<void>((r) => (received = r));
@@ -77,8 +85,33 @@ async function main(): Promise<void> {
     received();
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const { port } = receiver.address() as AddressInfo;
+  return {
+    port: (receiver.address() as AddressInfo).port,
+    gotOne,
+    verifyWith: (secret) => (verifier = new Webhook(secret)),
+    close: () => {
+      receiver.close();
+      receiver.closeAllConnections();
+    },
+  };
+}
 
+async function main(): Promise<void> {
+  let base = process.env.HOOKLINE_URL ?? DEFAULT_URL;
+  let local: LocalProcess | undefined;
+  // An explicit HOOKLINE_URL is worth waiting for (a busy machine); the default is only probed.
+  if (!(await reachable(base, process.env.HOOKLINE_URL !== undefined ? 15_000 : 1500))) {
+    if (process.env.HOOKLINE_URL !== undefined) throw new Error(`nothing answers at HOOKLINE_URL=${base}`);
+    console.log(`No Hookline at ${base}; starting local mode (in memory) for the demo…`);
+    local = await spawnLocal({ args: ['--memory', '--port', '0'], env: { POWERTOOLS_LOG_LEVEL: 'WARN' } });
+    base = local.baseUrl;
+  }
+  console.log(`Hookline: ${base}`);
+
+  const receiver = await startVerifyingReceiver();
+  const { port } = receiver;
+
+  let subscriptionId: string | undefined;
   try {
     const sub = await api<{ id: string; secret: string }>(base, 'POST', '/v1/subscriptions', {
       url: `http://127.0.0.1:${port}/hooks`,
@@ -86,7 +119,8 @@ async function main(): Promise<void> {
       tenant: 'demo',
       description: 'npm run demo',
     });
-    verifier = new Webhook(sub.secret);
+    subscriptionId = sub.id;
+    receiver.verifyWith(sub.secret);
     console.log(`\nCreated subscription ${sub.id} → http://127.0.0.1:${port}/hooks`);
 
     const event = await api<{ messageId: string; routing: string; deliveryCount: number }>(base, 'POST', '/v1/events', {
@@ -96,7 +130,7 @@ async function main(): Promise<void> {
     });
     console.log(`Posted event ${event.messageId} (routing ${event.routing}, ${event.deliveryCount} delivery)`);
 
-    await Promise.race([gotOne, new Promise((_, reject) => setTimeout(() => reject(new Error('no delivery within 20 s')), 20_000))]);
+    await Promise.race([receiver.gotOne, new Promise((_, reject) => setTimeout(() => reject(new Error('no delivery within 20 s')), 20_000))]);
 
     const message = await api<{ deliveries: { id: string }[] }>(base, 'GET', `/v1/messages/${event.messageId}`);
     const deliveryId = message.deliveries[0]?.id;
@@ -110,10 +144,15 @@ async function main(): Promise<void> {
     }
     console.log(`\nAttempt log of ${deliveryId} (status ${delivery?.status}):`);
     for (const a of delivery?.attempts ?? []) console.log(`  ${JSON.stringify(a)}`);
-    console.log(`\nSee it yourself: curl -s ${base}/v1/deliveries/${deliveryId}`);
+    console.log(
+      local === undefined
+        ? `\nSee it yourself: curl -s ${base}/v1/deliveries/${deliveryId}`
+        : '\nThe demo ran on its own Hookline (in memory), stopped now. To look around afterwards, start one with `npm start` and run `npm run demo` again.',
+    );
   } finally {
+    // Leave nothing behind: the subscription would point at this receiver's port once it is gone.
+    if (subscriptionId !== undefined) await removeSubscription(base, subscriptionId);
     receiver.close();
-    receiver.closeAllConnections();
     await local?.stop();
   }
 }
