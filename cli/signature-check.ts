@@ -36,7 +36,14 @@ function schemeOf(headers: Headers): { scheme: SchemeSeen; header?: string } {
   return { scheme: 'none' };
 }
 
-function expected(scheme: SchemeSeen, header: string, headers: Headers, body: string, secret: string): string | undefined {
+export interface CheckOptions {
+  /** Prefix of the content the `authorization` scheme signs (TikTok Shop's app key). */
+  appKey?: string;
+  /** @default now, in Unix seconds */
+  nowS?: number;
+}
+
+function expected(scheme: SchemeSeen, header: string, headers: Headers, body: string, secret: string, appKey: string | undefined): string | undefined {
   const signed = signatureHeaders({
     scheme,
     secrets: [secret],
@@ -44,6 +51,7 @@ function expected(scheme: SchemeSeen, header: string, headers: Headers, body: st
     timestamp: Number(headers['webhook-timestamp'] ?? 0),
     body,
     headerName: header,
+    ...(appKey !== undefined && { appKey }),
   });
   return Object.entries(signed).find(([name]) => name.toLowerCase() === header)?.[1];
 }
@@ -52,14 +60,15 @@ function expected(scheme: SchemeSeen, header: string, headers: Headers, body: st
  * Checks `body` and `headers` (lower-case names, as node:http gives them) against `secret`. For a
  * GET, `body` is the request target (path and query), which is what Hookline signs then.
  */
-export function checkSignature(headers: Headers, body: string, secret: string | undefined, nowS = Date.now() / 1000): SignatureVerdict {
+export function checkSignature(headers: Headers, body: string, secret: string | undefined, options: CheckOptions = {}): SignatureVerdict {
+  const nowS = options.nowS ?? Date.now() / 1000;
   const { scheme, header } = schemeOf(headers);
   if (scheme === 'none' || header === undefined) {
     const auth = headers.authorization?.split(' ')[0];
     return { scheme, valid: undefined, text: `unsigned${auth !== undefined ? ` (Authorization: ${auth} …)` : ''}` };
   }
   if (secret === undefined) return { scheme, valid: undefined, text: `signed (${scheme}), not checked: pass --secret whsec_…` };
-  const want = expected(scheme, header, headers, body, secret);
+  const want = expected(scheme, header, headers, body, secret, options.appKey);
   const sent = headers[header] ?? '';
   // standard-webhooks sends one signature per active secret (rotation): any may match.
   const candidates = scheme === 'standard-webhooks' ? sent.split(' ') : [sent];

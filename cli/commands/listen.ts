@@ -15,6 +15,7 @@ interface ListenFlags {
   port: string;
   host: string;
   secret?: string;
+  appKey?: string;
   status: string;
   verbose?: boolean;
 }
@@ -49,6 +50,7 @@ export function registerListen(program: Command, io: CliIo, _deps: CliDeps): voi
     .option('--port <port>', 'port to listen on (0 = any free port)', '4000')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--secret <whsec>', "the subscription's signing secret, to verify signatures (any scheme)")
+    .option('--app-key <key>', 'the app key the authorization scheme signs before the body (TikTok Shop)')
     .option('--status <code>', 'HTTP status to answer with', '200')
     .option('--verbose', 'print each request body too')
     .action(async (f: ListenFlags) => {
@@ -56,7 +58,8 @@ export function registerListen(program: Command, io: CliIo, _deps: CliDeps): voi
       const status = parseInteger('--status', f.status, 100, 599);
       const server = createServer((req, res) => {
         void readRequest(req).then(({ headers, body }) => {
-          const verdict = checkSignature(headers, req.method === 'GET' ? (req.url ?? '/') : body, f.secret);
+          const signed = req.method === 'GET' ? (req.url ?? '/') : body;
+          const verdict = checkSignature(headers, signed, f.secret, f.appKey !== undefined ? { appKey: f.appKey } : {});
           res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok\n' : `answered ${status} by hookline listen\n`);
           io.stdout.write(requestLine(req.method ?? '?', req.url ?? '/', headers, status, verdict.text));
           if (f.verbose) io.stdout.write(`${body.replace(/^/gm, '    ')}\n`);

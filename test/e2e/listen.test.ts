@@ -63,7 +63,7 @@ describe('hookline listen verifies every signing scheme', () => {
   const schemes: Array<[string, Record<string, unknown> | undefined, string]> = [
     ['standard-webhooks', undefined, 'signature valid (standard-webhooks)'],
     ['hmac-sha256', { scheme: 'hmac-sha256', header: 'X-Shop-Hmac-SHA256' }, 'signature valid (hmac-sha256)'],
-    ['authorization', { scheme: 'authorization' }, 'signature valid (authorization)'],
+    ['authorization', { scheme: 'authorization', appKey: 'app_123' }, 'signature valid (authorization)'],
     ['none', { scheme: 'none' }, 'unsigned'],
   ];
   for (const [name, signing, verdict] of schemes) {
@@ -73,7 +73,8 @@ describe('hookline listen verifies every signing scheme', () => {
       const sub = await subscribe(port, type, signing === undefined ? {} : { signing });
       const controller = new AbortController();
       const io = captureIo({ signal: controller.signal });
-      const exit = runCli(['listen', '--port', String(port), '--secret', sub.secret], io);
+      const appKey = (signing?.appKey as string | undefined) === undefined ? [] : ['--app-key', String(signing!.appKey)];
+      const exit = runCli(['listen', '--port', String(port), '--secret', sub.secret, ...appKey], io);
       stops.push(async () => {
         controller.abort();
         return exit;
