@@ -24,6 +24,11 @@ export interface SubscriptionFlags {
   preset?: string;
   signingScheme?: string;
   signingHeader?: string;
+  appKey?: string;
+  xmlRoot?: string;
+  apiVersion?: string;
+  /** Create only: bring your own signing secret. */
+  secret?: string;
   authType?: string;
   username?: string;
   password?: string;
@@ -64,6 +69,9 @@ export function addSubscriptionFlags(cmd: Command, options: { update?: boolean }
     .option('--preset <preset>', oneOf(fields.preset.options))
     .option('--signing-scheme <scheme>', oneOf(SIGNING_SCHEMES))
     .option('--signing-header <name>', 'header carrying the hmac-sha256 signature')
+    .option('--app-key <key>', 'app key signed before the body (--signing-scheme authorization, TikTok Shop)')
+    .option('--xml-root <name>', 'root element of XML bodies')
+    .option('--api-version <version>', 'X-Shopify-API-Version of the shopify preset, e.g. 2025-07')
     .option('--auth-type <type>', `${oneOf([...AUTH_TYPES, 'none'])} (none removes auth)`)
     .option('--username <name>', 'basic auth user, or the UserName header of --auth-type header')
     .option('--password <password>', 'basic auth password')
@@ -78,6 +86,7 @@ export function addSubscriptionFlags(cmd: Command, options: { update?: boolean }
     .option('--description <text>', 'free text')
     .option('--metadata <key=value>', 'metadata entry (repeatable)', collect, []);
   // Declared after `--tenant`/`--description`, so their default stays undefined (commander).
+  if (!options.update) cmd.option('--secret <secret>', 'your own signing secret instead of a generated one');
   if (options.update) {
     cmd.option('--no-tenant', 'remove the tenant (it then receives only events without a tenant)');
     cmd.option('--no-description', 'remove the description');
@@ -108,12 +117,15 @@ function buildAuth(f: SubscriptionFlags): Record<string, unknown> | null | undef
 }
 
 function buildSigning(f: SubscriptionFlags, base: unknown): Record<string, unknown> | undefined {
-  if (f.signingScheme === undefined && f.signingHeader === undefined) return undefined;
+  if (f.signingScheme === undefined && f.signingHeader === undefined && f.appKey === undefined) return undefined;
   const prev = base && typeof base === 'object' ? (base as Record<string, unknown>) : {};
-  const scheme = f.signingScheme ?? (typeof prev.scheme === 'string' ? prev.scheme : 'hmac-sha256');
+  const implied = f.appKey !== undefined ? 'authorization' : 'hmac-sha256';
+  const scheme = f.signingScheme ?? (typeof prev.scheme === 'string' ? prev.scheme : implied);
   if (f.signingHeader !== undefined && scheme !== 'hmac-sha256') throw new UsageError('--signing-header applies to --signing-scheme hmac-sha256 only');
+  if (f.appKey !== undefined && scheme !== 'authorization') throw new UsageError('--app-key applies to --signing-scheme authorization only');
   const header = f.signingHeader ?? (scheme === 'hmac-sha256' ? prev.header : undefined);
-  return { scheme, ...(header !== undefined ? { header } : {}) };
+  const appKey = f.appKey ?? (scheme === 'authorization' ? prev.appKey : undefined);
+  return { scheme, ...(header !== undefined ? { header } : {}), ...(appKey !== undefined ? { appKey } : {}) };
 }
 
 /** The request body for the given flags, on top of `--from-file` when given. */
@@ -140,6 +152,9 @@ export async function buildSubscriptionBody(f: SubscriptionFlags): Promise<Subsc
   set('envelope', f.envelope);
   set('preset', f.preset);
   set('signing', buildSigning(f, body.signing));
+  set('xmlRoot', f.xmlRoot);
+  set('apiVersion', f.apiVersion);
+  if (f.secret !== undefined) (body as Record<string, unknown>).secret = f.secret; // create only: not a stored field
   set('auth', buildAuth(f));
   if (f.header.length) body.customHeaders = { ...(body.customHeaders as object | undefined), ...parsePairs('--header', f.header) };
   set('timeoutMs', f.timeoutMs === undefined ? undefined : parseInteger('--timeout-ms', f.timeoutMs, 1));

@@ -172,9 +172,14 @@ export function registerSubscriptions(program: Command, io: CliIo, deps: CliDeps
     .command('rotate-secret <id>')
     .description('issue a new signing secret; the old one stays valid for the grace period (standard-webhooks signs with both)')
     .option('--grace-seconds <n>', 'how long the old secret stays valid (API default: 86400)')
-    .action(async (id: string, o: { graceSeconds?: string }, cmd: Command) => {
+    .option('--secret <secret>', 'your own new secret instead of a generated one')
+    .action(async (id: string, o: { graceSeconds?: string; secret?: string }, cmd: Command) => {
       const c = ctx(cmd);
-      const body = o.graceSeconds === undefined ? undefined : { graceSeconds: parseInteger('--grace-seconds', o.graceSeconds) };
+      const fields = {
+        ...(o.graceSeconds !== undefined && { graceSeconds: parseInteger('--grace-seconds', o.graceSeconds) }),
+        ...(o.secret !== undefined && { secret: o.secret }),
+      };
+      const body = Object.keys(fields).length === 0 ? undefined : fields;
       c.print(await c.request('POST', path(id, '/rotate-secret'), body ? { body } : {}), renderSecret);
     });
 

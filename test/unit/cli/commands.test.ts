@@ -60,6 +60,26 @@ async function cli(args: string[], options: { stdin?: string; stdinIsTty?: boole
 }
 
 describe('subscriptions create', () => {
+  it('sends --secret, --app-key (implying authorization), --xml-root and --api-version as API fields', async () => {
+    recorder.on('POST', '/v1/subscriptions', { status: 201, body: { ...SUB, secret: 'tts_secret_0123456789' } });
+
+    const { code, err } = await cli([
+      'subscriptions', 'create', '--url', 'https://hooks.example.com/tt', '--event-types', 'orders/create',
+      '--secret', 'tts_secret_0123456789', '--app-key', '6abc1d2e', '--format', 'xml', '--xml-root', 'order', '--api-version', '2025-07',
+    ]);
+
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    expect(JSON.parse(recorder.requests[0]!.body)).toEqual({
+      url: 'https://hooks.example.com/tt',
+      eventTypes: ['orders/create'],
+      format: 'xml',
+      signing: { scheme: 'authorization', appKey: '6abc1d2e' },
+      xmlRoot: 'order',
+      apiVersion: '2025-07',
+      secret: 'tts_secret_0123456789',
+    });
+  });
+
   it('sends every field flag as the API field, and shows the subscription with its secret once', async () => {
     // Prepare
     recorder.on('POST', '/v1/subscriptions', { status: 201, body: { ...SUB, secret: 'whsec_c2VjcmV0' } });
@@ -199,6 +219,7 @@ describe('subscriptions create', () => {
     [['--header', 'X-NoValue'], '--header expects KEY=VALUE'],
     [['--retry-policy', '{oops'], '--retry-policy is not valid JSON'],
     [['--signing-scheme', 'standard-webhooks', '--signing-header', 'X-Sig'], '--signing-header applies to --signing-scheme hmac-sha256 only'],
+    [['--signing-scheme', 'hmac-sha256', '--app-key', 'k1'], '--app-key applies to --signing-scheme authorization only'],
     [['--from-file', '/nonexistent/sub.json'], '--from-file: cannot read /nonexistent/sub.json: ENOENT'],
     [['--bogus'], "unknown option '--bogus'"],
   ])('usage error %j exits 2 and sends nothing', async (flags, message) => {
@@ -348,6 +369,15 @@ describe('subscriptions: the other commands', () => {
     expect(JSON.parse(recorder.requests[0]!.body)).toEqual({ graceSeconds: 3600 });
     expect(rotated.out).toBe('whsec_new\nThe previous secret keeps signing until 2024-05-07T12:00:00.000Z.\n');
     expect(secret.out).toBe('whsec_new\n');
+  });
+
+  it('rotate-secret --secret sends your own secret', async () => {
+    recorder.on('POST', '/v1/subscriptions/sub_abc/rotate-secret', { status: 200, body: { secret: 'shpss_0123456789abcdef', previousSecretExpiresAt: '2024-05-07T12:00:00.000Z' } });
+
+    const rotated = await cli(['subscriptions', 'rotate-secret', 'sub_abc', '--secret', 'shpss_0123456789abcdef']);
+
+    expect(rotated.code).toBe(0);
+    expect(JSON.parse(recorder.requests[0]!.body)).toEqual({ secret: 'shpss_0123456789abcdef' });
   });
 
   it('an unknown id is an API error (exit 1) with the problem detail', async () => {
