@@ -7,14 +7,13 @@
  * with the knobs the model sizes for that load (`sizeKnobs`, listed per load). Limits still
  * exceeded with sized knobs are AWS quotas: `quotaIncreases` names each with the value needed.
  */
+import { RETRY_SHARDS } from '../lambdas/core/retry-buckets.js';
 import { SETTINGS_DEFAULTS } from '../lib/props.js';
 import { measureCost } from './cost.js';
 import { CONDITIONS, evaluate, LOADS, SHAPES, sizeKnobs, type Counted, type Knobs, type PerUnit, type Row } from './support/capacity-model.js';
 import { dollars, type Measured } from './support/cost-model.js';
 import { progress, runBenchmark } from './support/output.js';
 
-/** Retries past 15 minutes take one EventBridge schedule each (0) until the bucketed scheduler lands. */
-const RETRY_SHARDS = 0;
 import { round } from './support/stats.js';
 import { QUOTAS, type QuotaName } from './quotas.js';
 

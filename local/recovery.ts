@@ -43,7 +43,7 @@ async function scanAll(deps: RecoveryDeps, input: Omit<ConstructorParameters<typ
   return items;
 }
 
-/** Delivery ids that have a persisted schedule (`SCHED#…` items written by the local scheduler). */
+/** Delivery ids that have a persisted schedule (`SCHED#…` items) or a retry waiting in a bucket (`RETRY#…` task items). */
 export function scheduledDeliveryIds(items: readonly Record<string, unknown>[]): Set<string> {
   const ids = new Set<string>();
   for (const item of items) {
@@ -81,7 +81,11 @@ export async function recoverPendingDeliveries(deps: RecoveryDeps): Promise<Reco
       ExpressionAttributeValues: { ':dlv': 'DLV#', ':pending': 'pending' },
       ProjectionExpression: 'pk',
     }),
-    scanAll(deps, { FilterExpression: 'begins_with(pk, :sched)', ExpressionAttributeValues: { ':sched': 'SCHED#' } }),
+    // Retries past 15 minutes wait as `RETRY#…` bucket items (their task names the delivery).
+    scanAll(deps, {
+      FilterExpression: 'begins_with(pk, :sched) OR (begins_with(pk, :retry) AND begins_with(sk, :task))',
+      ExpressionAttributeValues: { ':sched': 'SCHED#', ':retry': 'RETRY#', ':task': 'TASK#' },
+    }),
   ]);
   const scheduled = scheduledDeliveryIds(scheduleItems);
   const ids = pendingItems

@@ -229,8 +229,18 @@ export interface ReplayTask {
   jobId: ReplayJobId;
 }
 
+/** Sends the retries waiting in one due-minute bucket to the queue (see core/retry-buckets.ts). */
+export interface SweepTask {
+  v: 1;
+  kind: 'sweep';
+  /** The bucket's id: `{first due time ISO}#{shard}`. */
+  bucket: string;
+  /** Epoch ms the sweep is due: earlier arrivals go back on the queue without reading anything. */
+  sweepAt: number;
+}
+
 /** Everything the deliveries queue carries. A `DeliveryTask` has no `kind` (or `kind: 'delivery'`). */
-export type QueueTask = DeliveryTask | FanoutTask | ReplayTask;
+export type QueueTask = DeliveryTask | FanoutTask | ReplayTask | SweepTask;
 
 export interface ReplayJob {
   id: ReplayJobId;

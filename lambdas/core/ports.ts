@@ -19,6 +19,7 @@ import type {
   SubscriptionId,
   SubscriptionStatus,
 } from './model.js';
+import type { RetryBucket } from './retry-buckets.js';
 
 export interface Page<T> {
   items: T[];
@@ -154,6 +155,31 @@ export interface RetryScheduler {
   schedule(task: DeliveryTask, dueAt: number): Promise<void>;
   /** Best-effort removal of pending schedules for a delivery; a task that fires anyway sees the state and stops. */
   cancel(task: DeliveryTask): Promise<void>;
+}
+
+/** The retries waiting in due-minute buckets (core/retry-buckets.ts). */
+export interface RetryBucketStore {
+  /** Keeps `task` in `bucket` (idempotent per delivery, attempt, generation). */
+  add(bucket: RetryBucket, task: DeliveryTask): Promise<void>;
+  /**
+   * Claims the arranging of the bucket's sweep: true for exactly one caller, until the claim is
+   * `staleAfterMs` old without `markArranged` (its holder died before arranging anything).
+   */
+  claim(bucket: RetryBucket, now: number, staleAfterMs: number): Promise<boolean>;
+  /** Records how the sweep is arranged: a schedule, or a sweep task on the queue. */
+  markArranged(bucket: RetryBucket, via: 'schedule' | 'queue'): Promise<void>;
+  /** The bucket's tasks, a page at a time. */
+  pages(bucketId: string): AsyncIterable<DeliveryTask[]>;
+  /** Whether a sweep of the bucket has sent all its tasks (a redelivered sweep then sends none again). */
+  isSwept(bucketId: string): Promise<boolean>;
+  markSwept(bucketId: string): Promise<void>;
+  remove(bucket: RetryBucket, task: DeliveryTask): Promise<void>;
+}
+
+/** A one-shot timer that puts `task` on the queue at `fireAt` (EventBridge Scheduler, or local mode's stand-in). */
+export interface OneShotSchedules {
+  /** Creates the schedule named `name`; one that already exists counts as created. */
+  create(name: string, fireAt: number, task: QueueTask): Promise<void>;
 }
 
 export interface PayloadStore {

@@ -35,6 +35,7 @@ const queueTaskSchema = z.union([
     onlyMissing: z.literal(true).optional(),
   }),
   z.object({ v: z.literal(1), kind: z.literal('replay'), jobId: z.string().min(1) }),
+  z.object({ v: z.literal(1), kind: z.literal('sweep'), bucket: z.string().min(1), sweepAt: z.number() }),
 ]);
 
 /** A queue body that can never be processed (not JSON, not a v1 task): acknowledged, never retried. */

@@ -8,12 +8,13 @@ import { readFileSync } from 'node:fs';
 import { createKmsClient, createSchedulerClient, createSnsClient } from '../adapters/aws-clients.js';
 import { KmsDataKeys } from '../adapters/kms/kms-data-keys.js';
 import { DynamoJobStore } from '../adapters/dynamodb/job-store.js';
+import { DynamoRetryBucketStore } from '../adapters/dynamodb/retry-bucket-store.js';
 import { AwsRetryScheduler } from '../adapters/scheduler/aws-retry-scheduler.js';
 import { SnsAlertPublisher } from '../adapters/sns/alert-publisher.js';
 import { createHttpSender } from '../outbound/http-sender.js';
 import { stdoutAttemptLog, type AttemptLog } from '../core/attempt-log.js';
 import type { SubscriptionPolicy } from '../core/url-policy.js';
-import type { AlertPublisher, DataKeyProvider, DeliveryStore, JobStore, RetryScheduler, TaskQueue, WebhookSender } from '../core/ports.js';
+import type { AlertPublisher, DataKeyProvider, DeliveryStore, JobStore, RetryBucketStore, RetryScheduler, TaskQueue, WebhookSender } from '../core/ports.js';
 import type { Config } from './config.js';
 import { DynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.js';
 import { awsClientConfig, buildIntakeDependencies, lazyHandler, storeOptions, unconfiguredDataKeys, type IntakeDependencies } from './intake-dependencies.js';
@@ -22,6 +23,8 @@ export interface Dependencies extends IntakeDependencies {
   deliveries: DeliveryStore;
   jobs: JobStore;
   retryScheduler: RetryScheduler;
+  /** Retries waiting for their due minute; the worker sweeps them onto the queue. */
+  retryBuckets: RetryBucketStore;
   alerts: AlertPublisher;
   sender: WebhookSender;
   attemptLog: AttemptLog;
@@ -38,11 +41,13 @@ export function buildDependencies(config: Config, overrides: DependencyOverrides
   const store = storeOptions(config);
   const { dataKeys = kmsDataKeys(config), ...replaced } = overrides;
   const intake = buildIntakeDependencies(config, store, { ...replaced, dataKeys });
+  const retryBuckets = overrides.retryBuckets ?? new DynamoRetryBucketStore({ client: store.client, tableName: store.tableName });
   return {
     ...intake,
     deliveries: new DynamoDeliveryStore(store),
     jobs: new DynamoJobStore(store),
-    retryScheduler: overrides.retryScheduler ?? awsRetryScheduler(config, intake.queue),
+    retryBuckets,
+    retryScheduler: overrides.retryScheduler ?? awsRetryScheduler(config, intake.queue, retryBuckets),
     alerts: config.alertTopicArn !== undefined ? new SnsAlertPublisher({ client: createSnsClient(awsClientConfig(config, 'sns')), topicArn: config.alertTopicArn }) : unconfiguredAlerts,
     sender: createHttpSender({
       allowHttpLoopback: config.local,
@@ -62,7 +67,7 @@ function kmsDataKeys(config: Config): DataKeyProvider {
   return new KmsDataKeys({ client: createKmsClient(awsClientConfig(config, 'kms')), keyId: config.secretsKeyArn });
 }
 
-function awsRetryScheduler(config: Config, queue: TaskQueue): RetryScheduler {
+function awsRetryScheduler(config: Config, queue: TaskQueue, buckets: RetryBucketStore): RetryScheduler {
   const { scheduleGroup, schedulerRoleArn, schedulerDlqArn } = config;
   if (scheduleGroup === undefined || schedulerRoleArn === undefined) {
     // A deployment always sets them; without them a retry fails loudly (and is redelivered), never vanishes.
@@ -73,16 +78,17 @@ function awsRetryScheduler(config: Config, queue: TaskQueue): RetryScheduler {
   }
   return new AwsRetryScheduler({
     queue,
+    buckets,
     client: createSchedulerClient({ region: config.region }),
     groupName: scheduleGroup,
     roleArn: schedulerRoleArn,
     queueUrl: config.queueUrl,
     ...(config.queueArn !== undefined && { queueArn: config.queueArn }),
     ...(schedulerDlqArn !== undefined && { deadLetterArn: schedulerDlqArn }),
-    // The retry still happens (15-minute SQS hops); operators should know the schedule path failed.
+    // The bucket's sweep still happens (one task hopping through SQS); operators should know the schedule path failed.
     onFallback: (error, task) =>
       process.stdout.write(
-        `${JSON.stringify({ level: 'WARN', message: 'schedule not created; retrying through SQS hops', deliveryId: task.deliveryId, attempt: task.attempt, error: error instanceof Error ? error.message : String(error) })}\n`,
+        `${JSON.stringify({ level: 'WARN', message: 'retry bucket schedule not created; its sweep hops through SQS', deliveryId: task.deliveryId, attempt: task.attempt, error: error instanceof Error ? error.message : String(error) })}\n`,
       ),
   });
 }

@@ -13,6 +13,7 @@ import type {
   Page,
   PayloadStore,
   QueuedTask,
+  RetryBucketStore,
   RetryScheduler,
   RouteEntry,
   SendResult,
@@ -22,6 +23,7 @@ import type {
   WebhookSender,
 } from '../../lambdas/core/ports.js';
 import type { Delivery, DeliveryId, DeliveryTask, FailureStreak, Message, MessageId, ReplayJob, Subscription, SubscriptionId } from '../../lambdas/core/model.js';
+import type { RetryBucket } from '../../lambdas/core/retry-buckets.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -162,6 +164,41 @@ export class MemoryScheduler implements RetryScheduler {
   }
   async cancel(task: DeliveryTask) {
     this.cancelled.push(clone(task));
+  }
+}
+
+export class MemoryRetryBuckets implements RetryBucketStore {
+  readonly tasks = new Map<string, Map<string, DeliveryTask>>();
+  readonly arranged = new Map<string, 'pending' | 'schedule' | 'queue'>();
+  private readonly claimedAt = new Map<string, number>();
+  async add(bucket: RetryBucket, task: DeliveryTask) {
+    const tasks = this.tasks.get(bucket.id) ?? new Map<string, DeliveryTask>();
+    tasks.set(`${task.deliveryId}#${task.attempt}#${task.generation}`, clone(task));
+    this.tasks.set(bucket.id, tasks);
+  }
+  async claim(bucket: RetryBucket, now: number, staleAfterMs: number) {
+    const state = this.arranged.get(bucket.id);
+    if (state !== undefined && !(state === 'pending' && (this.claimedAt.get(bucket.id) ?? 0) < now - staleAfterMs)) return false;
+    this.arranged.set(bucket.id, 'pending');
+    this.claimedAt.set(bucket.id, now);
+    return true;
+  }
+  async markArranged(bucket: RetryBucket, via: 'schedule' | 'queue') {
+    this.arranged.set(bucket.id, via);
+  }
+  async *pages(bucketId: string) {
+    const tasks = [...(this.tasks.get(bucketId)?.values() ?? [])];
+    if (tasks.length > 0) yield tasks.map(clone);
+  }
+  readonly swept = new Set<string>();
+  async isSwept(bucketId: string) {
+    return this.swept.has(bucketId);
+  }
+  async markSwept(bucketId: string) {
+    this.swept.add(bucketId);
+  }
+  async remove(bucket: RetryBucket, task: DeliveryTask) {
+    this.tasks.get(bucket.id)?.delete(`${task.deliveryId}#${task.attempt}#${task.generation}`);
   }
 }
 

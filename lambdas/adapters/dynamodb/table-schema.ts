@@ -13,7 +13,9 @@
  * | idempotency  | IDEM#{key}                      | IDEM      | —                                                                     |
  * | delivery     | DLV#{dlvId}                     | META      | gsi1 DLV#SUB#{subId}; gsi2 DLV#TENANT#{tenant}; gsi3 DLV#DAY#{yyyy-mm-dd}; sk {createdAt}#{id} |
  * | replay job   | JOB#{jobId}                     | META      | —                                                                     |
- * | schedule     | SCHED#{name}                    | META      | gsi3 SCHED / {dueAt ISO}#{name}  (local scheduler only)                |
+ * | schedule     | SCHED#{name}                    | META      | gsi3 SCHED / {fire time ISO}#{name}  (local scheduler only)            |
+ * | retry-task   | RETRY#{due minute ISO}#{shard}  | TASK#{dlvId}-a{n}-g{g} | — (a retry waiting for its bucket's sweep; TTL a day after) |
+ * | retry-bucket | RETRY#{due minute ISO}#{shard}  | META      | — (who arranges the sweep: pending, schedule or queue)                |
  *
  * Indexes are KEYS_ONLY: a status change never costs an index write; list routes
  * query an index for keys, then BatchGet the items.

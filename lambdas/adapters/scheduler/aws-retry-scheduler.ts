@@ -1,25 +1,18 @@
 /**
  * Exact retry intervals on AWS. Up to 15 minutes away: the task goes straight to SQS with a delay.
- * Further: an EventBridge Scheduler one-shot schedule fires a little before `dueAt` into the same
- * queue (universal target, no Lambda in between), and the worker tops up the remaining seconds.
- * A schedule that cannot be created falls back to a 15-minute SQS hop, which the worker's top-up
- * chains until due: a retry is never dropped.
+ * Further: the retry waits in a due-minute bucket in DynamoDB, and one EventBridge Scheduler
+ * one-shot schedule per bucket fires a little before the bucket's minute into the same queue
+ * (universal target, no Lambda in between) with a sweep task; the sweep sends each retry with its
+ * remaining delay and the worker tops up the last second (bucketed-retry-scheduler.ts).
  */
-import {
-  CreateScheduleCommand,
-  DeleteScheduleCommand,
-  type CreateScheduleCommandInput,
-  type SchedulerClient,
-} from '@aws-sdk/client-scheduler';
-import type { DeliveryTask } from '../../core/model.js';
-import type { RetryScheduler, TaskQueue } from '../../core/ports.js';
+import { CreateScheduleCommand, type CreateScheduleCommandInput, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { DeliveryTask, QueueTask } from '../../core/model.js';
+import type { OneShotSchedules, RetryBucketStore, TaskQueue } from '../../core/ports.js';
 import { errorName, mapErrors } from '../errors.js';
-import { MAX_QUEUE_DELAY_SECONDS, retryRoute } from '../../core/retry-route.js';
 import { taskBody } from '../sqs/task-queue.js';
-import { scheduleNameFor } from './schedule-name.js';
+import { BucketedRetryScheduler } from './bucketed-retry-scheduler.js';
 
-/** Schedules fire this long before the due time; the worker's top-up makes up the difference. */
-export const SCHEDULE_LEAD_MS = 120_000;
+export { SCHEDULE_LEAD_MS } from '../../core/retry-buckets.js';
 
 /** Scheduler's universal SQS target in the queue's partition (`aws`, `aws-cn`, `aws-us-gov`…). */
 export function universalSqsTarget(queueOrRoleArn: string): string {
@@ -27,8 +20,7 @@ export function universalSqsTarget(queueOrRoleArn: string): string {
   return `arn:${partition}:scheduler:::aws-sdk:sqs:sendMessage`;
 }
 
-export interface AwsRetrySchedulerOptions {
-  queue: TaskQueue;
+export interface AwsSchedulesOptions {
   client: SchedulerClient;
   groupName: string;
   /** The role Scheduler assumes; it may only `sqs:SendMessage` to the deliveries queue. */
@@ -37,8 +29,15 @@ export interface AwsRetrySchedulerOptions {
   /** The deliveries queue's ARN: the target's partition comes from it (else from `roleArn`). */
   queueArn?: string;
   deadLetterArn?: string;
+}
+
+export interface AwsRetrySchedulerOptions extends AwsSchedulesOptions {
+  queue: TaskQueue;
+  buckets: RetryBucketStore;
+  /** Buckets per due minute. @default RETRY_SHARDS */
+  shards?: number;
   now?: () => number;
-  /** Called when a schedule could not be created and the SQS fallback was used. */
+  /** Called when a bucket's schedule could not be created and its sweep went on the queue instead. */
   onFallback?: (error: unknown, task: DeliveryTask) => void;
 }
 
@@ -47,47 +46,28 @@ export function atExpression(epochMs: number): string {
   return `at(${new Date(Math.floor(epochMs / 1000) * 1000).toISOString().slice(0, 19)})`;
 }
 
-export class AwsRetryScheduler implements RetryScheduler {
-  private readonly now: () => number;
-  constructor(private readonly options: AwsRetrySchedulerOptions) {
-    this.now = options.now ?? Date.now;
-  }
+/** EventBridge Scheduler one-shot schedules that send a task to the deliveries queue, then delete themselves. */
+export class AwsOneShotSchedules implements OneShotSchedules {
+  constructor(private readonly options: AwsSchedulesOptions) {}
 
-  async schedule(task: DeliveryTask, dueAt: number): Promise<void> {
-    const route = retryRoute(dueAt, this.now());
-    if (route.via === 'queue') {
-      await this.options.queue.sendMany([{ task, delaySeconds: route.delaySeconds }]);
-      return;
-    }
+  async create(name: string, fireAt: number, task: QueueTask): Promise<void> {
     try {
-      await mapErrors('scheduler', 'CreateSchedule', () => this.options.client.send(new CreateScheduleCommand(this.request(task, dueAt))));
+      await mapErrors('scheduler', 'CreateSchedule', () => this.options.client.send(new CreateScheduleCommand(this.request(name, fireAt, task))));
     } catch (error) {
-      if (causeName(error) === 'ConflictException') return; // already scheduled: idempotent
-      this.options.onFallback?.(error, task);
-      await this.options.queue.sendMany([{ task, delaySeconds: MAX_QUEUE_DELAY_SECONDS }]);
+      if (causeName(error) !== 'ConflictException') throw error; // already there: idempotent
     }
   }
 
-  async cancel(task: DeliveryTask): Promise<void> {
-    try {
-      await mapErrors('scheduler', 'DeleteSchedule', () =>
-        this.options.client.send(new DeleteScheduleCommand({ Name: scheduleNameFor(task), GroupName: this.options.groupName })),
-      );
-    } catch (error) {
-      if (causeName(error) !== 'ResourceNotFoundException') throw error;
-    }
-  }
-
-  /** The exact CreateSchedule request for a task (exported for tests through the class). */
-  request(task: DeliveryTask, dueAt: number): CreateScheduleCommandInput {
+  /** The exact CreateSchedule request. */
+  request(name: string, fireAt: number, task: QueueTask): CreateScheduleCommandInput {
     return {
-      Name: scheduleNameFor(task),
+      Name: name,
       GroupName: this.options.groupName,
-      ScheduleExpression: atExpression(dueAt - SCHEDULE_LEAD_MS),
+      ScheduleExpression: atExpression(fireAt),
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
-      Description: `Hookline retry ${task.attempt} of ${task.deliveryId}, due ${new Date(dueAt).toISOString()}`,
+      Description: `Hookline retries due from ${new Date(fireAt).toISOString()} on`,
       Target: {
         Arn: universalSqsTarget(this.options.queueArn ?? this.options.roleArn),
         RoleArn: this.options.roleArn,
@@ -96,6 +76,12 @@ export class AwsRetryScheduler implements RetryScheduler {
         ...(this.options.deadLetterArn !== undefined && { DeadLetterConfig: { Arn: this.options.deadLetterArn } }),
       },
     };
+  }
+}
+
+export class AwsRetryScheduler extends BucketedRetryScheduler {
+  constructor(options: AwsRetrySchedulerOptions) {
+    super({ ...options, schedules: new AwsOneShotSchedules(options) });
   }
 }
 

@@ -13,6 +13,7 @@ import { runTask } from './dispatch/run-task.js';
 import type { BatchContext, DispatchDeps, QueueRecord } from './dispatch/types.js';
 import { continueFanOut } from './intake.js';
 import { runReplayPage } from './replay.js';
+import { sweepRetryBucket } from './retry-sweep.js';
 
 export type { DispatchDeps, DispatchEvent, QueueRecord } from './dispatch/types.js';
 
@@ -40,6 +41,9 @@ async function runControlTask(deps: DispatchDeps, task: QueueTask): Promise<void
     await continueFanOut(deps, message, task);
   } else if ('kind' in task && task.kind === 'replay') {
     await runReplayPage(deps, task.jobId);
+  } else if ('kind' in task && task.kind === 'sweep') {
+    if (deps.retryBuckets === undefined) throw new Error('a sweep task needs the retry bucket store');
+    await sweepRetryBucket({ retryBuckets: deps.retryBuckets, queue: deps.queue, clock: deps.clock }, task);
   }
 }
 

@@ -7,10 +7,13 @@
 import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AwsRetryScheduler, SCHEDULE_LEAD_MS } from '../../../lambdas/adapters/scheduler/aws-retry-scheduler.js';
+import { DynamoRetryBucketStore } from '../../../lambdas/adapters/dynamodb/retry-bucket-store.js';
+import { AwsRetryScheduler } from '../../../lambdas/adapters/scheduler/aws-retry-scheduler.js';
 import { LocalRetryScheduler } from '../../../lambdas/adapters/scheduler/local-retry-scheduler.js';
-import type { DeliveryTask } from '../../../lambdas/core/model.js';
+import type { DeliveryTask, SweepTask } from '../../../lambdas/core/model.js';
 import type { QueuedTask, RetryScheduler, TaskQueue } from '../../../lambdas/core/ports.js';
+import { bucketFor } from '../../../lambdas/core/retry-buckets.js';
+import { sweepRetryBucket } from '../../../lambdas/core/services/retry-sweep.js';
 import { parseQueueTask } from '../../../lambdas/core/tasks.js';
 import { testEngines, type TestEngines } from '../../support/engines.js';
 import { deliveryTask } from '../../support/tasks.js';
@@ -19,13 +22,23 @@ interface Arrival extends QueuedTask {
   at: number;
 }
 
-/** A queue that notes the clock time each task reached it. */
+/** A queue that notes the clock time each task reached it; bucket sweeps are held apart for the worker's part. */
 class ArrivalQueue implements TaskQueue {
   readonly arrivals: Arrival[] = [];
+  readonly sweeps: SweepTask[] = [];
   constructor(private readonly clock: { now: number }) {}
   async sendMany(tasks: readonly QueuedTask[]): Promise<void> {
-    for (const t of tasks) this.arrivals.push({ ...structuredClone(t), at: this.clock.now });
+    for (const t of tasks) {
+      if ('kind' in t.task && t.task.kind === 'sweep') this.sweeps.push(t.task);
+      else this.arrivals.push({ ...structuredClone(t), at: this.clock.now });
+    }
   }
+}
+
+/** What the worker does with the sweeps that reached the queue: the bucket's tasks go on the queue. */
+async function runSweeps(queue: ArrivalQueue, clock: { now: number }): Promise<void> {
+  const deps = { retryBuckets: new DynamoRetryBucketStore({ client: engines.doc, tableName: engines.names.table }), queue, clock: { now: () => clock.now } };
+  for (const sweep of queue.sweeps.splice(0)) await sweepRetryBucket(deps, sweep);
 }
 
 interface Harness {
@@ -56,6 +69,7 @@ function awsHarness(): Harness {
   });
   const scheduler = new AwsRetryScheduler({
     queue,
+    buckets: new DynamoRetryBucketStore({ client: engines.doc, tableName: engines.names.table }),
     client: new SchedulerClient({ region: 'eu-west-1' }),
     groupName: 'hookline-retries',
     roleArn: 'arn:aws:iam::123456789012:role/hookline-scheduler',
@@ -68,6 +82,7 @@ function awsHarness(): Harness {
       schedules.delete(name);
       await queue.sendMany([{ task: parseQueueTask(s.body), delaySeconds: 0 }]);
     }
+    await runSweeps(queue, clock);
   }
   return { scheduler, queue, clock, fire };
 }
@@ -82,7 +97,11 @@ function localHarness(): Harness {
   const clock = { now: Date.UTC(2026, 10, 23, 10, 0, 0, 250) };
   const queue = new ArrivalQueue(clock);
   const scheduler = new LocalRetryScheduler({ doc: engines.doc, tableName: engines.names.table, queue, now: () => clock.now });
-  return { scheduler, queue, clock, fire: async () => void (await scheduler.fireDue()) };
+  const fire = async () => {
+    await scheduler.fireDue();
+    await runSweeps(queue, clock);
+  };
+  return { scheduler, queue, clock, fire };
 }
 
 const HOUR = 3_600_000;
@@ -112,22 +131,25 @@ describe.each([
     expect(h.queue.arrivals).toHaveLength(2); // no schedule was made as well
   });
 
-  it('puts a further retry on the queue once, a little before it is due and never after', async () => {
+  it('puts a further retry on the queue once, at its bucket sweep (before it is due), never after', async () => {
     const far = task(h.clock.now + 3 * HOUR);
+    const { sweepAt } = bucketFor(far, far.dueAt);
     await h.scheduler.schedule(far, far.dueAt);
     expect(h.queue.arrivals).toEqual([]);
-    h.clock.now = far.dueAt - SCHEDULE_LEAD_MS - 1000;
+    h.clock.now = sweepAt - 1000;
     await h.fire();
     expect(h.queue.arrivals).toEqual([]);
-    h.clock.now = far.dueAt - SCHEDULE_LEAD_MS;
+    h.clock.now = sweepAt;
     await h.fire();
     h.clock.now = far.dueAt + HOUR;
     await h.fire();
     expect(h.queue.arrivals).toHaveLength(1);
     const [arrival] = h.queue.arrivals;
     expect(arrival!.task).toEqual(far);
+    // Sent with the remaining delay rounded down: it reaches the worker ≤ 1 s early, never late.
     expect(arrival!.at + arrival!.delaySeconds * 1000).toBeLessThanOrEqual(far.dueAt);
-    expect(arrival!.at).toBeGreaterThanOrEqual(far.dueAt - SCHEDULE_LEAD_MS - 1000);
+    expect(arrival!.at + arrival!.delaySeconds * 1000).toBeGreaterThan(far.dueAt - 1000);
+    expect(arrival!.at).toBeGreaterThanOrEqual(sweepAt - 1000);
   });
 
   it('schedules the same (delivery, attempt, generation) once however often it is asked', async () => {

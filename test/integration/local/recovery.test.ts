@@ -73,8 +73,8 @@ describe('recoverPendingDeliveries', () => {
   });
   afterAll(() => engines.close());
 
-  it('re-enqueues pending deliveries that have no persisted schedule, and nothing else', async () => {
-    // Prepare: the table holds delivery items in several states and one schedule.
+  it('re-enqueues pending deliveries that have no persisted schedule or bucketed retry, and nothing else', async () => {
+    // Prepare: the table holds delivery items in several states, one schedule and one bucketed retry.
     const deliveries = new MemoryDeliveries();
     const messages = new MemoryMessages();
     const queue = new MemoryQueue();
@@ -83,6 +83,7 @@ describe('recoverPendingDeliveries', () => {
       delivery('dlv_pending', 'pending', { attemptCount: 1, nextAttemptAt: '2030-01-01T00:01:00.000Z' }),
       delivery('dlv_fresh', 'pending'),
       delivery('dlv_scheduled', 'pending', { attemptCount: 3, nextAttemptAt: '2030-01-01T06:00:00.000Z' }),
+      delivery('dlv_bucketed', 'pending', { attemptCount: 5, nextAttemptAt: '2030-01-01T09:00:30.000Z' }),
       delivery('dlv_done', 'succeeded', { attemptCount: 1 }),
       delivery('dlv_failed', 'failed', { attemptCount: 5 }),
     ];
@@ -93,6 +94,9 @@ describe('recoverPendingDeliveries', () => {
           [engines.names.table]: [
             ...all.map((d) => ({ PutRequest: { Item: { pk: `DLV#${d.id}`, sk: 'META', kind: 'delivery', status: d.status } } })),
             { PutRequest: { Item: { pk: 'SCHED#dlv_scheduled-a4-g0', sk: 'META', kind: 'schedule', task: { deliveryId: 'dlv_scheduled' } } } },
+            // A retry waiting in its due-minute bucket, and the bucket's own META item (no delivery).
+            { PutRequest: { Item: { pk: 'RETRY#2030-01-01T09:00:00.000Z#3', sk: 'TASK#dlv_bucketed-a6-g0', kind: 'retry-task', task: '{"deliveryId":"dlv_bucketed"}' } } },
+            { PutRequest: { Item: { pk: 'RETRY#2030-01-01T09:00:00.000Z#3', sk: 'META', kind: 'retry-bucket', arranged: 'schedule' } } },
           ],
         },
       }),
@@ -100,7 +104,7 @@ describe('recoverPendingDeliveries', () => {
     // Act
     const result = await recoverPendingDeliveries({ doc: engines.doc, tableName: engines.names.table, deliveries, messages, queue, now: () => now });
     // Assess
-    expect(result).toEqual({ pending: 3, scheduled: 1, enqueued: 2, unrecorded: 0 });
+    expect(result).toEqual({ pending: 4, scheduled: 2, enqueued: 2, unrecorded: 0 });
     expect(queue.sent.map((s) => [s.task, s.delaySeconds])).toEqual(
       expect.arrayContaining([
         [expect.objectContaining({ deliveryId: 'dlv_pending', attempt: 2, dueAt: Date.parse('2030-01-01T00:01:00.000Z') }), 0],

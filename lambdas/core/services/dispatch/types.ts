@@ -6,6 +6,7 @@ import type {
   DeliveryStore,
   MessageStore,
   PayloadStore,
+  RetryBucketStore,
   RetryScheduler,
   SubscriptionStore,
   TaskQueue,
@@ -33,6 +34,8 @@ export interface DispatchDeps extends AttemptDeps, ReplayDeps {
   payloads: PayloadStore;
   queue: TaskQueue;
   retryScheduler: RetryScheduler;
+  /** Where retries wait for their due minute (sweep tasks read it). */
+  retryBuckets?: RetryBucketStore;
   alerts: AlertPublisher;
   attemptLog: AttemptLog;
   limits: IntakeLimits;
