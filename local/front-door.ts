@@ -9,6 +9,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { newRequestId, normaliseResult, toHttpApiEvent, writeProblem, writeResult } from './http-api-event.js';
 import { matchRoute, type RouteTarget } from './routes.js';
 import { LocalModeError, RequestTooLargeError } from './errors.js';
+import { hostAllowed, listenWarning } from './host-check.js';
 import { isConsolePath, serveConsole } from '../console/server/static-route.js';
 
 export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2<unknown>>;
@@ -24,6 +25,8 @@ export interface FrontDoorOptions {
   port?: number;
   /** @default API_GATEWAY_MAX_BODY_BYTES (10 MB) */
   maxBodyBytes?: number;
+  /** Where a warning about a non-loopback `host` goes. @default stderr */
+  warn?: (line: string) => void;
   /** Called with handler crashes (the client gets API Gateway's 500). */
   onError?: (error: unknown) => void;
 }
@@ -62,6 +65,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 async function handle(req: IncomingMessage, res: ServerResponse, options: FrontDoorOptions, limit: number, consoleToken: string): Promise<void> {
   const requestId = newRequestId();
   const path = (req.url ?? '/').split('?')[0] ?? '/';
+  if (!hostAllowed(req.headers.host, options.host ?? '127.0.0.1')) {
+    req.resume();
+    writeProblem(res, 421, 'Misdirected Request', `Host ${req.headers.host} is not a loopback name; local mode answers only localhost, 127.0.0.1 and [::1]`, requestId);
+    return;
+  }
   // The operator console (DESIGN §10); its API calls come back here as ordinary /v1 requests.
   if (isConsolePath(path)) {
     await serveConsole(req, res, path, consoleToken);
@@ -102,6 +110,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: FrontD
 export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
   const host = options.host ?? '127.0.0.1';
   const limit = options.maxBodyBytes ?? API_GATEWAY_MAX_BODY_BYTES;
+  const warning = listenWarning(host);
+  if (warning !== undefined) (options.warn ?? ((line: string) => process.stderr.write(`${line}\n`)))(warning);
   const consoleToken = randomBytes(16).toString('hex');
   const server: Server = createServer((req, res) => {
     handle(req, res, options, limit, consoleToken).catch((error: unknown) => {

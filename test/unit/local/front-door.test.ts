@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFrontDoor, type FrontDoor, type HttpApiHandler } from '../../../local/front-door.js';
+import { hostAllowed, listenWarning } from '../../../local/host-check.js';
 
 interface Raw {
   status: number;
@@ -14,7 +15,8 @@ interface Raw {
 function send(url: string, method: string, path: string, headers: [string, string][] = [], body?: Buffer | string): Promise<Raw> {
   return new Promise((resolve, reject) => {
     // An array of raw headers makes node:http add nothing itself: set Host and the length here.
-    const all: [string, string][] = [['Host', new URL(url).host], ...headers];
+    const hostGiven = headers.some(([k]) => k.toLowerCase() === 'host');
+    const all: [string, string][] = [...(hostGiven ? [] : [['Host', new URL(url).host] as [string, string]]), ...headers];
     if (body !== undefined && !headers.some(([k]) => k.toLowerCase() === 'transfer-encoding')) all.push(['Content-Length', String(Buffer.byteLength(body))]);
     const flat = all.flat();
     const req = request(`${url}${path}`, { method, headers: flat }, (res) => {
@@ -132,6 +134,32 @@ describe('front door', () => {
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(JSON.parse(res.body.toString())).toMatchObject({ status: 404, title: 'Not Found' });
     expect(seen).toHaveLength(0);
+  });
+
+  // Issue 20: DNS rebinding. A page whose name resolves to 127.0.0.1 still sends its own Host.
+  it('on loopback, answers only loopback Host names (421 problem otherwise, no handler called)', async () => {
+    door = await startFrontDoor({ port: 0, handlers: { receiver: recorder('receiver'), admin: recorder('admin') } });
+    for (const host of ['evil.example:3000', 'evil.example', '10.0.0.5:3000', 'localhost.evil.example']) {
+      const res = await send(door.url, 'POST', '/v1/events', [['Host', host]], '{}');
+      expect([host, res.status]).toEqual([host, 421]);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(JSON.parse(res.body.toString()).detail).toContain('not a loopback name');
+    }
+    expect(seen).toHaveLength(0);
+    for (const host of [`localhost:${door.port}`, `127.0.0.1:${door.port}`, '127.0.0.2', `[::1]:${door.port}`]) {
+      expect([host, (await send(door.url, 'POST', '/v1/events', [['Host', host]], '{}')).status]).toEqual([host, 202]);
+    }
+  });
+
+  // Binding beyond loopback is not done in tests (loopback only): the decision itself is checked.
+  it('beyond loopback: a warning, and any Host is answered', () => {
+    expect(listenWarning('0.0.0.0')).toContain('--host 0.0.0.0 is not a loopback address');
+    expect(listenWarning('192.168.1.10')).toContain('not a loopback address');
+    for (const loopback of ['127.0.0.1', '::1', 'localhost']) expect(listenWarning(loopback)).toBeUndefined();
+    expect(hostAllowed('hookline.internal:3000', '0.0.0.0')).toBe(true);
+    expect(hostAllowed('hookline.internal:3000', '127.0.0.1')).toBe(false);
+    expect(hostAllowed('[::1]:3000', '::1')).toBe(true);
+    expect(hostAllowed(undefined, '127.0.0.1')).toBe(true);
   });
 
   it('refuses bodies above the cap with a 413 problem', async () => {
