@@ -4,7 +4,7 @@
  * what does not depend on the deployment (the URL policy, for one, is the server's).
  */
 import type { z } from 'zod';
-import { zodFieldErrors } from '../lambdas/core/subscription-schema.js';
+import { zodFieldErrors } from '../lambdas/core/validation.js';
 import { UsageError } from './errors.js';
 
 /** Body fields whose flag is not their kebab-case name. */

@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type * as z from 'zod';
-import { FAILURE_CLASSES, subscriptionFields as fields, type patchSubscriptionSchema } from '../lambdas/core/subscription-schema.js';
+import { FAILURE_CLASSES } from '../lambdas/core/model.js';
+import { subscriptionFields as fields, type patchSubscriptionSchema } from '../lambdas/core/subscription-schema.js';
 import { UsageError } from './errors.js';
 import { parseInteger, parseJsonObject, parseList, parsePairs, parseStatuses } from './parse.js';
 

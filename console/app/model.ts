@@ -5,7 +5,8 @@
  */
 import type { Attempt as DomainAttempt, DeliveryStatus } from '../../lambdas/core/model.js';
 export type { Delivery, DeliveryStatus, ReplayJob } from '../../lambdas/core/model.js';
-export { ALL_FAILURE_CLASSES as FAILURE_CLASSES, PRESET_NAMES as PRESETS } from '../../lambdas/core/presets.js';
+export { PRESET_NAMES as PRESETS } from '../../lambdas/core/presets.js';
+export { FAILURE_CLASSES } from '../../lambdas/core/model.js';
 
 export const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'paused', 'dropped'];
 

@@ -17,8 +17,10 @@ export type ReplayJobId = Brand<string, 'ReplayJobId'>;
 export type PresetName = 'standard' | 'tiktok-shop' | 'shopify' | 'partoo';
 
 /** Failure classes of an attempt; `refused` is the SSRF/URL-policy refusal and never retries. */
-export type FailureClass = 'timeout' | 'network' | '3xx' | '4xx' | '429' | '5xx';
-export type Outcome = 'success' | FailureClass | 'refused';
+export const FAILURE_CLASSES = ['timeout', 'network', '3xx', '4xx', '429', '5xx'] as const;
+export type FailureClass = (typeof FAILURE_CLASSES)[number];
+export const OUTCOMES = ['success', ...FAILURE_CLASSES, 'refused'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export type SigningConfig =
   | { scheme: 'standard-webhooks' }

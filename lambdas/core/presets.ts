@@ -2,7 +2,7 @@
  * Presets reproduce the provider contracts in `shared/seeds` (DESIGN §6). A subscription
  * copies the preset's values at creation; explicit fields override them.
  */
-import type { FailureClass, FailurePolicy, PresetName, RetryPolicy, SigningConfig, StatusMatcher } from './model.js';
+import { FAILURE_CLASSES, type FailureClass, type FailurePolicy, type PresetName, type RetryPolicy, type SigningConfig, type StatusMatcher } from './model.js';
 import { SHOPIFY_HMAC_HEADER } from './provider-headers.js';
 
 export interface PresetValues {
@@ -17,7 +17,6 @@ export interface PresetValues {
 
 export const PRESET_NAMES = ['standard', 'tiktok-shop', 'shopify', 'partoo'] as const satisfies readonly PresetName[];
 
-export const ALL_FAILURE_CLASSES: readonly FailureClass[] = ['timeout', 'network', '3xx', '4xx', '429', '5xx'];
 
 /** Never stop delivering to the endpoint because of a streak (the delivery itself still ends). */
 const NO_STREAK_ACTION: FailurePolicy = { afterConsecutiveFailures: null, action: 'none' };
@@ -33,7 +32,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = {
   standard: {
     timeoutMs: 5000,
     acceptStatuses: ['2xx'],
-    retryOn: [...ALL_FAILURE_CLASSES],
+    retryOn: [...FAILURE_CLASSES],
     retryPolicy: { type: 'exponential', initialDelay: 60, factor: 3, maxDelay: 32400, retries: 8, jitter: 0.1 },
     // Disabled only after 50 failures spanning 5 days with no success (as Svix).
     failurePolicy: { afterConsecutiveFailures: 50, action: 'disable', warnAt: 40, minStreakSeconds: 5 * 86_400 },
@@ -43,7 +42,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = {
   'tiktok-shop': {
     timeoutMs: 3000,
     acceptStatuses: [200, 401],
-    retryOn: [...ALL_FAILURE_CLASSES],
+    retryOn: [...FAILURE_CLASSES],
     retryPolicy: { type: 'fixed', delays: [120, 1800, 10800, 43200] },
     failurePolicy: NO_STREAK_ACTION,
     // TikTok Shop's SDKs: lowercase hex HMAC-SHA256 of app_key + body, keyed with the app secret.
@@ -54,7 +53,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = {
   shopify: {
     timeoutMs: 5000,
     acceptStatuses: ['2xx'],
-    retryOn: [...ALL_FAILURE_CLASSES],
+    retryOn: [...FAILURE_CLASSES],
     retryPolicy: { type: 'fixed', delays: SHOPIFY_DELAYS },
     failurePolicy: { afterConsecutiveFailures: 19, action: 'delete', warnAt: 15, minStreakSeconds: 48 * 3600 },
     signing: { scheme: 'hmac-sha256', header: SHOPIFY_HMAC_HEADER },

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { ValidationError, type FieldError } from './errors.js';
+import { friendlyMessage, zodFieldErrors } from './validation.js';
 import { EVENT_TYPE_PATTERN } from './event-schema.js';
 import { signingHeaderProblem, validateCustomHeaders } from './custom-headers.js';
 import { checkSubscriptionUrl, MAX_URL_LENGTH, type SubscriptionPolicy } from './url-policy.js';
@@ -12,12 +13,11 @@ import { PRESET_NAMES, presetValues } from './presets.js';
 import { DEFAULT_HMAC_HEADER } from './signing.js';
 import { activeSecrets, CURRENT_KEYING, secretProblem } from './secrets.js';
 import { NO_TENANT_KEY } from './routing.js';
-import type { PresetName, SigningConfig, Subscription, SubscriptionId } from './model.js';
+import { FAILURE_CLASSES, type PresetName, type SigningConfig, type Subscription, type SubscriptionId } from './model.js';
 import { MASK } from './auth.js';
 
 export type { SubscriptionPolicy } from './url-policy.js';
 
-export const FAILURE_CLASSES = ['timeout', 'network', '3xx', '4xx', '429', '5xx'] as const;
 /** Bounded so a subscription change (routes + claims, old and new) fits one 100-item DynamoDB transaction; `*` means all. */
 export const MAX_EVENT_TYPES = 20;
 export const MAX_METADATA_ENTRIES = 20;
@@ -479,34 +479,6 @@ function checkCrossField(parsed: SubscriptionInput, policy: SubscriptionPolicy):
   return url.ok ? { ...input, url: url.url.href } : input;
 }
 
-// ---- errors ------------------------------------------------------------------------------------
-
-/** Flattens zod issues into `{field, message}`, one per unknown key. */
-export function zodFieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const issue of issues) {
-    const base = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) errors.push({ field: [...base, key].join('.'), message: 'is not a known field' });
-    } else {
-      errors.push({ field: base.length > 0 ? base.join('.') : '(body)', message: issue.message });
-    }
-  }
-  return errors;
-}
-
-const NOUNS: Record<string, string> = {
-  string: 'a string',
-  number: 'a number',
-  int: 'an integer',
-  boolean: 'a boolean',
-  object: 'an object',
-  record: 'an object',
-  array: 'an array',
-  null: 'null',
-};
-
-/** Default messages in the API's voice ("must be …"); schema-specific messages take precedence. */
 /** A create or patch body, or a `ValidationError` listing every problem. */
 function parseBody<S extends z.ZodType>(schema: S, body: unknown, policy: SubscriptionPolicy): z.output<S> {
   const parsed = schema.safeParse(body, { error: friendlyMessage });
@@ -519,42 +491,6 @@ function parseBody<S extends z.ZodType>(schema: S, body: unknown, policy: Subscr
     if (!check.ok) errors.unshift({ field: 'url', message: check.reason });
   }
   throw new ValidationError(errors);
-}
-
-function friendlyMessage(issue: z.core.$ZodRawIssue): string | undefined {
-  switch (issue.code) {
-    case 'invalid_type':
-      if (issue.input === undefined) return 'is required';
-      return `must be ${NOUNS[issue.expected] ?? issue.expected}`;
-    case 'too_small': {
-      const min = Number(issue.minimum);
-      if (issue.origin === 'string') return min === 1 ? 'must not be empty' : `must be at least ${min} characters`;
-      if (issue.origin === 'array') return `must have at least ${min} item${min === 1 ? '' : 's'}`;
-      return issue.inclusive === false ? `must be greater than ${min}` : `must be at least ${min}`;
-    }
-    case 'too_big': {
-      const max = Number(issue.maximum);
-      if (issue.origin === 'string') return `must be at most ${max} characters`;
-      if (issue.origin === 'array') return `must have at most ${max} item${max === 1 ? '' : 's'}`;
-      return issue.inclusive === false ? `must be less than ${max}` : `must be at most ${max}`;
-    }
-    case 'invalid_value':
-      return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_union':
-      if (issue.discriminator !== undefined && 'options' in issue && Array.isArray(issue.options)) {
-        return `must be one of: ${(issue.options as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-      }
-      return 'has an invalid value';
-    case 'invalid_format':
-      return 'has an invalid format';
-    case 'invalid_key': {
-      // Record keys: say what is wrong with the key itself (the path already names it).
-      const inner = issue.issues[0];
-      return inner === undefined ? 'has an invalid key' : `key ${friendlyMessage(inner as z.core.$ZodRawIssue) ?? inner.message}`;
-    }
-    default:
-      return undefined;
-  }
 }
 
 export type { PresetName };

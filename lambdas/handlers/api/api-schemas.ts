@@ -4,10 +4,11 @@
  */
 import { eventRequestSchema } from '../../core/event-schema.js';
 import * as z from 'zod';
+import { FAILURE_CLASSES, OUTCOMES } from '../../core/model.js';
 
 const iso = z.string().meta({ format: 'date-time' });
-const failureClass = z.enum(['timeout', 'network', '3xx', '4xx', '429', '5xx']);
-const outcome = z.enum(['success', 'timeout', 'network', '3xx', '4xx', '429', '5xx', 'refused']);
+const failureClass = z.enum(FAILURE_CLASSES);
+const outcome = z.enum(OUTCOMES);
 const deliveryStatus = z.enum(['pending', 'succeeded', 'failed', 'paused', 'dropped']);
 
 export const problemSchema = z

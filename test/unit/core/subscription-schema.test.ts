@@ -7,8 +7,8 @@ import {
   createSubscriptionSchema,
   parseCreateSubscription,
   PRESET_FIELDS,
-  zodFieldErrors,
 } from '../../../lambdas/core/subscription-schema.js';
+import { zodFieldErrors } from '../../../lambdas/core/validation.js';
 import { ValidationError, type FieldError } from '../../../lambdas/core/errors.js';
 import { PRESET_NAMES, PRESETS, presetValues } from '../../../lambdas/core/presets.js';
 import type { PresetName, Subscription } from '../../../lambdas/core/model.js';
