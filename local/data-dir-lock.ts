@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LocalModeError } from './errors.js';
+import { isAlive } from './local-process.js';
 
 export const LOCK_FILE = 'hookline.lock';
 
@@ -15,15 +16,6 @@ export class DataDirLockedError extends LocalModeError {}
 export interface DataDirLock {
   path: string;
   release(): void;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function ownerOf(path: string): number | undefined {
@@ -51,7 +43,7 @@ export function lockDataDir(dataDir: string, pid = process.pid): DataDirLock {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = ownerOf(path);
-    if (owner !== undefined && owner !== pid && isRunning(owner)) {
+    if (owner !== undefined && owner !== pid && isAlive(owner)) {
       throw new DataDirLockedError(
         `another Hookline local (pid ${owner}) is using the data dir ${dir}. Stop it first, or run this one on its own data: npm start -- --data-dir <dir> (or --memory).`,
       );

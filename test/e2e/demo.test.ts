@@ -4,9 +4,9 @@
  * (nothing on 127.0.0.1:3000) it stops that instance and points at `npm start` instead.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, PROJECT_ROOT, processTree } from '../../local/local-process.js';
+import { portFree } from './support/ports.js';
 import { startLocal, type LocalInstance } from './harness.js';
 
 let local: LocalInstance;
@@ -43,14 +43,6 @@ function runDemo(env: Record<string, string>): Promise<DemoRun> {
       clearInterval(watch);
       resolve({ code, stdout, stderr, seen: [...seen] });
     });
-  });
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen({ host: '127.0.0.1', port, exclusive: true }, () => probe.close(() => resolve(true)));
   });
 }
 

@@ -7,13 +7,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../../local/data-dir-lock.js';
 import { READY_PREFIX } from '../../local/how-to.js';
 import { isAlive, PROJECT_ROOT, processTree, spawnLocal } from '../../local/local-process.js';
+import { portFree } from './support/ports.js';
 import { eventually } from './harness.js';
 
 interface NpmStart {
@@ -43,15 +44,6 @@ function commandLine(pid: number): string {
   } catch {
     return '';
   }
-}
-
-/** Resolves when something can listen on 127.0.0.1:port again. */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe: Server = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen({ host: '127.0.0.1', port, exclusive: true }, () => probe.close(() => resolve(true)));
-  });
 }
 
 const started: NpmStart[] = [];
