@@ -97,10 +97,11 @@ export const signingSchema = z
   });
 
 /** An imported secret; checked against the signing scheme after the schema (`secretProblem`). */
-const secretSchema = z
+export const secretSchema = z
   .string()
-  .min(1)
-  .max(512)
+  // What every scheme accepts at least (a whsec_ key is such a string too), so a body with other
+  // problems still names the secret; the scheme's own rule follows once the scheme is known.
+  .regex(/^[\x21-\x7e]{16,256}$/, 'must be 16-256 printable ASCII characters without spaces')
   .meta({
     description:
       'Bring your own signing secret instead of a generated one: whsec_ + base64 of 24-64 bytes (standard-webhooks), else 16-256 printable ASCII characters. Write-only.',

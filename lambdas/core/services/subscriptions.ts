@@ -5,13 +5,13 @@
  */
 import * as z from 'zod';
 import { newMessageId, newSubscriptionId } from '../ids.js';
-import { applySubscriptionPatch, buildSubscription, parseCreateSubscription, type SubscriptionPolicy } from '../subscription-schema.js';
+import { applySubscriptionPatch, buildSubscription, parseCreateSubscription, secretSchema, type SubscriptionPolicy } from '../subscription-schema.js';
 import { CURRENT_KEYING, generateSecret, rotateSecrets, secretProblem } from '../secrets.js';
 import { maskSubscription, type PublicSubscription } from '../auth.js';
 import type { Subscription, SubscriptionId, SubscriptionStatus } from '../model.js';
 import type { Clock, DeliveryStore, Page, RetryScheduler, SubscriptionStore } from '../ports.js';
 import { ConcurrentUpdateError, NotFoundError, ValidationError } from '../errors.js';
-import { pageCursorSchema, pageLimitSchema, parseOrThrow } from '../validation.js';
+import { pageCursorSchema, pageLimitSchema, parseOrThrow, zodFieldErrors } from '../validation.js';
 import { performAttempt, signatureHeadersOf, type AttemptDeps } from './attempt.js';
 import type { Attempt } from '../model.js';
 
@@ -37,10 +37,7 @@ export const listSubscriptionsQuerySchema = z
 export const rotateSecretRequestSchema = z
   .object({
     graceSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(24 * 3600),
-    secret: z
-      .string()
-      .min(1)
-      .max(512)
+    secret: secretSchema
       .optional()
       .meta({ description: "Bring your own new secret (checked against the subscription's signing scheme); default: a generated whsec_ secret." }),
   })
@@ -100,12 +97,28 @@ export async function deleteSubscription(deps: SubscriptionDeps, id: Subscriptio
   await cancelPendingRetries(deps, id, 'dropped', 'subscription was deleted');
 }
 
+/**
+ * Parses a rotation body. A problem elsewhere in the body still reports an imported `secret` that
+ * does not fit the subscription's scheme, so one answer names every field to fix.
+ */
+async function parseRotation(deps: SubscriptionDeps, id: SubscriptionId, body: unknown): Promise<z.output<typeof rotateSecretRequestSchema>> {
+  const parsed = rotateSecretRequestSchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const errors = zodFieldErrors(parsed.error.issues);
+  const imported = (body as { secret?: unknown } | null)?.secret;
+  if (typeof imported === 'string' && !errors.some((e) => e.field === 'secret')) {
+    const problem = secretProblem((await getSubscription(deps, id)).signing.scheme, imported);
+    if (problem !== undefined) errors.push({ field: 'secret', message: problem });
+  }
+  throw new ValidationError(errors);
+}
+
 export async function rotateSubscriptionSecret(
   deps: SubscriptionDeps,
   id: SubscriptionId,
   body: unknown,
 ): Promise<{ secret: string; previousSecretExpiresAt: string }> {
-  const request = parseOrThrow(rotateSecretRequestSchema, body ?? {});
+  const request = await parseRotation(deps, id, body ?? {});
   const secret = request.secret ?? generateSecret();
   const updated = await mutate(deps, id, (current) => {
     // Never quotes the value: the problem document must not echo a secret.
