@@ -1,8 +1,5 @@
 import { defineConfig } from 'vitest/config';
 
-// The engines' global setup runs in this process: the same Node 20 notice (see `env` below).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const ENGINE_SETUP = ['test/support/global-setup.ts'];
 /** Measures retry start times to tens of milliseconds: runs alone, once everything else is done. */
 const TIMING_TESTS = ['test/e2e/retries.test.ts'];
@@ -17,8 +14,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
-    // Node 20 is supported with the pinned SDK; its future-support notice would repeat in every file.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
       {
         extends: true,

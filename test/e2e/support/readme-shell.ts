@@ -103,7 +103,11 @@ export function startShell(command: string, env: Record<string, string> = {}, ti
       const timer = setTimeout(() => signalGroup('SIGKILL'), waitMs);
       const result = await done;
       clearTimeout(timer);
-      const left = tree.filter(isAlive);
+      // The shell closes first; what it started gets a few seconds to finish exiting (issue 22).
+      let left = tree.filter(isAlive);
+      for (const until = Date.now() + 3000; left.length > 0 && Date.now() < until; left = left.filter(isAlive)) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       if (left.length > 0) {
         signalGroup('SIGKILL');
         throw new Error(`"${command}" left processes behind after Ctrl-C: ${left.join(', ')}`);
