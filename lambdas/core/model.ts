@@ -158,6 +158,13 @@ export interface Attempt {
   trigger: TaskTrigger;
 }
 
+/**
+ * Attempts a delivery's item keeps inline. An attempt is at most ~4.5 KB (a 4 KB response excerpt
+ * and its reason), so 20 stay under 100 KB, far from DynamoDB's 400 KB item limit, however many
+ * retries and replays a delivery sees. Every attempt stays in the attempt log (CloudWatch, S3).
+ */
+export const STORED_ATTEMPTS_MAX = 20;
+
 export interface Delivery {
   id: DeliveryId;
   messageId: MessageId;
@@ -165,7 +172,7 @@ export interface Delivery {
   tenant?: string;
   eventType: string;
   status: DeliveryStatus;
-  /** Attempts made so far (== attempts.length unless records were trimmed). */
+  /** Attempts made so far, in every generation (the true count: `attempts` keeps only the newest). */
   attemptCount: number;
   /** Bumped by manual retry and replay; tasks of an older generation are stale. */
   generation: number;
@@ -174,6 +181,7 @@ export interface Delivery {
   reason?: string;
   createdAt: string;
   updatedAt: string;
+  /** The newest attempts, oldest first: at most `STORED_ATTEMPTS_MAX` (the attempt log keeps all). */
   attempts: Attempt[];
   /** The replay job that last re-enqueued this delivery (a re-run page skips it). */
   replayJobId?: ReplayJobId;

@@ -149,6 +149,12 @@ export interface TestResult {
 }
 
 const TEST_EVENT_TYPE = 'hookline.test';
+/**
+ * The test routes answer within the admin Lambda's 29 s timeout (API Gateway's limit too), while a
+ * subscription's own timeout may be 30 s: the test attempt waits at most this long, leaving time
+ * for the reads before it and the answer after it.
+ */
+export const TEST_ATTEMPT_TIMEOUT_MS = 25_000;
 
 /** Delivers one `hookline.test` event now, through the worker's own attempt code, and reports it. */
 export async function testSubscription(deps: SubscriptionDeps, subscription: Subscription): Promise<TestResult> {
@@ -159,7 +165,8 @@ export async function testSubscription(deps: SubscriptionDeps, subscription: Sub
     eventTime: new Date(now).toISOString(),
     payload: { test: true, subscriptionId: subscription.id, sentAt: new Date(now).toISOString() },
   };
-  const { attempt, requestHeaders } = await performAttempt(deps, subscription, message, 1, 'test');
+  const capped = { ...subscription, timeoutMs: Math.min(subscription.timeoutMs, TEST_ATTEMPT_TIMEOUT_MS) };
+  const { attempt, requestHeaders } = await performAttempt(deps, capped, message, 1, 'test');
   return { attempt: { ...attempt, signatureHeaders: signatureHeadersOf(requestHeaders, subscription) } };
 }
 

@@ -171,7 +171,7 @@ export const ADMIN_ROUTES = [
     path: '/v1/deliveries/{id}',
     target: 'admin',
     access: 'read',
-    summary: 'A delivery with all its attempts',
+    summary: 'A delivery with its newest attempts',
     params: { path: deliveryIdParam },
     ok: { status: 200, description: 'The delivery', schema: deliverySchema },
   },

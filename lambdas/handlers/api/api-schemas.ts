@@ -4,7 +4,7 @@
  */
 import { eventRequestSchema } from '../../core/event-schema.js';
 import * as z from 'zod';
-import { FAILURE_CLASSES, OUTCOMES } from '../../core/model.js';
+import { FAILURE_CLASSES, OUTCOMES, STORED_ATTEMPTS_MAX } from '../../core/model.js';
 
 const iso = z.string().meta({ format: 'date-time' });
 const failureClass = z.enum(FAILURE_CLASSES);
@@ -121,14 +121,16 @@ export const deliverySchema = z
     tenant: z.string().optional(),
     eventType: z.string(),
     status: deliveryStatus,
-    attemptCount: z.number().int(),
+    attemptCount: z.number().int().meta({ description: 'Attempts made in all, across retries and replays.' }),
     generation: z.number().int(),
     nextAttemptAt: iso.optional(),
     lastOutcome: outcome.optional(),
     reason: z.string().optional(),
     createdAt: iso,
     updatedAt: iso,
-    attempts: z.array(attemptSchema),
+    attempts: z.array(attemptSchema).meta({
+      description: `The newest attempts, oldest first: at most ${STORED_ATTEMPTS_MAX} (older ones are in the attempt log).`,
+    }),
     replayJobId: z.string().optional(),
   })
   .strict()

@@ -2,9 +2,17 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { acceptEvent, type IntakeLimits } from '../../../lambdas/core/services/intake.js';
 import { processBatch, type DispatchDeps, type DispatchEvent } from '../../../lambdas/core/services/dispatch.js';
-import { createSubscription, rotateSubscriptionSecret, type SubscriptionDeps } from '../../../lambdas/core/services/subscriptions.js';
+import {
+  createSubscription,
+  rotateSubscriptionSecret,
+  testSavedSubscription,
+  testUnsavedSubscription,
+  TEST_ATTEMPT_TIMEOUT_MS,
+  type SubscriptionDeps,
+} from '../../../lambdas/core/services/subscriptions.js';
+import { retryDelivery } from '../../../lambdas/core/services/replay.js';
 import type { AttemptLogLine } from '../../../lambdas/core/attempt-log.js';
-import type { DeliveryTask, SubscriptionId } from '../../../lambdas/core/model.js';
+import { STORED_ATTEMPTS_MAX, type DeliveryTask, type SubscriptionId } from '../../../lambdas/core/model.js';
 import { TransientDependencyError } from '../../../lambdas/core/errors.js';
 import type { OutboundRequest, SendResult } from '../../../lambdas/core/ports.js';
 import {
@@ -380,6 +388,85 @@ describe('processBatch', () => {
     expect(w.deps.alerts.published.map((a) => a.kind)).toEqual(['subscription-failing', 'subscription-deleted']);
     const delivery = [...w.deps.deliveries.items.values()][0]!;
     expect(delivery).toMatchObject({ status: 'failed', attemptCount: 20 });
+  });
+
+  describe('a delivery with more attempts than its item keeps', () => {
+    const attemptNumbers = (id: string, w: ReturnType<typeof world>) => w.deps.deliveries.items.get(id as DeliveryTask['deliveryId'])!.attempts.map((a) => a.attempt);
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+    it('keeps only the newest attempts, the true count, every log line, and still retries and retries manually', async () => {
+      // Prepare: 25 failures, then success (exponential, 25 retries).
+      const total = 26;
+      const w = world((_, i) => respond(i < total - 1 ? 500 : 200));
+      await subscribe(w, { retryPolicy: { type: 'exponential', initialDelay: 1, factor: 1, maxDelay: 1, retries: total - 1 } });
+      await post(w);
+      const { deliveryId } = w.deps.queue.sent[0]!.task as DeliveryTask;
+
+      // Act: the first attempt, then every retry as it comes due (in-line or scheduled).
+      await w.drainQueue();
+      for (let guard = 0; w.deps.retryScheduler.scheduled.length > 0 && guard < total; guard++) {
+        const scheduled = w.deps.retryScheduler.scheduled.shift()!;
+        w.clock.t = scheduled.dueAt;
+        expect(await w.runTask(scheduled.task)).toEqual([]);
+      }
+
+      // Assess: the retries past the cap ran; the item keeps the newest 20, the log all 26.
+      expect(w.deps.sender.requests).toHaveLength(total);
+      const delivery = w.deps.deliveries.items.get(deliveryId)!;
+      expect(delivery).toMatchObject({ status: 'succeeded', attemptCount: total, lastOutcome: 'success' });
+      expect(attemptNumbers(deliveryId, w)).toEqual(range(total - STORED_ATTEMPTS_MAX + 1, total));
+      expect(w.logLines.map((l) => l.attempt)).toEqual(range(1, total));
+
+      // A manual retry still opens a new generation on top of the trimmed list.
+      w.deps.sender.requests.length = 0;
+      await retryDelivery(w.deps, deliveryId);
+      expect(await w.drainQueue()).toEqual([]);
+      expect(w.deps.sender.requests).toHaveLength(1);
+      expect(w.deps.deliveries.items.get(deliveryId)).toMatchObject({ attemptCount: total + 1, generation: 1 });
+      expect(attemptNumbers(deliveryId, w)).toEqual(range(total - STORED_ATTEMPTS_MAX + 2, total + 1));
+    });
+
+    it('whose lost in-line retry is made once by the redelivered task (the gate compares attempt numbers, not the list length)', async () => {
+      // Prepare: attempt 25 failed with an in-line retry due 10 ms later, never made; the item holds attempts 6..25.
+      const w = world(() => respond(200));
+      w.deps.timeScale = 100;
+      await subscribe(w, { retryPolicy: { type: 'fixed', delays: [1] } });
+      await post(w);
+      const task = { ...(w.deps.queue.sent[0]!.task as DeliveryTask), attempt: 25, trigger: 'retry' as const };
+      const at = new Date(T0).toISOString();
+      const attempts = range(6, 25).map((n) => ({ attempt: n, trigger: 'retry' as const, startedAt: at, endedAt: at, durationMs: 3, statusCode: 500, outcome: '5xx' as const }));
+      w.deps.deliveries.items.set(task.deliveryId, {
+        ...{ id: task.deliveryId, messageId: task.messageId, subscriptionId: task.subscriptionId, eventType: task.eventType, status: 'pending' as const },
+        ...{ generation: 0, createdAt: at, updatedAt: at, attemptCount: 25, attempts, lastOutcome: '5xx' as const },
+        nextAttemptAt: new Date(T0 + 10).toISOString(),
+      });
+
+      // Act: the redelivery after the invocation's visibility timeout, twice.
+      w.clock.t = T0 + 60_000;
+      expect(await w.runTask(task)).toEqual([]);
+      expect(await w.runTask(task)).toEqual([]);
+
+      // Assess
+      expect(w.deps.sender.requests.map((r) => r.headers['X-Hookline-Attempt'] ?? r.headers['x-hookline-attempt'])).toEqual(['26']);
+      expect(w.deps.deliveries.items.get(task.deliveryId)).toMatchObject({ status: 'succeeded', attemptCount: 26 });
+      expect(attemptNumbers(task.deliveryId, w)).toEqual(range(7, 26));
+    });
+  });
+
+  describe('the admin test routes', () => {
+    it('wait at most TEST_ATTEMPT_TIMEOUT_MS, below the admin Lambda\'s 29 s, whatever the subscription\'s timeout', async () => {
+      expect(TEST_ATTEMPT_TIMEOUT_MS).toBeLessThan(29_000);
+      const w = world(() => respond(200));
+      const slow = await subscribe(w, { timeoutMs: 30_000 });
+      const quick = await subscribe(w, { timeoutMs: 2000 });
+
+      await testSavedSubscription(w.subscriptionDeps, slow);
+      await testUnsavedSubscription(w.subscriptionDeps, { url: 'https://hooks.example.com/in', eventTypes: ['order.created'], timeoutMs: 30_000 });
+      await testSavedSubscription(w.subscriptionDeps, quick);
+
+      expect(w.deps.sender.requests.map((r) => r.timeoutMs)).toEqual([TEST_ATTEMPT_TIMEOUT_MS, TEST_ATTEMPT_TIMEOUT_MS, 2000]);
+      expect(w.deps.subscriptions.items.get(slow)?.timeoutMs).toBe(30_000); // the stored subscription is unchanged
+    });
   });
 
   it('acknowledges a body that is not a task rather than poisoning the queue', async () => {

@@ -3,7 +3,7 @@
  * (with the policy's reason) or pending with its next attempt (in-line when due within a second).
  */
 import { nextAttempt } from '../../retry-policy.js';
-import type { Attempt, Delivery, DeliveryTask, Subscription } from '../../model.js';
+import { STORED_ATTEMPTS_MAX, type Attempt, type Delivery, type DeliveryTask, type Subscription } from '../../model.js';
 import { performAttempt } from '../attempt.js';
 import { INLINE_RETRY_MS } from './gate.js';
 import type { BatchContext, DispatchDeps } from './types.js';
@@ -40,7 +40,7 @@ export async function attemptStep(deps: DispatchDeps, context: BatchContext, run
     attemptCount: task.attempt,
     lastOutcome: attempt.outcome,
     updatedAt: attempt.endedAt,
-    attempts: [...delivery.attempts, attempt],
+    attempts: [...delivery.attempts, attempt].slice(-STORED_ATTEMPTS_MAX),
   };
   delete next.nextAttemptAt;
   delete next.reason;

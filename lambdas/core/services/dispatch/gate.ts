@@ -49,6 +49,7 @@ export async function gateTask(deps: DispatchDeps, context: BatchContext, receiv
 
 /** The retry `task` was to make in-line, when its invocation ended before recording it. */
 function lostInlineRetry(delivery: Delivery, task: DeliveryTask, now: number): DeliveryTask | undefined {
+  // The newest attempt: `attempts` is trimmed from the front, so compare numbers, never its length.
   const last = delivery.attempts.at(-1);
   if (task.generation !== delivery.generation || task.attempt !== delivery.attemptCount || last?.attempt !== task.attempt) return undefined;
   if (delivery.status !== 'pending' || delivery.nextAttemptAt === undefined) return undefined;
