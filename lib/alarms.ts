@@ -87,6 +87,8 @@ export interface AlarmsProps {
   readonly oldestMessageAgeSeconds?: number;
   /** Failed / attempted deliveries (percent, 15 min) that pages. @default 25 */
   readonly failureRatioPercent?: number;
+  /** Successes acknowledged by a non-2xx status (TikTok Shop's 401) / successes (percent, 15 min) that pages. @default 50 */
+  readonly non2xxAckRatioPercent?: number;
 }
 
 const workerMetric = (metricName: string, statistic = 'Sum', period = Duration.minutes(5)) =>
@@ -177,6 +179,26 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    const non2xxAckRatio = new cloudwatch.MathExpression({
+      // A receiver answering 401 to every signature still "succeeds" under TikTok Shop's contract.
+      expression: 'IF(succeeded >= 10, 100 * acknowledgedNon2xx / succeeded, 0)',
+      usingMetrics: {
+        acknowledgedNon2xx: workerMetric('DeliveryAcknowledgedNon2xx', 'Sum', fifteen),
+        succeeded: workerMetric('DeliverySucceeded', 'Sum', fifteen),
+      },
+      label: 'Successes acknowledged by a non-2xx status (%)',
+      period: fifteen,
+    });
+    add('Non2xxAcknowledgedRatio', {
+      alarmDescription:
+        'Many successful deliveries were acknowledged by a non-2xx status (e.g. TikTok Shop 401): receivers may reject every signature; see attempts with acknowledgedNon2xx.',
+      metric: non2xxAckRatio,
+      threshold: props.non2xxAckRatioPercent ?? 50,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     const successRatio = new cloudwatch.MathExpression({
       expression: 'IF(attempted > 0, 100 * succeeded / attempted)',
       usingMetrics: {
@@ -194,7 +216,12 @@ export class Alarms extends Construct {
           new cloudwatch.GraphWidget({ title: 'Delivery success ratio (%)', left: [successRatio], leftYAxis: { min: 0, max: 100 }, width: 8 }),
           new cloudwatch.GraphWidget({
             title: 'Attempts',
-            left: [workerMetric('DeliveryAttempted'), workerMetric('DeliverySucceeded'), workerMetric('DeliveryFailed')],
+            left: [
+              workerMetric('DeliveryAttempted'),
+              workerMetric('DeliverySucceeded'),
+              workerMetric('DeliveryFailed'),
+              workerMetric('DeliveryAcknowledgedNon2xx'),
+            ],
             width: 8,
           }),
           new cloudwatch.GraphWidget({ title: 'Retries scheduled', left: [workerMetric('RetryScheduled')], width: 8 }),

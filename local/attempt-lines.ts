@@ -14,7 +14,8 @@ function clock(iso: string): string {
 
 /**
  * `14:02:03 ✓ 200 order.created → 127.0.0.1:4000 12ms · attempt 1 · dlv_… succeeded`;
- * a failure adds its class and reason, and when the next attempt is due.
+ * a failure adds its class and reason, and when the next attempt is due; a success on a status
+ * outside 2xx (TikTok Shop's 401) says so.
  */
 export function formatAttemptLine(line: AttemptLogLine): string {
   const ok = line.outcome === 'success';
@@ -23,6 +24,7 @@ export function formatAttemptLine(line: AttemptLogLine): string {
     `attempt ${line.attempt}${line.trigger === 'event' || line.trigger === 'retry' ? '' : ` (${line.trigger})`}`,
     `${line.deliveryId} ${line.status}`,
   ];
+  if (line.acknowledgedNon2xx === true) parts.push('acknowledged non-2xx (acceptStatuses)');
   if (!ok) parts.push(`${line.outcome}${line.reason !== undefined ? `: ${line.reason}` : ''}`);
   if (line.nextAttemptAt !== undefined) parts.push(`next at ${clock(line.nextAttemptAt)}`);
   return parts.join(' · ');

@@ -24,6 +24,8 @@ export interface AttemptLogLine {
   urlHost?: string;
   statusCode?: number;
   outcome: Attempt['outcome'];
+  /** true when a non-2xx status was acknowledged as success (the subscription's `acceptStatuses`). */
+  acknowledgedNon2xx?: true;
   reason?: string;
   responseExcerpt?: string;
   nextAttemptAt?: string;
@@ -52,6 +54,7 @@ export function attemptLogLine(delivery: Delivery, attempt: Attempt): AttemptLog
     ...(attempt.urlHost !== undefined && { urlHost: attempt.urlHost }),
     ...(attempt.statusCode !== undefined && { statusCode: attempt.statusCode }),
     outcome: attempt.outcome,
+    ...(attempt.acknowledgedNon2xx === true && { acknowledgedNon2xx: true as const }),
     ...(attempt.reason !== undefined && { reason: attempt.reason }),
     ...(attempt.responseExcerpt !== undefined && { responseExcerpt: attempt.responseExcerpt }),
     ...(attempt.nextAttemptAt !== undefined && { nextAttemptAt: attempt.nextAttemptAt }),

@@ -149,6 +149,11 @@ export interface Attempt {
   durationMs: number;
   statusCode?: number;
   outcome: Outcome;
+  /**
+   * Set (true) when the subscription's `acceptStatuses` acknowledged a status outside 200-299
+   * (TikTok Shop's 401): counted as success, but often a receiver rejecting every signature.
+   */
+  acknowledgedNon2xx?: true;
   reason?: string;
   responseExcerpt?: string;
   /** When the next attempt is due, if one was scheduled. */

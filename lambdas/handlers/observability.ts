@@ -28,6 +28,8 @@ export function dispatchObserver({ logger, metrics }: Observability): (event: Di
         metrics.addMetric('DeliveryAttempted', MetricUnit.Count, 1);
         if (event.attempt.outcome === 'success') {
           metrics.addMetric('DeliverySucceeded', MetricUnit.Count, 1);
+          // Always emitted (0 or 1) so the alarm's share is defined for every window with successes.
+          metrics.addMetric('DeliveryAcknowledgedNon2xx', MetricUnit.Count, event.attempt.acknowledgedNon2xx === true ? 1 : 0);
           if (event.latencyMs !== undefined) metrics.addMetric('EndToEndLatency', MetricUnit.Milliseconds, event.latencyMs);
         } else {
           metrics.addMetric('DeliveryFailed', MetricUnit.Count, 1);

@@ -111,6 +111,9 @@ describe('TikTok Shop (preset tiktok-shop)', () => {
     const [ok, unauthorised, noContent] = await Promise.all(events.map((e) => deliveryReaching(api, e.messageId, 'succeeded')));
     expect(ok!.attempts.map((a) => a.statusCode)).toEqual([200]);
     expect(unauthorised!.attempts.map((a) => [a.statusCode, a.outcome])).toEqual([[401, 'success']]);
+    // Accepted by the contract, yet shown as a non-2xx acknowledgement; a 2xx success is not marked.
+    expect(unauthorised!.attempts[0]).toMatchObject({ acknowledgedNon2xx: true });
+    expect(ok!.attempts[0]).not.toHaveProperty('acknowledgedNon2xx');
     expect(noContent!.attempts.map((a) => [a.statusCode, a.outcome])).toEqual([
       [204, '5xx'],
       [200, 'success'],

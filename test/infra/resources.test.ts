@@ -235,9 +235,9 @@ describe('alarms and dashboard', () => {
   const alarm = (name: string) => synth.props(`Alarms/${name}`);
   const dimension = (props: Props) => (props.Dimensions as { Name: string; Value: unknown }[])[0];
 
-  it('alarm on DLQ depth, schedule failures, worker errors, oldest task age and failure ratio, notifying the topic', () => {
+  it('alarm on DLQ depth, schedule failures, worker errors, oldest task age, failure ratio and non-2xx acknowledgements, notifying the topic', () => {
     const alarms = Object.values(synth.ofType('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(6);
     for (const props of alarms) {
       expect(props.AlarmActions).toEqual([synth.ref('Alerts/Topic')]);
       expect(props.OKActions).toEqual([synth.ref('Alerts/Topic')]);
@@ -265,11 +265,22 @@ describe('alarms and dashboard', () => {
     expect(ratio).toContain('DeliveryAttempted');
   });
 
+  it('pages when over half of 15 min of successes were acknowledged by a non-2xx status', () => {
+    const props = alarm('Non2xxAcknowledgedRatio');
+    expect(props).toMatchObject({ Threshold: 50, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+    const metrics = props.Metrics as { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { MetricName: string; Namespace: string }; Period: number; Stat: string } }[];
+    const expression = metrics.find((m) => m.Expression !== undefined)!;
+    expect(expression.Expression).toBe('IF(succeeded >= 10, 100 * acknowledgedNon2xx / succeeded, 0)');
+    const stats = Object.fromEntries(metrics.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat!]));
+    expect(stats.acknowledgedNon2xx).toMatchObject({ Metric: { MetricName: 'DeliveryAcknowledgedNon2xx', Namespace: 'Hookline' }, Period: 900, Stat: 'Sum' });
+    expect(stats.succeeded).toMatchObject({ Metric: { MetricName: 'DeliverySucceeded', Namespace: 'Hookline' }, Period: 900, Stat: 'Sum' });
+  });
+
   it('has a dashboard over delivery, retries, queues and functions', () => {
     const dashboards = Object.values(synth.ofType('AWS::CloudWatch::Dashboard'));
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
-    for (const metric of ['DeliveryAttempted', 'DeliverySucceeded', 'RetryScheduled', 'ApproximateAgeOfOldestMessage', 'Errors']) {
+    for (const metric of ['DeliveryAttempted', 'DeliverySucceeded', 'DeliveryAcknowledgedNon2xx', 'RetryScheduled', 'ApproximateAgeOfOldestMessage', 'Errors']) {
       expect(body).toContain(metric);
     }
   });

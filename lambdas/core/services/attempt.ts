@@ -86,12 +86,13 @@ function legacyKeyingRefusal(subscription: Subscription, at: number, attemptNumb
   return { attempt, requestHeaders: {} };
 }
 
-function describe(result: SendResult, subscription: Subscription): Pick<Attempt, 'outcome' | 'statusCode' | 'reason' | 'responseExcerpt'> {
+function describe(result: SendResult, subscription: Subscription): Pick<Attempt, 'outcome' | 'statusCode' | 'acknowledgedNon2xx' | 'reason' | 'responseExcerpt'> {
   if (result.kind === 'failure') return { outcome: result.outcome, reason: result.reason };
   const outcome = classifyStatus(result.statusCode, subscription.acceptStatuses);
   return {
     outcome,
     statusCode: result.statusCode,
+    ...(isNon2xxAcknowledgement(outcome, result.statusCode) && { acknowledgedNon2xx: true as const }),
     ...(outcome !== 'success' && { reason: `HTTP ${result.statusCode}` }),
     ...(result.bodyExcerpt.length > 0 && { responseExcerpt: result.bodyExcerpt }),
   };
@@ -104,5 +105,9 @@ export function signatureHeadersOf(headers: Record<string, string>, subscription
   if (subscription.signing.scheme === 'authorization') names.add('authorization');
   return Object.fromEntries(Object.entries(headers).filter(([name]) => names.has(name.toLowerCase())));
 }
+
+/** A success the receiver answered outside 200-299: only a subscription's `acceptStatuses` made it one. */
+const isNon2xxAcknowledgement = (outcome: Attempt['outcome'], statusCode: number): boolean =>
+  outcome === 'success' && (statusCode < 200 || statusCode > 299);
 
 const hostOf = (url: string): string | undefined => URL.parse(url)?.host;

@@ -104,6 +104,13 @@ export const attemptSchema = z
     durationMs: z.number(),
     statusCode: z.number().int().optional(),
     outcome,
+    acknowledgedNon2xx: z
+      .literal(true)
+      .optional()
+      .meta({
+        description:
+          'Present when the status was outside 200-299 yet acknowledged by the subscription\'s acceptStatuses (e.g. TikTok Shop\'s 401): counted as success, but the receiver may be rejecting every signature.',
+      }),
     reason: z.string().optional(),
     responseExcerpt: z.string().optional(),
     nextAttemptAt: iso.optional(),

@@ -10,6 +10,8 @@ import { createReceiverHandler } from '../../../lambdas/handlers/receiver.js';
 import { createWorkerHandler } from '../../../lambdas/handlers/worker.js';
 import { stdoutAttemptLog } from '../../../lambdas/core/attempt-log.js';
 import { systemClock } from '../../../lambdas/core/ports.js';
+import type { Attempt, Delivery } from '../../../lambdas/core/model.js';
+import { createObservability, dispatchObserver } from '../../../lambdas/handlers/observability.js';
 import {
   MemoryAlerts,
   MemoryDeliveries,
@@ -136,5 +138,31 @@ describe('handlers: what they print', () => {
     ];
     expect(sensitive.length).toBeGreaterThanOrEqual(5);
     for (const value of sensitive) expect(printed, `printed ${value.slice(0, 12)}…`).not.toContain(value);
+  });
+
+  it('counts successes acknowledged by a non-2xx status in DeliveryAcknowledgedNon2xx (0 for a 2xx success)', () => {
+    const observability = createObservability('worker');
+    const observe = dispatchObserver(observability);
+    const attempt = (statusCode: number, extra: Partial<Attempt> = {}): Attempt => ({
+      attempt: 1,
+      startedAt: '2026-12-06T14:00:00.000Z',
+      endedAt: '2026-12-06T14:00:00.010Z',
+      durationMs: 10,
+      statusCode,
+      outcome: 'success',
+      trigger: 'event',
+      ...extra,
+    });
+    const delivery = { id: 'dlv_1' } as Delivery;
+    observe({ type: 'attempt', delivery, attempt: attempt(200) });
+    observe({ type: 'attempt', delivery, attempt: attempt(401, { acknowledgedNon2xx: true }) });
+    observe({ type: 'attempt', delivery, attempt: attempt(401, { acknowledgedNon2xx: true }) });
+    observability.metrics.publishStoredMetrics();
+
+    const blobs = output.join('').split('\n').filter((l) => l.includes('DeliveryAcknowledgedNon2xx')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(blobs).toHaveLength(1);
+    const values = [blobs[0]!.DeliveryAcknowledgedNon2xx].flat() as number[];
+    expect(values.reduce((a, b) => a + b, 0)).toBe(2);
+    expect([blobs[0]!.DeliverySucceeded].flat()).toHaveLength(3);
   });
 });

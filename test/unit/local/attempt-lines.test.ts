@@ -39,4 +39,10 @@ describe('formatAttemptLine', () => {
     expect(line).toBe('14:02:03 ✗ --- order.created → 127.0.0.1:4000 12ms · attempt 2 (manual) · dlv_1 pending · network: ECONNREFUSED · next at 14:03:03');
     expect(line).not.toContain('\n');
   });
+
+  it('a success acknowledged outside 2xx says so', () => {
+    expect(formatAttemptLine({ ...base, statusCode: 401, acknowledgedNon2xx: true })).toBe(
+      '14:02:03 ✓ 401 order.created → 127.0.0.1:4000 12ms · attempt 1 · dlv_1 succeeded · acknowledged non-2xx (acceptStatuses)',
+    );
+  });
 });

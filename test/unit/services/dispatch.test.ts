@@ -154,12 +154,32 @@ describe('processBatch', () => {
     expect(request.headers['X-Shopify-Hmac-Sha256']).toBe(createHmac('sha256', secret).update(request.body!).digest('base64'));
   });
 
-  it('counts a 401 as acknowledged for tiktok-shop', async () => {
+  it('counts a 401 as acknowledged for tiktok-shop, and marks the attempt as a non-2xx acknowledgement', async () => {
     const w = world(() => respond(401));
     await subscribe(w, { preset: 'tiktok-shop' });
     await post(w);
     await w.drainQueue();
-    expect([...w.deps.deliveries.items.values()][0]?.status).toBe('succeeded');
+    const delivery = [...w.deps.deliveries.items.values()][0]!;
+    expect(delivery.status).toBe('succeeded');
+    expect(delivery.attempts).toHaveLength(1);
+    expect(delivery.attempts[0]).toMatchObject({ statusCode: 401, outcome: 'success', acknowledgedNon2xx: true });
+    expect(w.deps.retryScheduler.scheduled).toHaveLength(0);
+  });
+
+  it('leaves a 2xx success and a non-2xx failure unmarked', async () => {
+    const w = world((_, i) => respond(i === 0 ? 503 : 200));
+    await subscribe(w, { preset: 'tiktok-shop' });
+    await post(w);
+    await w.drainQueue();
+    const retry = w.deps.retryScheduler.scheduled.shift()!;
+    w.clock.t = retry.dueAt;
+    await w.runTask(retry.task);
+    const attempts = [...w.deps.deliveries.items.values()][0]!.attempts;
+    expect(attempts.map((a) => [a.statusCode, a.outcome])).toEqual([
+      [503, '5xx'],
+      [200, 'success'],
+    ]);
+    for (const attempt of attempts) expect(attempt).not.toHaveProperty('acknowledgedNon2xx');
   });
 
   it('ends a partoo delivery at the first 4xx and retries its 5xx', async () => {
