@@ -99,9 +99,8 @@ export const signingSchema = z
 /** An imported secret; checked against the signing scheme after the schema (`secretProblem`). */
 export const secretSchema = z
   .string()
-  // What every scheme accepts at least (a whsec_ key is such a string too), so a body with other
-  // problems still names the secret; the scheme's own rule follows once the scheme is known.
-  .regex(/^[\x21-\x7e]{16,256}$/, 'must be 16-256 printable ASCII characters without spaces')
+  .min(1)
+  .max(512)
   .meta({
     description:
       'Bring your own signing secret instead of a generated one: whsec_ + base64 of 24-64 bytes (standard-webhooks), else 16-256 printable ASCII characters. Write-only.',
@@ -491,7 +490,22 @@ function parseBody<S extends z.ZodType>(schema: S, body: unknown, policy: Subscr
     const check = checkSubscriptionUrl(url, policy);
     if (!check.ok) errors.unshift({ field: 'url', message: check.reason });
   }
+  // So is an imported secret that does not suit the scheme the body (or its preset) would sign with.
+  const secret = (body as { secret?: unknown } | null)?.secret;
+  if (typeof secret === 'string' && !errors.some((e) => e.field === 'secret')) {
+    const problem = secretProblem(schemeOfRawBody(body), secret);
+    if (problem !== undefined) errors.push({ field: 'secret', message: problem });
+  }
   throw new ValidationError(errors);
+}
+
+/** The signing scheme a body that failed the schema asks for: its own, else its preset's, else the default preset's. */
+function schemeOfRawBody(body: unknown): SigningConfig['scheme'] {
+  const raw = body as { signing?: { scheme?: unknown }; preset?: unknown };
+  const scheme = signingSchema.options.map((o) => o.shape.scheme.value).find((s) => s === raw.signing?.scheme);
+  if (scheme !== undefined) return scheme;
+  const preset = PRESET_NAMES.find((p) => p === raw.preset) ?? 'standard';
+  return presetValues(preset).signing.scheme;
 }
 
 export type { PresetName };
