@@ -8,7 +8,15 @@
  */
 import { App } from 'aws-cdk-lib';
 import { defineHooklineApp } from '../lib/app.js';
+import { InvalidContextError } from '../lib/context-check.js';
 
 const app = new App();
-defineHooklineApp(app, { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION });
+try {
+  defineHooklineApp(app, { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION });
+} catch (error) {
+  // A bad `-c` value is the operator's to fix: one line each, no stack trace.
+  if (!(error instanceof InvalidContextError)) throw error;
+  process.stderr.write(`${error.lines.join('\n')}\n`);
+  process.exit(1);
+}
 app.synth();

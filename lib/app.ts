@@ -7,6 +7,7 @@ import type { App, Environment } from 'aws-cdk-lib';
 import type { AwsSolutionsChecks } from 'cdk-nag';
 import { InvalidStackPropError } from './errors.js';
 import { HooklineStack } from './hookline-stack.js';
+import { contextProblems, InvalidContextError } from './context-check.js';
 import { applyNagChecks } from './nag.js';
 import { settingsFromContext } from './props.js';
 
@@ -38,6 +39,8 @@ export interface HooklineApp {
  */
 export function defineHooklineApp(app: App, env: Partial<Environment> = {}): HooklineApp {
   const get = (key: string): unknown => app.node.tryGetContext(key);
+  const problems = contextProblems(app.node.getAllContext(), stackNameFromContext);
+  if (problems.length > 0) throw new InvalidContextError(problems);
   const stack = new HooklineStack(app, stackNameFromContext(get), {
     ...settingsFromContext(get),
     ...(env.account && env.region ? { env: { account: env.account, region: env.region } } : {}),
