@@ -52,6 +52,10 @@ export function renderDelivery(body: unknown): string {
     ['Reason', d.reason],
   ]);
   text += `\n${renderAttempts(attempts)}`;
+  // The item keeps only the newest attempts (STORED_ATTEMPTS_MAX): say so rather than look complete.
+  if (attempts.length > 0 && typeof d.attemptCount === 'number' && d.attemptCount > attempts.length) {
+    text += `(the newest ${attempts.length} of ${d.attemptCount} attempts; the attempt log keeps every one)\n`;
+  }
   const last = attempts.at(-1);
   if (last?.responseExcerpt) text += `\nLast response: ${cell(last.responseExcerpt)}\n`;
   return text;

@@ -583,6 +583,15 @@ describe('deliveries and replay', () => {
       ].join('\n'),
     );
     expect(out).toContain('Last response: gateway error\n');
+    expect(out).not.toContain('the newest');
+  });
+
+  it('get says when the delivery keeps only its newest attempts', async () => {
+    recorder.on('GET', '/v1/deliveries/dlv_1', { status: 200, body: { ...delivery, attemptCount: 27 } });
+    const { code, out } = await cli(['deliveries', 'get', 'dlv_1']);
+    expect(code).toBe(0);
+    expect(out).toContain('Attempts:      27\n');
+    expect(out).toContain('(the newest 2 of 27 attempts; the attempt log keeps every one)\n');
   });
 
   it('retry POSTs the retry route and prints the delivery as `deliveries get` does', async () => {
