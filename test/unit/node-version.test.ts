@@ -39,7 +39,10 @@ describe('Node.js 24', () => {
     const output = run();
     const nodes = output.split('\n').filter((l) => l.startsWith('NODE '));
     // The machine's node started the bin; the CLI itself (the last node started) ran on 24 and answered.
-    expect(nodes, output).toEqual([`NODE ${systemVersion}`, expect.stringMatching(/^NODE v24\./)]);
+    // (A helper node the CLI's loader starts may print too: every node after the first is 24.)
+    expect(nodes[0], output).toBe(`NODE ${systemVersion}`);
+    expect(nodes.length, output).toBeGreaterThanOrEqual(2);
+    for (const later of nodes.slice(1)) expect(later, output).toMatch(/^NODE v24\./);
     expect(output.split('\n'), output).toContain('0.1.0');
   });
 });
