@@ -31,7 +31,8 @@ export function renderAttempts(attempts: readonly Obj[]): string {
     { header: 'STARTED', value: (a) => a.startedAt },
     { header: 'DURATION', value: (a) => duration(a.durationMs) },
     { header: 'STATUS', value: (a) => a.statusCode },
-    { header: 'OUTCOME', value: (a) => a.outcome },
+    // A success only acceptStatuses made one (TikTok Shop's 401) is named as such.
+    { header: 'OUTCOME', value: (a) => (a.acknowledgedNon2xx === true ? `${String(a.outcome)} (non-2xx ack)` : a.outcome) },
     { header: 'REASON', value: (a) => a.reason },
     { header: 'NEXT ATTEMPT', value: (a) => a.nextAttemptAt },
   ]);

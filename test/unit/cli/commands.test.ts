@@ -594,6 +594,19 @@ describe('deliveries and replay', () => {
     expect(out).toContain('(the newest 2 of 27 attempts; the attempt log keeps every one)\n');
   });
 
+  it('get names a success acknowledged by a non-2xx status', async () => {
+    const acknowledged = {
+      ...delivery,
+      status: 'succeeded',
+      attemptCount: 1,
+      attempts: [{ attempt: 1, startedAt: '2024-05-06T11:00:00.000Z', durationMs: 200, statusCode: 401, outcome: 'success', acknowledgedNon2xx: true }],
+    };
+    recorder.on('GET', '/v1/deliveries/dlv_1', { status: 200, body: acknowledged });
+    const { code, out } = await cli(['deliveries', 'get', 'dlv_1']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^1 +2024-05-06T11:00:00\.000Z +200ms +401 +success \(non-2xx ack\)/m);
+  });
+
   it('retry POSTs the retry route and prints the delivery as `deliveries get` does', async () => {
     const delivery = { id: 'dlv_1', status: 'pending', messageId: 'msg_1', subscriptionId: 'sub_abc', eventType: 'order.created', attemptCount: 1, attempts: [] };
     recorder.on('POST', '/v1/deliveries/dlv_1/retry', { status: 202, body: delivery });
