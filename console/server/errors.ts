@@ -13,11 +13,6 @@ export class CrossSiteRequestError extends HooklineError {
   readonly title = 'Forbidden';
 }
 
-export class ConsoleBodyTooLargeError extends HooklineError {
-  readonly status = 413;
-  readonly title = 'Payload too large';
-}
-
 /** The API behind the console could not be reached or signed for. */
 export class UpstreamError extends HooklineError {
   readonly status = 502;

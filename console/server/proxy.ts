@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { buildUrl, type FetchLike } from '../../cli/client.js';
 import { signRequest } from '../../cli/sigv4.js';
 import type { Target } from '../../cli/target.js';
-import { HooklineError } from '../../lambdas/core/errors.js';
-import { ConsoleBodyTooLargeError, CrossSiteRequestError, ForeignHostError, UpstreamError } from './errors.js';
+import { HooklineError, PayloadTooLargeError } from '../../lambdas/core/errors.js';
+import { CrossSiteRequestError, ForeignHostError, UpstreamError } from './errors.js';
 import { isConsolePath, serveConsole } from './static-route.js';
 
 /** Admin request bodies are at most 64 KB; the console sends nothing bigger. */
@@ -71,7 +71,7 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ConsoleBodyTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) throw new PayloadTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk);
   }
   return size === 0 ? undefined : Buffer.concat(chunks).toString('utf8');
