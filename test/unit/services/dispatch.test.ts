@@ -15,51 +15,21 @@ import type { AttemptLogLine } from '../../../lambdas/core/attempt-log.js';
 import { STORED_ATTEMPTS_MAX, type DeliveryTask, type SubscriptionId } from '../../../lambdas/core/model.js';
 import { TransientDependencyError } from '../../../lambdas/core/errors.js';
 import type { OutboundRequest, SendResult } from '../../../lambdas/core/ports.js';
-import {
-  ManualClock,
-  MemoryAlerts,
-  MemoryDeliveries,
-  MemoryJobs,
-  MemoryMessages,
-  MemoryPayloads,
-  MemoryQueue,
-  MemoryScheduler,
-  MemorySubscriptions,
-  ScriptedSender,
-  respond,
-} from '../../support/memory-ports.js';
+import { respond } from '../../support/memory-ports.js';
+import { memoryServiceDeps, T0 } from '../../support/service-world.js';
 
-const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const limits: IntakeLimits = { maxPayloadBytes: 262_144, inlinePayloadBytes: 65_536, taskPayloadBytes: 8192, fanoutPageSize: 500, retentionDays: 30 };
 
 function world(script: (request: OutboundRequest, index: number) => SendResult) {
-  const clock = new ManualClock(T0);
   const logLines: AttemptLogLine[] = [];
   const events: DispatchEvent[] = [];
-  const deps = {
-    subscriptions: new MemorySubscriptions(),
-    messages: new MemoryMessages(clock.now),
-    deliveries: new MemoryDeliveries(),
-    payloads: new MemoryPayloads(),
-    queue: new MemoryQueue(),
-    retryScheduler: new MemoryScheduler(),
-    alerts: new MemoryAlerts(),
-    jobs: new MemoryJobs(),
-    sender: new ScriptedSender(script),
-    clock,
+  const { deps, clock, subscriptionDeps } = memoryServiceDeps({
+    script,
+    limits,
     version: '0.0.0-test',
     attemptLog: { write: (line: AttemptLogLine) => logLines.push(line) },
-    limits,
-    timeScale: 1,
-    concurrency: 4,
-    uniqueTenantEvent: false,
     observe: (event: DispatchEvent) => events.push(event),
-  } satisfies DispatchDeps;
-  const subscriptionDeps: SubscriptionDeps = {
-    ...deps,
-    policy: { allowHttpLoopback: false, allowedPorts: [] },
-    uniqueTenantEvent: false,
-  };
+  });
   let record = 0;
   /** Delivers every queued task (and only those) to the worker as one batch. */
   const drainQueue = async () => {
