@@ -6,9 +6,3 @@ export class LocalModeError extends HooklineError {
   readonly status = 500;
   readonly title = 'Local mode failure';
 }
-
-/** A request body above the front door's cap (API Gateway's 10 MB limit). */
-export class RequestTooLargeError extends HooklineError {
-  readonly status = 413;
-  readonly title = 'Payload too large';
-}

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { newRequestId, normaliseResult, toHttpApiEvent, writeProblem, writeResult } from './http-api-event.js';
 import { matchRoute, type RouteTarget } from './routes.js';
-import { LocalModeError, RequestTooLargeError } from './errors.js';
+import { PayloadTooLargeError } from '../lambdas/core/errors.js';
+import { LocalModeError } from './errors.js';
 import { hostAllowed, listenWarning } from './host-check.js';
 import { isConsolePath, serveConsole } from '../console/server/static-route.js';
 
@@ -43,7 +44,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
-      reject(new RequestTooLargeError(`request body of ${declared} bytes exceeds ${limit}`));
+      reject(new PayloadTooLargeError(`request body of ${declared} bytes exceeds ${limit}`));
       return;
     }
     const chunks: Buffer[] = [];
@@ -52,7 +53,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         req.removeAllListeners('data');
-        reject(new RequestTooLargeError(`request body exceeds ${limit} bytes`));
+        reject(new PayloadTooLargeError(`request body exceeds ${limit} bytes`));
         return;
       }
       chunks.push(chunk);
@@ -85,10 +86,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: FrontD
   try {
     body = await readBody(req, limit);
   } catch (error) {
-    if (error instanceof RequestTooLargeError) {
+    // A body above the front door's cap (API Gateway's 10 MB limit).
+    if (error instanceof PayloadTooLargeError) {
       // Close after answering: the rest of the oversized body is not worth reading.
       res.setHeader('connection', 'close');
-      writeProblem(res, 413, 'Payload too large', error.message, requestId);
+      writeProblem(res, error.status, error.title, error.message, requestId);
       res.on('finish', () => req.destroy());
       return;
     }
