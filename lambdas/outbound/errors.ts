@@ -6,3 +6,9 @@ export class HttpSenderConfigError extends HooklineError {
   readonly status = 500;
   readonly title = 'Invalid HTTP sender configuration';
 }
+
+/** The resolver gave up at the deadline the attempt gave it; the sender reports a `timeout` result. */
+export class OutboundDnsTimeoutError extends HooklineError {
+  readonly status = 504;
+  readonly title = 'DNS resolution timed out';
+}

@@ -7,23 +7,18 @@
  * returned, never followed. One deadline covers all of it. Nothing the remote side does makes
  * `send` throw: every outcome is a `SendResult`.
  */
-import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { OutboundRequest, SendResult, WebhookSender } from '../core/ports.js';
 import { decodeExcerpt, readExcerpt } from './body-excerpt.js';
 import { ConnectionPools } from './connection-pools.js';
-import { HttpSenderConfigError } from './errors.js';
+import { createDnsResolver, type ResolvedAddress, type Resolver } from './dns-resolver.js';
+import { HttpSenderConfigError, OutboundDnsTimeoutError } from './errors.js';
 import { describeFailure } from './failure-reason.js';
 import { checkResolved, checkTarget, type Target, type TargetPolicy } from './target-policy.js';
 import { trustStore } from './tls-policy.js';
 
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
-
-export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
+export type { ResolvedAddress, Resolver };
 
 /** Core's sender port plus the pool's lifecycle. */
 export interface HttpSender extends WebhookSender {
@@ -46,10 +41,16 @@ export interface HttpSenderOptions {
    */
   extraCa?: string | string[];
   /**
-   * Resolves a hostname to all its addresses, once per attempt.
-   * @default node:dns lookup with `{ all: true, verbatim: true }`
+   * Resolves a hostname to all its addresses, once per attempt, within the deadline it is given
+   * (half the attempt's timeout).
+   * @default c-ares queries to `dnsServers` (see `createDnsResolver`)
    */
   resolver?: Resolver;
+  /**
+   * DNS servers for the default resolver (`address` or `address:port`).
+   * @default the system's (/etc/resolv.conf)
+   */
+  dnsServers?: string[];
   /**
    * Ports a URL may use (the scheme's default port counts as used).
    * @default undefined (any port)
@@ -83,10 +84,8 @@ export const DEFAULT_USER_AGENT = 'Hookline';
 /** Headers the caller may not set: they would change framing or the target virtual host. */
 const RESERVED_HEADERS = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length', 'expect', 'te', 'trailer', 'proxy-connection']);
 
-export const systemResolver: Resolver = async (hostname) => {
-  const records = await lookup(hostname, { all: true, verbatim: true });
-  return records.map((r) => ({ address: r.address, family: r.family === 6 ? 6 : 4 }));
-};
+/** Connect errors that prove no byte of the request left: the next checked address may be tried. */
+const NEXT_ADDRESS_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -104,7 +103,7 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     allowHttpLoopback: options.allowHttpLoopback ?? false,
     allowedPorts: options.allowedPorts,
   };
-  const resolver = options.resolver ?? systemResolver;
+  const resolver = options.resolver ?? createDnsResolver(options.dnsServers ? { servers: options.dnsServers } : {});
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   const pools = new ConnectionPools({
     ca: trustStore(options.extraCa),
@@ -147,52 +146,28 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     }
   }
 
+  type Fail = (outcome: 'timeout' | 'network' | 'refused', reason: string) => SendResult;
+
   async function runAttempt(
     target: Target,
     request: OutboundRequest,
     signal: AbortSignal,
     state: { phase: string },
-    fail: (outcome: 'timeout' | 'network' | 'refused', reason: string) => SendResult,
+    fail: Fail,
     elapsed: () => number,
   ): Promise<SendResult> {
-    let address: string;
-    if (target.literalAddress) {
-      address = target.literalAddress;
-    } else {
-      let records: ResolvedAddress[];
-      try {
-        records = await resolver(target.hostname);
-      } catch (err) {
-        return fail('network', dnsReason(target.hostname, err));
-      }
-      const verdict = checkResolved(target, records.map((r) => r.address), policy);
-      if (!verdict.ok) return fail(verdict.reason.startsWith('DNS:') ? 'network' : 'refused', verdict.reason);
-      address = verdict.address;
-    }
+    const resolved = target.literalAddress ? { addresses: [target.literalAddress] } : await resolveChecked(target, request.timeoutMs, fail);
+    if ('kind' in resolved) return resolved;
     if (signal.aborted) return fail('timeout', 'timed out during DNS resolution');
 
     state.phase = 'connect, TLS or response headers';
-    let response: Dispatcher.ResponseData;
-    try {
-      const pool = pools.get(target.url.origin, target.hostname, address);
-      const headers = { ...request.headers };
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'user-agent')) headers['user-agent'] = userAgent;
-      response = await pool.request({
-        method: request.method,
-        path: `${target.url.pathname}${target.url.search}`,
-        headers,
-        body: request.method === 'GET' ? undefined : request.body,
-        signal,
-        headersTimeout: request.timeoutMs,
-        bodyTimeout: request.timeoutMs,
-        // Redirects are never followed: undici's request() has no redirect handling unless an
-        // interceptor is installed, and none is.
-      });
-    } catch (err) {
-      if (isInvalidArgument(err)) return fail('refused', `invalid request: ${(err as Error).message}`);
-      const { outcome, reason } = describeFailure(err);
+    const sent = await requestFirstReachable(target, resolved.addresses, request, signal);
+    if ('error' in sent) {
+      if (isInvalidArgument(sent.error)) return fail('refused', `invalid request: ${(sent.error as Error).message}`);
+      const { outcome, reason } = describeFailure(sent.error);
       return fail(outcome, reason);
     }
+    const { response, address } = sent;
 
     state.phase = 'response body';
     try {
@@ -220,6 +195,56 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     }
   }
 
+  /** One resolution, cancelled at half the attempt's timeout, then every address checked. */
+  async function resolveChecked(target: Target, timeoutMs: number, fail: Fail): Promise<{ addresses: string[] } | SendResult> {
+    const deadlineMs = Math.max(1, Math.floor(timeoutMs / 2));
+    let records: ResolvedAddress[];
+    try {
+      records = await resolver(target.hostname, deadlineMs);
+    } catch (err) {
+      if (err instanceof OutboundDnsTimeoutError) return fail('timeout', err.message);
+      return fail('network', dnsReason(target.hostname, err));
+    }
+    const verdict = checkResolved(target, records.map((r) => r.address), policy);
+    if (!verdict.ok) return fail(verdict.reason.startsWith('DNS:') ? 'network' : 'refused', verdict.reason);
+    return { addresses: verdict.addresses };
+  }
+
+  /**
+   * Sends to the checked addresses in order, moving on only when a connection could not be made
+   * (nothing of the request was sent, so the receiver cannot get it twice).
+   */
+  async function requestFirstReachable(
+    target: Target,
+    addresses: string[],
+    request: OutboundRequest,
+    signal: AbortSignal,
+  ): Promise<{ response: Dispatcher.ResponseData; address: string } | { error: unknown }> {
+    const headers = { ...request.headers };
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'user-agent')) headers['user-agent'] = userAgent;
+    let error: unknown;
+    for (const address of addresses) {
+      try {
+        const response = await pools.get(target.url.origin, target.hostname, address).request({
+          method: request.method,
+          path: `${target.url.pathname}${target.url.search}`,
+          headers,
+          body: request.method === 'GET' ? undefined : request.body,
+          signal,
+          headersTimeout: request.timeoutMs,
+          bodyTimeout: request.timeoutMs,
+          // Redirects are never followed: undici's request() has no redirect handling unless an
+          // interceptor is installed, and none is.
+        });
+        return { response, address };
+      } catch (err) {
+        error = err;
+        if (signal.aborted || !NEXT_ADDRESS_CODES.has(errorCode(err) ?? '')) break;
+      }
+    }
+    return { error };
+  }
+
   return { send, close: () => pools.close() };
 }
 
@@ -235,7 +260,12 @@ function dnsReason(hostname: string, err: unknown): string {
 }
 
 function isInvalidArgument(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 'UND_ERR_INVALID_ARG';
+  return errorCode(err) === 'UND_ERR_INVALID_ARG';
+}
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {

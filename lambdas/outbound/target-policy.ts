@@ -55,13 +55,14 @@ export function checkTarget(rawUrl: string, policy: TargetPolicy): TargetCheck {
 
 /**
  * Checks every resolved address; one refused address refuses the whole target, so a record set
- * that mixes public and internal addresses cannot be used to reach the internal one.
+ * that mixes public and internal addresses cannot be used to reach the internal one. The checked
+ * addresses come back in the resolver's order, the order they are tried in.
  */
 export function checkResolved(
   target: Target,
   addresses: readonly string[],
   policy: TargetPolicy,
-): { ok: true; address: string } | { ok: false; reason: string } {
+): { ok: true; addresses: string[] } | { ok: false; reason: string } {
   if (addresses.length === 0) return { ok: false, reason: `DNS: ${target.hostname} has no addresses` };
   for (const address of addresses) {
     const check = checkAddress(address, { allowLoopback: policy.allowHttpLoopback });
@@ -70,5 +71,5 @@ export function checkResolved(
       return { ok: false, reason: `plain http is only allowed to loopback (${target.hostname} resolves to ${address})` };
     }
   }
-  return { ok: true, address: addresses[0]! };
+  return { ok: true, addresses: [...addresses] };
 }
