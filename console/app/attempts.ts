@@ -3,6 +3,15 @@ import type { Attempt } from './model.js';
 import { duration, time } from './format.js';
 import { html } from './ui.js';
 
+/**
+ * A success only the subscription's acceptStatuses made one (TikTok Shop's 401) is named as such:
+ * a receiver refusing every signature looks exactly like this.
+ */
+function ackNote(a: Attempt) {
+  if (a.acknowledgedNon2xx !== true) return '';
+  return html` <span class="badge badge-pending" title="acknowledged by acceptStatuses, not a 2xx">non-2xx ack: ${a.statusCode ?? '?'}</span>`;
+}
+
 export function AttemptsTable({ attempts }: { attempts: Attempt[] }) {
   if (attempts.length === 0) return html`<p>No attempt yet.</p>`;
   return html`<table class="attempts">
@@ -14,7 +23,7 @@ export function AttemptsTable({ attempts }: { attempts: Attempt[] }) {
     <tbody>${attempts.map(
       (a) => html`<tr data-outcome=${a.outcome}>
         <td>${a.attempt}</td><td>${time(a.startedAt)}</td><td>${a.trigger}</td>
-        <td><span class=${`badge badge-${a.outcome === 'success' ? 'succeeded' : 'failed'}`}>${a.outcome}</span></td>
+        <td><span class=${`badge badge-${a.outcome === 'success' ? 'succeeded' : 'failed'}`}>${a.outcome}</span>${ackNote(a)}</td>
         <td>${a.statusCode ?? '—'}</td><td>${duration(a.durationMs)}</td><td>${a.reason ?? ''}</td>
         <td>${a.responseExcerpt ? html`<pre class="excerpt">${a.responseExcerpt}</pre>` : ''}</td>
       </tr>`,

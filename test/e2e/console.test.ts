@@ -356,3 +356,21 @@ describe('hookline console (local mode as its target, signing on)', () => {
     expect(gateway.seen.length).toBe(before + 1);
   });
 });
+
+// Last: its successful delivery would change the overview counts the tests above check.
+describe('console attempts table', () => {
+  it('names a success acknowledged by a non-2xx status (TikTok Shop 401) in the attempts table', async () => {
+    const refusing = await receivers.start(() => ({ status: 401, body: 'invalid signature' }));
+    const sub = await local.api('POST', '/v1/subscriptions', { url: `${refusing.url}/hooks`, eventTypes: ['ack.check'], tenant: 'shop_ack', preset: 'tiktok-shop' });
+    expect(sub.status).toBe(201);
+    expect((await local.api('POST', '/v1/events', { type: 'ack.check', tenant: 'shop_ack', payload: { n: 1 } })).status).toBe(202);
+    const list = await eventually(
+      () => local.api('GET', `/v1/deliveries?subscriptionId=${sub.body.id}&status=succeeded`),
+      (r) => r.body.items.length === 1,
+    );
+    await page.goto(`${local.baseUrl}/console#/deliveries/${list.body.items[0].id}`);
+    const outcome = page.locator('table.attempts tbody tr').first().locator('td').nth(3);
+    await expect.poll(() => outcome.textContent()).toBe('success non-2xx ack: 401');
+    expect(await page.locator('table.attempts tbody tr').first().locator('td').nth(4).textContent()).toBe('401');
+  });
+});
