@@ -81,6 +81,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (runtime === undefined || stopping) return;
   process.stdout.write(`${READY_PREFIX}${runtime.url}\n`);
   process.stdout.write(`${howTo(runtime.url, options, runtime.startupMs)}\n`);
+  if (runtime.legacyKeying.length > 0) {
+    process.stderr.write(`Warning: ${runtime.legacyKeying.length} subscription(s) keep the old keying and their deliveries are refused until rotate-secret: ${runtime.legacyKeying.join(', ')}\n`);
+  }
   if (runtime.recovery.enqueued > 0) process.stdout.write(`Recovered ${runtime.recovery.enqueued} pending deliveries.\n`);
 }
 

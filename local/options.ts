@@ -30,6 +30,8 @@ export interface LocalOptions {
   resourcePrefix?: string;
   /** How often the attempt archiver writes to S3, in ms. @default 5000 */
   archiveIntervalMs: number;
+  /** Start although stored subscriptions still have the old keying (their deliveries stay refused). @default false */
+  allowLegacyKeying: boolean;
   /** One readable line per attempt, or the raw JSON log lines (attempts, logs, EMF metrics). @default 'human' */
   logFormat: LogFormat;
 }
@@ -69,6 +71,11 @@ export function localProgram(): Command {
     .addOption(new Option('--dynamo-endpoint <url>', 'reuse a running DynamoDB Local (tests)').env('HOOKLINE_DYNAMO_ENDPOINT'))
     .addOption(new Option('--sqs-endpoint <url>', 'reuse a running fauxqs (tests)').env('HOOKLINE_SQS_ENDPOINT'))
     .addOption(new Option('--resource-prefix <prefix>', 'fresh resource names in reused engines').env('HOOKLINE_RESOURCE_PREFIX'))
+    .addOption(
+      new Option('--allow-legacy-keying', 'start although subscriptions stored before the keying change exist (their deliveries stay refused until rotate-secret)')
+        .env('HOOKLINE_ALLOW_LEGACY_KEYING')
+        .default(false),
+    )
     .addOption(new Option('--log-format <format>', 'human: one line per attempt; json: the raw log lines').env('HOOKLINE_LOG_FORMAT').default('human').choices(LOG_FORMATS))
     .addOption(new Option('--archive-interval-ms <ms>', 'attempt archive flush interval').env('HOOKLINE_ARCHIVE_INTERVAL_MS').default(5000).argParser(integer(10, 3_600_000)))
     .exitOverride();

@@ -28,6 +28,7 @@ import {
 import { startFrontDoor, type FrontDoor } from './front-door.js';
 import { LocalDataKeys } from './key-file.js';
 import type { LocalOptions } from './options.js';
+import { legacyKeyedSubscriptions, legacyKeyingRefusal } from './legacy-keying.js';
 import { recoverPendingDeliveries, type RecoveryResult } from './recovery.js';
 import { WorkerLoop } from './worker-loop.js';
 
@@ -37,6 +38,8 @@ export interface LocalRuntime {
   endpoints: EngineEndpoints;
   names: ResourceCoordinates;
   recovery: RecoveryResult;
+  /** Subscriptions still stored with the old keying (started with `allowLegacyKeying`). */
+  legacyKeying: string[];
   /** Milliseconds from `startLocalRuntime` to ready. */
   startupMs: number;
   /** Stops everything in order: intake, worker, scheduler, archive flush, engines. */
@@ -134,6 +137,10 @@ export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHoo
       },
     });
 
+    // Before anything is delivered: old-keying data is named now, not discovered one refused delivery at a time.
+    const legacyKeying = await legacyKeyedSubscriptions(deps.subscriptions);
+    if (legacyKeying.length > 0 && !options.allowLegacyKeying) throw legacyKeyingRefusal(legacyKeying, options.memory ? 'the store' : options.dataDir);
+
     // Recovery first: it skips deliveries whose schedule is still persisted, and the scheduler
     // then fires those itself; the other order would enqueue a schedule that came due while
     // stopped twice (once fired, once recovered), and two pollers could attempt it twice.
@@ -168,6 +175,7 @@ export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHoo
       endpoints,
       names,
       recovery,
+      legacyKeying,
       startupMs: Math.round(performance.now() - started),
       stop: stopAll,
     };

@@ -10,6 +10,7 @@ describe('parseLocalOptions', () => {
       dataDir: '.hookline',
       timeScale: 1,
       uniqueTenantEvent: false,
+      allowLegacyKeying: false,
       archiveIntervalMs: 5000,
       logFormat: 'human',
     });
