@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Pool, buildConnector } from 'undici';
-import { CIPHERS, MIN_TLS_VERSION } from './tls-policy.js';
+import { MIN_TLS_VERSION } from './tls-policy.js';
 
 export interface PoolSettings {
   /** Trust store (undefined = Node's default roots). */
@@ -77,12 +77,12 @@ export interface TlsSettings {
 }
 
 /**
- * One TLS context for all outbound connections: TLS 1.2 minimum, the policy's ciphers and the
+ * One TLS context for all outbound connections: TLS 1.2 minimum, Node's default ciphers and the
  * trust store. Built once because parsing a trust store per handshake is costly; verification
  * (`rejectUnauthorized`, hostname check) is per connection and always on.
  */
 export function outboundSecureContext(ca: string[] | undefined): SecureContext {
-  return createSecureContext({ minVersion: MIN_TLS_VERSION, ciphers: CIPHERS, ...(ca ? { ca } : {}) });
+  return createSecureContext({ minVersion: MIN_TLS_VERSION, ...(ca ? { ca } : {}) });
 }
 
 /** A connector that always dials `address`, presenting `hostname` as SNI and for verification. */

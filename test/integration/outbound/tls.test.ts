@@ -121,22 +121,51 @@ describe('protocol version policy (TLS 1.2 minimum)', () => {
   });
 });
 
-describe('cipher policy (forward-secret AEAD only)', () => {
+describe("cipher policy (Node's default list, TLS 1.2 minimum)", () => {
   it.each([
     ['ECDHE-ECDSA-AES128-SHA', 'CBC with SHA-1'],
     ['ECDHE-ECDSA-AES256-SHA', 'CBC with SHA-1'],
     ['ECDHE-ECDSA-AES128-SHA256', 'CBC with SHA-256'],
     ['ECDHE-ECDSA-AES256-SHA384', 'CBC with SHA-384'],
+  ])('delivers to a TLS 1.2 server that only offers %s (%s)', async (cipher) => {
+    let negotiated: { protocol: string | null; cipher: string } | undefined;
+    const server = await h.serve(
+      startHttpsServer({
+        pair: h.pki.valid,
+        minVersion: 'TLSv1.2',
+        maxVersion: 'TLSv1.2',
+        ciphers: cipher,
+        handler: (req, res) => {
+          const socket = req.socket as tls.TLSSocket;
+          negotiated = { protocol: socket.getProtocol(), cipher: socket.getCipher().name };
+          res.end('ok');
+        },
+      }),
+    );
+    const result = await h.sender().send(post(urlOf(server)));
+    expect(result).toMatchObject({ kind: 'response', statusCode: 200 });
+    expect(negotiated).toEqual({ protocol: 'TLSv1.2', cipher });
+  });
+
+  // Security level 0 lets the test server offer what OpenSSL would otherwise refuse to configure
+  // (3DES and RC4 are not even built into Node 24's OpenSSL 3.5, so no server here can offer them).
+  it.each([
+    ['ECDHE-ECDSA-NULL-SHA', 'NULL encryption'],
+    ['AECDH-AES128-SHA', 'anonymous key exchange'],
   ])('refuses a TLS 1.2 server that only offers %s (%s)', async (cipher) => {
-    const server = await h.serve(startHttpsServer({ pair: h.pki.valid, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: cipher }));
-    // Node's default client accepts it: the refusal is Hookline's cipher policy.
-    expect(await handshakeWith(server, h.pki.ca.cert, {})).toEqual({ protocol: 'TLSv1.2', cipher });
+    const server = await h.serve(
+      startHttpsServer({ pair: h.pki.valid, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: `${cipher}:@SECLEVEL=0` }),
+    );
+    // A client that allows the suite completes the handshake (an anonymous one has no certificate
+    // to verify): the refusal is the sender's policy.
+    const proof = await handshakeWith(server, h.pki.ca.cert, { ciphers: `${cipher}:@SECLEVEL=0`, rejectUnauthorized: false });
+    expect(proof).toEqual({ protocol: 'TLSv1.2', cipher });
     const result = await h.sender().send(post(urlOf(server)));
     expectFailure(result, 'network', /^TLS: handshake failure \(no acceptable cipher suite\)$/);
     expect(server.requests).toHaveLength(0);
   });
 
-  it('negotiates TLS 1.2 with a forward-secret AEAD suite when the server is limited to TLS 1.2', async () => {
+  it('prefers a forward-secret AEAD suite when the server is limited to TLS 1.2', async () => {
     let negotiated: { protocol: string | null; cipher: string } | undefined;
     const server = await h.serve(
       startHttpsServer({
