@@ -2,9 +2,10 @@
  * Outbound authentication headers, and the masked public view of credentials: auth is
  * write-only, so every read shows `****` instead of passwords, tokens and secrets.
  */
-import type { AuthConfig, Subscription } from './model.js';
+import type { AuthConfig, MaskedAuth, Subscription } from './model.js';
+import { MASK } from './subscription-schema.js';
 
-export const MASK = '****';
+export { MASK };
 
 export function authHeaders(auth?: AuthConfig): Record<string, string> {
   if (auth === undefined) return {};
@@ -18,11 +19,6 @@ export function authHeaders(auth?: AuthConfig): Record<string, string> {
       return { Authorization: auth.authorization, ...(auth.username !== undefined && { UserName: auth.username }) };
   }
 }
-
-export type MaskedAuth =
-  | { type: 'basic'; username: string; password: typeof MASK }
-  | { type: 'bearer'; token: typeof MASK }
-  | { type: 'header'; authorization: typeof MASK; username?: string };
 
 export function maskAuth(auth: AuthConfig): MaskedAuth;
 export function maskAuth(auth: AuthConfig | undefined): MaskedAuth | undefined;

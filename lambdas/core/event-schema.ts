@@ -1,9 +1,11 @@
 /** The intake request body of `POST /v1/events` (DESIGN §4). */
 import * as z from 'zod';
-import { NO_TENANT_KEY } from './routing.js';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Route key for "no tenant". Tenants may not be `~` (the schemas refuse it). */
+export const NO_TENANT_KEY = '~';
 
 export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9_.:/-]{1,128}$/;
 

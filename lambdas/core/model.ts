@@ -1,7 +1,10 @@
 /**
- * The domain model every layer shares. Plain data, no behaviour, no AWS SDK.
+ * The domain model every layer shares. Plain data, no behaviour, no AWS SDK. A subscription's
+ * settings are derived from its zod schemas (`subscription-schema.ts`).
  * Field names follow DESIGN.md §4 (they are a public contract).
  */
+import type { SubscriptionSettings } from './subscription-schema.js';
+import type { Outcome } from './vocabulary.js';
 
 type Brand<T, B extends string> = T & { readonly __brand: B };
 
@@ -14,53 +17,8 @@ export type DeliveryId = Brand<string, 'DeliveryId'>;
 /** `rpl_` + 24 hex characters (96 CSPRNG bits). */
 export type ReplayJobId = Brand<string, 'ReplayJobId'>;
 
-export type PresetName = 'standard' | 'tiktok-shop' | 'shopify' | 'partoo';
-
-/** Failure classes of an attempt; `refused` is the SSRF/URL-policy refusal and never retries. */
-export const FAILURE_CLASSES = ['timeout', 'network', '3xx', '4xx', '429', '5xx'] as const;
-export type FailureClass = (typeof FAILURE_CLASSES)[number];
-export const OUTCOMES = ['success', ...FAILURE_CLASSES, 'refused'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
-
-export type SigningConfig =
-  | { scheme: 'standard-webhooks' }
-  | { scheme: 'hmac-sha256'; header: string }
-  /** `appKey` prefixes the signed content (TikTok Shop's app key); empty when absent. */
-  | { scheme: 'authorization'; appKey?: string }
-  | { scheme: 'none' };
-
-export type AuthConfig =
-  | { type: 'basic'; username: string; password: string }
-  | { type: 'bearer'; token: string }
-  | { type: 'header'; authorization: string; username?: string };
-
-/** `200`, or a range written `"2xx"` / `"200-299"`. */
-export type StatusMatcher = number | string;
-
-export type RetryPolicy =
-  | { type: 'fixed'; delays: number[] }
-  | {
-      type: 'exponential';
-      initialDelay: number;
-      factor: number;
-      maxDelay: number;
-      retries: number;
-      /** 0..1: each delay is multiplied by a uniform factor in [1 - jitter, 1 + jitter]. */
-      jitter: number;
-    };
-
-export interface FailurePolicy {
-  /** Consecutive failed attempts (across deliveries) that trigger `action`; null = never. */
-  afterConsecutiveFailures: number | null;
-  action: 'disable' | 'delete' | 'none';
-  /** Consecutive failures at which the SNS warning is sent (before the action). */
-  warnAt?: number;
-  /**
-   * How long the streak must also have lasted (first failed attempt after a success to now, no
-   * success in between) before `action` fires, so a burst during a short outage never acts. @default 0
-   */
-  minStreakSeconds?: number;
-}
+export { FAILURE_CLASSES, OUTCOMES, type FailureClass, type Outcome, type PresetName } from './vocabulary.js';
+export type { AuthConfig, FailurePolicy, MaskedAuth, RetryPolicy, SigningConfig, StatusMatcher } from './subscription-schema.js';
 
 /** The current run of failed attempts across a subscription's deliveries, as stored. */
 export interface FailureStreak {
@@ -78,29 +36,9 @@ export interface SigningSecret {
 
 export type SubscriptionStatus = 'active' | 'disabled';
 
-/** A stored subscription, after defaults and preset have been applied. */
-export interface Subscription {
+/** A stored subscription: its settings (the schema's, after defaults and preset) and what the service keeps. */
+export interface Subscription extends SubscriptionSettings {
   id: SubscriptionId;
-  url: string;
-  eventTypes: string[];
-  tenant?: string;
-  fallback: boolean;
-  method: 'POST' | 'GET';
-  format: 'json' | 'xml';
-  envelope: 'none' | 'standard';
-  /** XML root element (`format: xml`); absent = the preset's rule (`shopify`: the topic's resource). */
-  xmlRoot?: string;
-  /** `X-Shopify-API-Version` of the `shopify` preset's requests. */
-  apiVersion?: string;
-  preset: PresetName;
-  signing: SigningConfig;
-  auth?: AuthConfig;
-  customHeaders: Record<string, string>;
-  timeoutMs: number;
-  acceptStatuses: StatusMatcher[];
-  retryOn: FailureClass[];
-  retryPolicy: RetryPolicy;
-  failurePolicy: FailurePolicy;
   status: SubscriptionStatus;
   disabledReason?: string;
   description?: string;

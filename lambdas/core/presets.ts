@@ -2,7 +2,8 @@
  * Presets reproduce the provider contracts in `shared/seeds` (DESIGN §6). A subscription
  * copies the preset's values at creation; explicit fields override them.
  */
-import { FAILURE_CLASSES, type FailureClass, type FailurePolicy, type PresetName, type RetryPolicy, type SigningConfig, type StatusMatcher } from './model.js';
+import type { FailureClass, FailurePolicy, PresetName, RetryPolicy, SigningConfig, StatusMatcher } from './model.js';
+import { FAILURE_CLASSES } from './vocabulary.js';
 import { SHOPIFY_HMAC_HEADER } from './provider-headers.js';
 
 export interface PresetValues {
@@ -15,8 +16,7 @@ export interface PresetValues {
   signing: SigningConfig;
 }
 
-export const PRESET_NAMES = ['standard', 'tiktok-shop', 'shopify', 'partoo'] as const satisfies readonly PresetName[];
-
+export { PRESET_NAMES } from './vocabulary.js';
 
 /** Never stop delivering to the endpoint because of a streak (the delivery itself still ends). */
 const NO_STREAK_ACTION: FailurePolicy = { afterConsecutiveFailures: null, action: 'none' };

@@ -11,9 +11,9 @@
  */
 import type { Routing, Subscription } from './model.js';
 import type { RouteEntry } from './ports.js';
+import { NO_TENANT_KEY } from './event-schema.js';
 
-/** Route key for "no tenant". Tenants may not be `~` (the subscription schema refuses it). */
-export const NO_TENANT_KEY = '~';
+export { NO_TENANT_KEY };
 export const ANY_EVENT_TYPE = '*';
 
 export interface RouteKey {

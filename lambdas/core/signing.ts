@@ -7,9 +7,9 @@
 import { createHmac } from 'node:crypto';
 import type { SigningConfig } from './model.js';
 import { signingKey } from './secrets.js';
+import { DEFAULT_HMAC_HEADER } from './subscription-schema.js';
 
-/** @default header name of the `hmac-sha256` scheme */
-export const DEFAULT_HMAC_HEADER = 'X-Hookline-Hmac-SHA256';
+export { DEFAULT_HMAC_HEADER };
 
 export interface SignatureInput {
   scheme: SigningConfig['scheme'];

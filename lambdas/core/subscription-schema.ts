@@ -1,22 +1,13 @@
 /**
- * Subscription request bodies (DESIGN §4–5): the zod schemas (also the source of the
- * OpenAPI document, via `z.toJSONSchema`), create and PATCH semantics, and precise per-field
- * errors. Policy-dependent checks (URL policy) and cross-field rules run after the schema.
+ * Subscription schemas (DESIGN §4–5): the request bodies, the stored settings and the read view.
+ * The domain types in `model.ts` are derived from them, and so is the OpenAPI document.
+ * Create and PATCH semantics live in `subscription-build.ts`.
  */
 import * as z from 'zod';
-import { ValidationError, type FieldError } from './errors.js';
-import { friendlyMessage, zodFieldErrors } from './validation.js';
-import { EVENT_TYPE_PATTERN } from './event-schema.js';
+import { EVENT_TYPE_PATTERN, NO_TENANT_KEY } from './event-schema.js';
 import { signingHeaderProblem, validateCustomHeaders } from './custom-headers.js';
-import { checkSubscriptionUrl, MAX_URL_LENGTH, type SubscriptionPolicy } from './url-policy.js';
-import { PRESET_NAMES, presetValues } from './presets.js';
-import { DEFAULT_HMAC_HEADER } from './signing.js';
-import { activeSecrets, CURRENT_KEYING, secretProblem } from './secrets.js';
-import { NO_TENANT_KEY } from './routing.js';
-import { FAILURE_CLASSES, type PresetName, type SigningConfig, type Subscription, type SubscriptionId } from './model.js';
-import { MASK } from './auth.js';
-
-export type { SubscriptionPolicy } from './url-policy.js';
+import { MAX_URL_LENGTH } from './url-policy.js';
+import { FAILURE_CLASSES, PRESET_NAMES } from './vocabulary.js';
 
 /** Bounded so a subscription change (routes + claims, old and new) fits one 100-item DynamoDB transaction; `*` means all. */
 export const MAX_EVENT_TYPES = 20;
@@ -29,6 +20,11 @@ export const MAX_RETRY_DELAY_SECONDS = 604_800;
 const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** The signature header of `hmac-sha256` when the subscription names none. */
+export const DEFAULT_HMAC_HEADER = 'X-Hookline-Hmac-SHA256';
+/** What a read shows in place of a credential. */
+export const MASK = '****';
 
 // ---- field schemas -------------------------------------------------------------------------
 
@@ -185,7 +181,7 @@ export const retryPolicySchema = z
         /** @default 8 */
         retries: z.number().int().min(0).max(50).default(8),
         /** @default 0 */
-        jitter: z.number().min(0).max(1).default(0),
+        jitter: z.number().min(0).max(1).default(0).meta({ description: 'Each delay is multiplied by a uniform factor in [1 - jitter, 1 + jitter].' }),
       })
       .strict()
       .superRefine((p, ctx) => {
@@ -197,12 +193,24 @@ export const retryPolicySchema = z
 
 export const failurePolicySchema = z
   .object({
-    afterConsecutiveFailures: z.number().int().min(1).max(100_000).nullable(),
+    afterConsecutiveFailures: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .nullable()
+      .meta({ description: 'Consecutive failed attempts (across deliveries) that trigger action; null: never.' }),
     /** @default "disable" */
     action: z.enum(['disable', 'delete', 'none']).default('disable'),
-    warnAt: z.number().int().min(1).max(100_000).optional(),
-    /** Seconds the streak must also have lasted before `action` fires. @default 0 */
-    minStreakSeconds: z.number().int().min(0).max(31_536_000).optional(),
+    warnAt: z.number().int().min(1).max(100_000).optional().meta({ description: 'Consecutive failures at which the warning is sent (before the action).' }),
+    /** @default 0 */
+    minStreakSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(31_536_000)
+      .optional()
+      .meta({ description: 'Seconds the streak must also have lasted before action fires, so a burst during a short outage never acts.' }),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -324,188 +332,40 @@ export const patchSubscriptionSchema = z
     description: 'Changes to a subscription; a new preset re-applies its defaults to the preset fields not given.',
   });
 
+/**
+ * A stored subscription's client-controlled fields, as create and patch leave them: set by the
+ * body, a default or the preset, except the few a PATCH `null` clears.
+ */
+export const subscriptionSettingsSchema = z.object({
+  ...subscriptionFields,
+  tenant: subscriptionFields.tenant.optional(),
+  xmlRoot: subscriptionFields.xmlRoot.optional(),
+  apiVersion: subscriptionFields.apiVersion.optional(),
+  auth: subscriptionFields.auth.optional(),
+  description: subscriptionFields.description.optional(),
+});
+
+/** `auth` as a read shows it: the secret part replaced by `MASK`. */
+export const maskedAuthSchema = z.union([
+  z.object({ type: z.literal('basic'), username: z.string(), password: z.literal(MASK) }),
+  z.object({ type: z.literal('bearer'), token: z.literal(MASK) }),
+  z.object({ type: z.literal('header'), authorization: z.literal(MASK), username: z.string().optional() }),
+]);
+
 export type SubscriptionInput = z.output<typeof createSubscriptionSchema>;
 export type SubscriptionPatch = z.output<typeof patchSubscriptionSchema>;
+export type SubscriptionSettings = z.output<typeof subscriptionSettingsSchema>;
+export type SigningConfig = z.output<typeof signingSchema>;
+export type AuthConfig = z.output<typeof authSchema>;
+export type MaskedAuth = z.output<typeof maskedAuthSchema>;
+/** `200`, or a range written `"2xx"` / `"200-299"`. */
+export type StatusMatcher = z.output<typeof statusMatcherSchema>;
+export type RetryPolicy = z.output<typeof retryPolicySchema>;
+export type FailurePolicy = z.output<typeof failurePolicySchema>;
 
 /** The fields a preset fills. */
 export const PRESET_FIELDS = ['timeoutMs', 'acceptStatuses', 'retryOn', 'retryPolicy', 'failurePolicy', 'signing'] as const;
+export type PresetField = (typeof PRESET_FIELDS)[number];
 /** The request fields, i.e. the part of a `Subscription` a client controls. */
 export const INPUT_FIELDS = Object.keys(subscriptionFields) as (keyof typeof subscriptionFields)[];
 
-// ---- create and patch --------------------------------------------------------------------------
-
-/** Validates a create body; throws `ValidationError` listing every problem. The URL comes back normalised. */
-export function parseCreateSubscription(body: unknown, policy: SubscriptionPolicy): SubscriptionInput {
-  return checkCrossField(parseBody(createSubscriptionSchema, body, policy), policy);
-}
-
-export interface BuildOptions {
-  id: SubscriptionId;
-  /** Epoch ms. */
-  now: number;
-  /** The first signing secret: the imported `secret` of the input, or a generated `whsec_…`. */
-  secret: string;
-}
-
-/** The stored subscription: preset values first, explicit fields over them. */
-export function buildSubscription(input: SubscriptionInput, options: BuildOptions): Subscription {
-  const iso = new Date(options.now).toISOString();
-  const preset = presetValues(input.preset);
-  return {
-    id: options.id,
-    url: input.url,
-    eventTypes: [...input.eventTypes],
-    ...(input.tenant !== undefined && { tenant: input.tenant }),
-    fallback: input.fallback,
-    method: input.method,
-    format: input.format,
-    envelope: input.envelope,
-    ...(input.xmlRoot !== undefined && { xmlRoot: input.xmlRoot }),
-    ...(input.apiVersion !== undefined && { apiVersion: input.apiVersion }),
-    preset: input.preset,
-    signing: input.signing ?? preset.signing,
-    ...(input.auth !== undefined && { auth: input.auth }),
-    customHeaders: { ...input.customHeaders },
-    timeoutMs: input.timeoutMs ?? preset.timeoutMs,
-    acceptStatuses: input.acceptStatuses ?? preset.acceptStatuses,
-    retryOn: input.retryOn ?? preset.retryOn,
-    retryPolicy: input.retryPolicy ?? preset.retryPolicy,
-    failurePolicy: input.failurePolicy ?? preset.failurePolicy,
-    status: 'active',
-    ...(input.description !== undefined && { description: input.description }),
-    metadata: { ...input.metadata },
-    secrets: [{ secret: options.secret, createdAt: iso }],
-    keying: CURRENT_KEYING,
-    consecutiveFailures: 0,
-    createdAt: iso,
-    updatedAt: iso,
-    version: 1,
-  };
-}
-
-/**
- * PATCH semantics: the given fields replace the current ones (`null` clears an optional field);
- * a `preset` in the body re-applies that preset's values to every preset field the body does not
- * set; the merged result is validated as a whole (as a create would be). Identity, status,
- * secrets and counters are kept; `version` is bumped and `updatedAt` set.
- */
-export function applySubscriptionPatch(current: Subscription, body: unknown, policy: SubscriptionPolicy, now: number): Subscription {
-  const patch = parseBody(patchSubscriptionSchema, body, policy);
-
-  const merged: Record<string, unknown> = inputView(current);
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === undefined) continue;
-    if (value === null) delete merged[key];
-    else merged[key] = value;
-  }
-  if (patch.preset !== undefined) {
-    const preset = presetValues(patch.preset);
-    for (const field of PRESET_FIELDS) if (patch[field] === undefined) merged[field] = preset[field];
-  }
-
-  const input = parseCreateSubscription(merged, policy);
-  const signing = input.signing ?? current.signing;
-  if (signing.scheme !== current.signing.scheme) checkSecretsFit(signing.scheme, activeSecrets(current.secrets, now));
-  const { tenant: _t, auth: _a, description: _d, xmlRoot: _x, apiVersion: _v, ...kept } = current;
-  return {
-    ...kept,
-    url: input.url,
-    eventTypes: input.eventTypes,
-    ...(input.tenant !== undefined && { tenant: input.tenant }),
-    fallback: input.fallback,
-    method: input.method,
-    format: input.format,
-    envelope: input.envelope,
-    ...(input.xmlRoot !== undefined && { xmlRoot: input.xmlRoot }),
-    ...(input.apiVersion !== undefined && { apiVersion: input.apiVersion }),
-    preset: input.preset,
-    signing,
-    ...(input.auth !== undefined && { auth: input.auth }),
-    customHeaders: input.customHeaders,
-    // Always set in `merged` (they come from the stored subscription or the new preset).
-    timeoutMs: input.timeoutMs ?? current.timeoutMs,
-    acceptStatuses: input.acceptStatuses ?? current.acceptStatuses,
-    retryOn: input.retryOn ?? current.retryOn,
-    retryPolicy: input.retryPolicy ?? current.retryPolicy,
-    failurePolicy: input.failurePolicy ?? current.failurePolicy,
-    ...(input.description !== undefined && { description: input.description }),
-    metadata: input.metadata,
-    updatedAt: new Date(now).toISOString(),
-    version: current.version + 1,
-  };
-}
-
-/** The client-controlled fields of a stored subscription, as a create body would carry them. */
-export function inputView(sub: Subscription): Record<string, unknown> {
-  const view: Record<string, unknown> = {};
-  for (const field of INPUT_FIELDS) if (sub[field] !== undefined) view[field] = structuredClone(sub[field]);
-  return view;
-}
-
-/**
- * A scheme change keeps the stored secrets: each one still signing must suit the new scheme
- * (a Shopify-style string secret is no `whsec_` key), else rotate-secret first.
- */
-function checkSecretsFit(scheme: SigningConfig['scheme'], secrets: readonly string[]): void {
-  if (secrets.some((secret) => secretProblem(scheme, secret) !== undefined)) {
-    throw new ValidationError([
-      { field: 'signing.scheme', message: `the current signing secret does not suit "${scheme}": rotate-secret with a suitable secret first` },
-    ]);
-  }
-}
-
-/** Rules that involve the deployment policy or more than one field. The preset's signing fills an absent `signing`. */
-function checkCrossField(parsed: SubscriptionInput, policy: SubscriptionPolicy): SubscriptionInput {
-  const input = { ...parsed, signing: parsed.signing ?? presetValues(parsed.preset).signing };
-  const errors: FieldError[] = [];
-  const url = checkSubscriptionUrl(input.url, policy);
-  if (!url.ok) errors.push({ field: 'url', message: url.reason });
-  if (input.secret !== undefined) {
-    // Never quotes the value: the problem document must not echo a secret.
-    const problem = secretProblem(input.signing.scheme, input.secret);
-    if (problem !== undefined) errors.push({ field: 'secret', message: problem });
-  }
-  if (input.signing.scheme === 'hmac-sha256') {
-    const header = input.signing.header.toLowerCase();
-    for (const name of Object.keys(input.customHeaders)) {
-      if (name.toLowerCase() === header) errors.push({ field: `customHeaders.${name}`, message: 'must not override the signature header' });
-    }
-  }
-  if (input.auth !== undefined && input.signing.scheme === 'authorization') {
-    const why = parsed.signing === undefined ? ` (the "${input.preset}" preset's signing; set signing to another scheme to send auth)` : '';
-    errors.push({ field: 'auth', message: `cannot be combined with signing scheme "authorization" (both use the Authorization header)${why}` });
-  }
-  if (errors.length > 0) throw new ValidationError(errors);
-  return url.ok ? { ...input, url: url.url.href } : input;
-}
-
-/** A create or patch body, or a `ValidationError` listing every problem. */
-function parseBody<S extends z.ZodType>(schema: S, body: unknown, policy: SubscriptionPolicy): z.output<S> {
-  const parsed = schema.safeParse(body, { error: friendlyMessage });
-  if (parsed.success) return parsed.data;
-  const errors = zodFieldErrors(parsed.error.issues);
-  // A URL the policy refuses is reported together with the schema's problems, not one round later.
-  const url = (body as { url?: unknown } | null)?.url;
-  if (typeof url === 'string' && !errors.some((e) => e.field === 'url')) {
-    const check = checkSubscriptionUrl(url, policy);
-    if (!check.ok) errors.unshift({ field: 'url', message: check.reason });
-  }
-  // So is an imported secret that does not suit the scheme the body (or its preset) would sign with.
-  const secret = (body as { secret?: unknown } | null)?.secret;
-  if (typeof secret === 'string' && !errors.some((e) => e.field === 'secret')) {
-    const problem = secretProblem(schemeOfRawBody(body), secret);
-    if (problem !== undefined) errors.push({ field: 'secret', message: problem });
-  }
-  throw new ValidationError(errors);
-}
-
-/** The signing scheme a body that failed the schema asks for: its own, else its preset's, else the default preset's. */
-function schemeOfRawBody(body: unknown): SigningConfig['scheme'] {
-  const raw = body as { signing?: { scheme?: unknown }; preset?: unknown };
-  const scheme = signingSchema.options.map((o) => o.shape.scheme.value).find((s) => s === raw.signing?.scheme);
-  if (scheme !== undefined) return scheme;
-  const preset = PRESET_NAMES.find((p) => p === raw.preset) ?? 'standard';
-  return presetValues(preset).signing.scheme;
-}
-
-export type { PresetName };

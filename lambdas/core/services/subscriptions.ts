@@ -5,7 +5,8 @@
  */
 import * as z from 'zod';
 import { newMessageId, newSubscriptionId } from '../ids.js';
-import { applySubscriptionPatch, buildSubscription, parseCreateSubscription, secretSchema, type SubscriptionPolicy } from '../subscription-schema.js';
+import { applySubscriptionPatch, buildSubscription, parseCreateSubscription, type SubscriptionPolicy } from '../subscription-build.js';
+import { secretSchema } from '../subscription-schema.js';
 import { CURRENT_KEYING, generateSecret, rotateSecrets, secretProblem } from '../secrets.js';
 import { maskSubscription, type PublicSubscription } from '../auth.js';
 import type { Subscription, SubscriptionId, SubscriptionStatus } from '../model.js';

@@ -4,10 +4,10 @@
  */
 import { eventRequestSchema } from '../../core/event-schema.js';
 import * as z from 'zod';
-import { FAILURE_CLASSES, OUTCOMES, STORED_ATTEMPTS_MAX } from '../../core/model.js';
+import { OUTCOMES, STORED_ATTEMPTS_MAX } from '../../core/model.js';
+import { maskedAuthSchema, subscriptionSettingsSchema } from '../../core/subscription-schema.js';
 
 const iso = z.string().meta({ format: 'date-time' });
-const failureClass = z.enum(FAILURE_CLASSES);
 const outcome = z.enum(OUTCOMES);
 const deliveryStatus = z.enum(['pending', 'succeeded', 'failed', 'paused', 'dropped']);
 
@@ -23,59 +23,13 @@ export const problemSchema = z
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
-const maskedAuth = z.union([
-  z.object({ type: z.literal('basic'), username: z.string(), password: z.literal('****') }),
-  z.object({ type: z.literal('bearer'), token: z.literal('****') }),
-  z.object({ type: z.literal('header'), authorization: z.literal('****'), username: z.string().optional() }),
-]);
-
-const retryPolicy = z.union([
-  z.object({ type: z.literal('fixed'), delays: z.array(z.number()) }),
-  z.object({
-    type: z.literal('exponential'),
-    initialDelay: z.number(),
-    factor: z.number(),
-    maxDelay: z.number(),
-    retries: z.number().int(),
-    jitter: z.number(),
-  }),
-]);
-
 export const subscriptionViewSchema = z
   .object({
     id: z.string().startsWith('sub_'),
-    url: z.string(),
-    eventTypes: z.array(z.string()),
-    tenant: z.string().optional(),
-    fallback: z.boolean(),
-    method: z.enum(['POST', 'GET']),
-    format: z.enum(['json', 'xml']),
-    envelope: z.enum(['none', 'standard']),
-    xmlRoot: z.string().optional(),
-    apiVersion: z.string().optional(),
-    preset: z.enum(['standard', 'tiktok-shop', 'shopify', 'partoo']),
-    signing: z.union([
-      z.object({ scheme: z.literal('standard-webhooks') }),
-      z.object({ scheme: z.literal('hmac-sha256'), header: z.string() }),
-      z.object({ scheme: z.literal('authorization'), appKey: z.string().optional() }),
-      z.object({ scheme: z.literal('none') }),
-    ]),
-    auth: maskedAuth.optional(),
-    customHeaders: z.record(z.string(), z.string()),
-    timeoutMs: z.number().int(),
-    acceptStatuses: z.array(z.union([z.number().int(), z.string()])),
-    retryOn: z.array(failureClass),
-    retryPolicy,
-    failurePolicy: z.object({
-      afterConsecutiveFailures: z.number().int().nullable(),
-      action: z.enum(['disable', 'delete', 'none']),
-      warnAt: z.number().int().optional(),
-      minStreakSeconds: z.number().int().optional(),
-    }),
+    ...subscriptionSettingsSchema.shape,
+    auth: maskedAuthSchema.optional(),
     status: z.enum(['active', 'disabled']),
     disabledReason: z.string().optional(),
-    description: z.string().optional(),
-    metadata: z.record(z.string(), z.string()),
     keying: z.literal(2).optional().meta({ description: 'Absent on subscriptions stored before hmac-sha256/authorization keyed with the secret string: rotate-secret re-keys them.' }),
     consecutiveFailures: z.number().int(),
     health: z

@@ -3,7 +3,7 @@ import { DynamoSubscriptionStore } from '../../../lambdas/adapters/dynamodb/subs
 import { ConcurrentUpdateError, ConflictError, ValidationError } from '../../../lambdas/core/errors.js';
 import { newSubscriptionId } from '../../../lambdas/core/ids.js';
 import type { Subscription } from '../../../lambdas/core/model.js';
-import { buildSubscription, parseCreateSubscription } from '../../../lambdas/core/subscription-schema.js';
+import { buildSubscription, parseCreateSubscription } from '../../../lambdas/core/subscription-build.js';
 import { testEngines, type TestEngines } from '../../support/engines.js';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EnvelopeCipher, SealedValueError } from '../../../lambdas/core/envelope.js';

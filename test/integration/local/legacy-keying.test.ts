@@ -12,7 +12,7 @@ import { DynamoSubscriptionStore } from '../../../lambdas/adapters/dynamodb/subs
 import { EnvelopeCipher } from '../../../lambdas/core/envelope.js';
 import { newSubscriptionId } from '../../../lambdas/core/ids.js';
 import type { Subscription } from '../../../lambdas/core/model.js';
-import { buildSubscription, parseCreateSubscription } from '../../../lambdas/core/subscription-schema.js';
+import { buildSubscription, parseCreateSubscription } from '../../../lambdas/core/subscription-build.js';
 import { clientConfig, provisionResources, resourceNamesFor } from '../../../local/engines.js';
 import { LocalDataKeys } from '../../../local/key-file.js';
 import { LocalModeError } from '../../../local/errors.js';

@@ -1,5 +1,5 @@
 /** Record factories for the core unit tests. */
-import { buildSubscription, parseCreateSubscription } from '../../../lambdas/core/subscription-schema.js';
+import { buildSubscription, parseCreateSubscription } from '../../../lambdas/core/subscription-build.js';
 import type { Subscription, SubscriptionId } from '../../../lambdas/core/model.js';
 import type { SubscriptionPolicy } from '../../../lambdas/core/url-policy.js';
 

@@ -10,7 +10,7 @@ import { deliveryIdFor } from '../../../lambdas/core/ids.js';
 import { secretProblem, signingKey } from '../../../lambdas/core/secrets.js';
 import { shopifyXmlRoot, DEFAULT_SHOPIFY_API_VERSION, DEFAULT_SHOP_DOMAIN } from '../../../lambdas/core/provider-headers.js';
 import { renderBody } from '../../../lambdas/core/formats.js';
-import { applySubscriptionPatch, parseCreateSubscription } from '../../../lambdas/core/subscription-schema.js';
+import { applySubscriptionPatch, parseCreateSubscription } from '../../../lambdas/core/subscription-build.js';
 import { ValidationError } from '../../../lambdas/core/errors.js';
 import { AWS_POLICY, makeSubscription, NOW, SECRET } from './fixtures.js';
 

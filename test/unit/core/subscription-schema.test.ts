@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { z } from 'zod';
-import {
-  applySubscriptionPatch,
-  buildSubscription,
-  createSubscriptionSchema,
-  parseCreateSubscription,
-  PRESET_FIELDS,
-} from '../../../lambdas/core/subscription-schema.js';
+import { applySubscriptionPatch, buildSubscription, parseCreateSubscription } from '../../../lambdas/core/subscription-build.js';
+import { createSubscriptionSchema, PRESET_FIELDS } from '../../../lambdas/core/subscription-schema.js';
 import { zodFieldErrors } from '../../../lambdas/core/validation.js';
 import { ValidationError, type FieldError } from '../../../lambdas/core/errors.js';
 import { PRESET_NAMES, PRESETS, presetValues } from '../../../lambdas/core/presets.js';
