@@ -30,6 +30,7 @@ import { LocalDataKeys } from './key-file.js';
 import type { LocalOptions } from './options.js';
 import { legacyKeyedSubscriptions, legacyKeyingRefusal } from './legacy-keying.js';
 import { recoverPendingDeliveries, type RecoveryResult } from './recovery.js';
+import { migrateDeliveryIndex } from '../lambdas/adapters/dynamodb/delivery-index-migration.js';
 import { WorkerLoop } from './worker-loop.js';
 
 export interface LocalRuntime {
@@ -40,6 +41,8 @@ export interface LocalRuntime {
   recovery: RecoveryResult;
   /** Subscriptions still stored with the old keying (started with `allowLegacyKeying`). */
   legacyKeying: string[];
+  /** Delivery records of the previous index layout moved to the sharded one at start. */
+  migratedDeliveries: number;
   /** Milliseconds from `startLocalRuntime` to ready. */
   startupMs: number;
   /** Stops everything in order: intake, worker, scheduler, archive flush, engines. */
@@ -144,6 +147,7 @@ export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHoo
     // Recovery first: it skips deliveries whose schedule is still persisted, and the scheduler
     // then fires those itself; the other order would enqueue a schedule that came due while
     // stopped twice (once fired, once recovered), and two pollers could attempt it twice.
+    const migratedDeliveries = await migrateDeliveryIndex({ client: doc, tableName: names.table });
     const recovery = await recoverPendingDeliveries({ doc, tableName: names.table, deliveries: deps.deliveries, messages: deps.messages, queue: deps.queue });
 
     archiver.start();
@@ -176,6 +180,7 @@ export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHoo
       names,
       recovery,
       legacyKeying,
+      migratedDeliveries,
       startupMs: Math.round(performance.now() - started),
       stop: stopAll,
     };

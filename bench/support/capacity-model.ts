@@ -7,6 +7,7 @@
  * its attempt for the preset's whole timeout. A batch ends when its slowest request does (the
  * requests of one batch run concurrently), so worker concurrency = batches/s × E[slowest of B].
  */
+import { DELIVERY_INDEX_SHARDS } from '../../lambdas/adapters/dynamodb/table-schema.js';
 import { PRESETS } from '../../lambdas/core/presets.js';
 import { scheduleOf } from '../../lambdas/core/retry-policy.js';
 import { PRICES } from '../prices.js';
@@ -86,8 +87,11 @@ const SQS_DELAY_MAX_S = 900;
 const standard = PRESETS.standard;
 const LADDER = scheduleOf(standard.retryPolicy);
 export const TIMEOUT_S = standard.timeoutMs / 1000;
-/** gsi3 `DLV#DAY#{date}`: one key for the installation's deliveries (write-path shards it). */
-export const DAY_KEY_SHARDS = 1;
+/**
+ * The delivery index's time bucket is split into this many shards by delivery id (table-schema.ts),
+ * so its hottest key takes at most 1/DAY_KEY_SHARDS of the deliveries' index writes.
+ */
+export const DAY_KEY_SHARDS = DELIVERY_INDEX_SHARDS;
 /** Minutes between the earliest and the latest due time a retry can take (longest delay + jitter). */
 const RETRY_HORIZON_MINUTES = Math.ceil((Math.max(...LADDER) * (1 + (standard.retryPolicy.type === 'exponential' ? standard.retryPolicy.jitter : 0))) / 60);
 

@@ -1,29 +1,53 @@
 /**
  * Deliveries, one item each with its attempts inline (the worker's one write per attempt).
- * Searched through three KEYS_ONLY indexes: by subscription, by tenant, and by day of creation.
+ * Each has ONE KEYS_ONLY index entry (table-schema.ts: month bucket, status set, shard); searches
+ * merge the shards by time and filter subscription, tenant, type, status and message on the items.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { forEachLimited } from '../../core/concurrency.js';
 import type { Delivery, DeliveryId } from '../../core/model.js';
 import type { DeliveryQuery, DeliveryStore, Page } from '../../core/ports.js';
 import { getRecords } from './batch.js';
-import { pageFromIndex, utcDays, type IndexPageSpec } from './index-pages.js';
+import { pageFromShards } from './sharded-pages.js';
 import { dynamo, expiryAfter, getRecord, isConditionFailure, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
-import { KEY_PREFIX } from './table-schema.js';
+import {
+  DELIVERY_INDEX,
+  DELIVERY_INDEX_SHARDS,
+  deliveryIndexKeys,
+  deliveryIndexPartition,
+  deliveryIndexSet,
+  KEY_PREFIX,
+  type DeliveryIndexSet,
+} from './table-schema.js';
 
 const deliveryKey = (id: string): Key => ({ pk: `${KEY_PREFIX.delivery}${id}`, sk: 'META' });
-const dayPartition = (iso: string) => `DLV#DAY#${iso.slice(0, 10)}`;
 const CREATE_CONCURRENCY = 16;
+/** A delivery index sort key: `{createdAt}#{id}` (what a cursor may point at). */
+const INDEX_SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z#dlv_[A-Za-z0-9_-]{26}$/;
 
 const decodeDelivery = (item: Item): Delivery | undefined => (item.kind === 'delivery' ? withoutKeys<Delivery>(item) : undefined);
 
+/** The UTC months (yyyy-mm) that [since, until] touches, oldest first. */
+export function utcMonths(since: string, until: string): string[] {
+  const months: string[] = [];
+  const end = until.slice(0, 7);
+  const cursor = new Date(`${since.slice(0, 7)}-01T00:00:00Z`);
+  for (let month = since.slice(0, 7); month <= end; month = cursor.toISOString().slice(0, 7)) {
+    months.push(month);
+    cursor.setUTCMonth(cursor.getUTCMonth() + 1);
+  }
+  return months;
+}
+
 /**
- * Day buckets (newest first unless ascending) covering [since, until). Days, not hours: an
- * unfiltered search of a 30-day window probes 31 buckets, not 720.
+ * The index partitions to walk for [since, until]: per month bucket (newest first unless
+ * ascending), every shard of the status sets the query can match (a status picks one set).
  */
-function dayPartitions(since: string, until: string, ascending: boolean): string[] {
-  const days = utcDays(since, until).map(dayPartition);
-  return ascending ? days : days.reverse();
+function bucketPartitions(since: string, until: string, ascending: boolean, status: string | undefined): string[][] {
+  const sets: DeliveryIndexSet[] = status === undefined ? ['OK', 'NOK'] : [deliveryIndexSet(status)];
+  const months = utcMonths(since, until);
+  if (!ascending) months.reverse();
+  return months.map((month) => sets.flatMap((set) => Array.from({ length: DELIVERY_INDEX_SHARDS }, (_, shard) => deliveryIndexPartition(set, month, shard))));
 }
 
 export class DynamoDeliveryStore implements DeliveryStore {
@@ -99,12 +123,15 @@ export class DynamoDeliveryStore implements DeliveryStore {
       new Date(Math.min(latest, Math.max(earliest, iso === undefined ? fallback : Date.parse(iso)))).toISOString();
     const until = within(query.until, now + 60_000);
     const since = within(query.since, now - this.options.retentionDays * 86_400_000);
-    const spec: Omit<IndexPageSpec<Delivery>, 'index' | 'partitions'> = {
+    return pageFromShards(this.options, {
+      index: DELIVERY_INDEX,
+      buckets: bucketPartitions(since, until, ascending, query.status),
       from: since,
       to: until,
       ascending,
       limit: query.limit,
       ...(query.cursor !== undefined && { cursor: query.cursor }),
+      isPosition: (sortKey) => INDEX_SORT_KEY.test(sortKey),
       decode: decodeDelivery,
       accept: (d) =>
         (query.subscriptionId === undefined || d.subscriptionId === query.subscriptionId) &&
@@ -114,23 +141,15 @@ export class DynamoDeliveryStore implements DeliveryStore {
         (query.messageId === undefined || d.messageId === query.messageId) &&
         d.createdAt >= since &&
         d.createdAt < until,
-    };
-    if (query.subscriptionId !== undefined) return pageFromIndex(this.options, { ...spec, index: 'gsi1', partitions: [`DLV#SUB#${query.subscriptionId}`] });
-    if (query.tenant !== undefined) return pageFromIndex(this.options, { ...spec, index: 'gsi2', partitions: [`DLV#TENANT#${query.tenant}`] });
-    return pageFromIndex(this.options, { ...spec, index: 'gsi3', partitions: dayPartitions(since, until, ascending) });
+    });
   }
 
   private item(delivery: Delivery): Item {
-    const sortKey = `${delivery.createdAt}#${delivery.id}`;
     return {
       ...deliveryKey(delivery.id),
       kind: 'delivery',
       expiresAt: expiryAfter(delivery.createdAt, this.options.retentionDays),
-      gsi1pk: `DLV#SUB#${delivery.subscriptionId}`,
-      gsi1sk: sortKey,
-      ...(delivery.tenant !== undefined && { gsi2pk: `DLV#TENANT#${delivery.tenant}`, gsi2sk: sortKey }),
-      gsi3pk: dayPartition(delivery.createdAt),
-      gsi3sk: sortKey,
+      ...deliveryIndexKeys(delivery),
       ...delivery,
     };
   }

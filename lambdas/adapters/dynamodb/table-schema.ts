@@ -11,7 +11,7 @@
  * | uniqueness   | UNIQ#{tenantKey}#{eventType}    | UNIQ      | —                                                                     |
  * | message      | MSG#{msgId}                     | META      | gsi3 MSG#UNROUTED#{yyyy-mm-dd} / {createdAt}#{id} (unrouted only)     |
  * | idempotency  | IDEM#{key}                      | IDEM      | —                                                                     |
- * | delivery     | DLV#{dlvId}                     | META      | gsi1 DLV#SUB#{subId}; gsi2 DLV#TENANT#{tenant}; gsi3 DLV#DAY#{yyyy-mm-dd}; sk {createdAt}#{id} |
+ * | delivery     | DLV#{dlvId}                     | META      | ONE entry: gsi3 DLV#{OK|NOK}#{yyyy-mm}#{shard} / {createdAt}#{id} (below)  |
  * | replay job   | JOB#{jobId}                     | META      | —                                                                     |
  * | schedule     | SCHED#{name}                    | META      | gsi3 SCHED / {fire time ISO}#{name}  (local scheduler only)            |
  * | retry-task   | RETRY#{due minute ISO}#{shard}  | TASK#{dlvId}-a{n}-g{g} | — (a retry waiting for its bucket's sweep; TTL a day after) |
@@ -19,6 +19,12 @@
  *
  * Indexes are KEYS_ONLY: a status change never costs an index write; list routes
  * query an index for keys, then BatchGet the items.
+ *
+ * A delivery record has exactly one index entry (one write unit): its month bucket, split into
+ * `DELIVERY_INDEX_SHARDS` shards by a hash of the delivery id, in the `OK` set when it succeeded
+ * and the `NOK` set otherwise (pending, failed, paused, dropped: the sparse set that status,
+ * cancel and replay-failed searches walk). Searches merge the shards by sort key; subscription,
+ * tenant, type and message filters are applied to the items.
  */
 export const TABLE_NAME_DEFAULT = 'hookline';
 
@@ -52,5 +58,38 @@ export const KEY_PREFIX = {
  * so the function that parses producer input can neither read secrets nor change subscriptions.
  */
 export const INTAKE_KEY_PREFIXES = [KEY_PREFIX.route, KEY_PREFIX.fallbackRoute, KEY_PREFIX.message, KEY_PREFIX.idempotency, KEY_PREFIX.delivery] as const;
+
+/**
+ * Shards per (status set, month) of the delivery index. Hashing the delivery id spreads writes
+ * evenly: each shard takes ~1/16 of the installation's deliveries (≈190/s at 3,000/s, under a
+ * partition's 1,000 write units/s; 50,000/s needs 64). Every search queries each shard once per page.
+ */
+export const DELIVERY_INDEX_SHARDS = 16;
+export const DELIVERY_INDEX = 'gsi3' as const;
+export type DeliveryIndexSet = 'OK' | 'NOK';
+
+/** The delivery index's set for a status: successes apart, so failure searches skip them. */
+export const deliveryIndexSet = (status: string): DeliveryIndexSet => (status === 'succeeded' ? 'OK' : 'NOK');
+
+/** FNV-1a (32 bit): a fast, even spread of the (already random) delivery ids over the shards. */
+export function deliveryIndexShard(deliveryId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < deliveryId.length; i++) hash = Math.imul(hash ^ deliveryId.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % DELIVERY_INDEX_SHARDS;
+}
+
+export const deliveryIndexPartition = (set: DeliveryIndexSet, month: string, shard: number) =>
+  `${KEY_PREFIX.delivery}${set}#${month}#${shard.toString(16).padStart(2, '0')}`;
+
+/** The index keys of a delivery record (createdAt never changes, so only a set change moves it). */
+export function deliveryIndexKeys(delivery: { id: string; status: string; createdAt: string }): { gsi3pk: string; gsi3sk: string } {
+  return {
+    gsi3pk: deliveryIndexPartition(deliveryIndexSet(delivery.status), delivery.createdAt.slice(0, 7), deliveryIndexShard(delivery.id)),
+    gsi3sk: `${delivery.createdAt}#${delivery.id}`,
+  };
+}
+
+/** The previous layout (three entries: gsi1 DLV#SUB#, gsi2 DLV#TENANT#, gsi3 DLV#DAY#), migrated by local mode at start. */
+export const LEGACY_DELIVERY_DAY_PREFIX = 'DLV#DAY#';
 
 export type IndexName = (typeof tableSchema.globalSecondaryIndexes)[number]['indexName'];

@@ -17,7 +17,13 @@ export const listDeliveriesQuerySchema = z
     subscriptionId: z.string().regex(/^sub_[A-Za-z0-9]{1,64}$/, 'must be a subscription id (sub_…)').optional(),
     tenant: z.string().min(1).max(128).optional(),
     eventType: z.string().min(1).max(128).optional(),
-    status: z.enum(['pending', 'succeeded', 'failed', 'paused', 'dropped']).optional(),
+    status: z
+      .enum(['pending', 'succeeded', 'failed', 'paused', 'dropped'])
+      .optional()
+      .meta({
+        description:
+          '`pending` lists deliveries waiting for a retry. A delivery whose first attempt has not ended has no record yet (the record is written when an attempt ends): GET /v1/messages/{id} lists it as pending.',
+      }),
     since: z.iso.datetime({ offset: true }).optional().meta({ description: 'ISO-8601, inclusive' }),
     until: z.iso.datetime({ offset: true }).optional().meta({ description: 'ISO-8601, exclusive' }),
     limit: pageLimitSchema,

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { migrateDeliveryIndex } from '../../../lambdas/adapters/dynamodb/delivery-index-migration.js';
 import { DynamoDeliveryStore } from '../../../lambdas/adapters/dynamodb/delivery-store.js';
 import { DynamoJobStore } from '../../../lambdas/adapters/dynamodb/job-store.js';
 import { DynamoMessageStore } from '../../../lambdas/adapters/dynamodb/message-store.js';
@@ -180,6 +182,67 @@ describe('DynamoDeliveryStore', () => {
     expect(pages).toEqual([3, 3, 3]);
     const failedOnly = await deliveries.list({ subscriptionId: sub, status: 'failed', limit: 3 });
     expect([failedOnly.items.length, failedOnly.nextCursor]).toEqual([3, undefined]);
+  });
+});
+
+describe('DynamoDeliveryStore sharded index', () => {
+  const walk = async (query: Parameters<DynamoDeliveryStore['list']>[0]) => {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await deliveries.list({ ...query, ...(cursor !== undefined && { cursor }) });
+      expect(page.items.length).toBeLessThanOrEqual(query.limit);
+      ids.push(...page.items.map((d) => d.id));
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return ids;
+  };
+
+  it('merges the shards of both status sets by time, across a month boundary, with cursors that resume exactly', async () => {
+    const tenant = `shard-${Date.now()}`;
+    const t0 = Date.parse(`${new Date().toISOString().slice(0, 7)}-01T00:00:00Z`) - 90 * 60_000; // spans the month start
+    const all = Array.from({ length: 40 }, (_, i) => {
+      const m = message({ tenant }, t0 + i * 4 * 60_000);
+      return delivery(m.id, newSubscriptionId(), t0 + i * 4 * 60_000, { tenant, status: i % 4 === 0 ? 'failed' : 'succeeded' });
+    });
+    await deliveries.putMany(all);
+    const shards = new Set((await Promise.all(all.map((d) => engines.doc.send(new GetCommand({ TableName: engines.names.table, Key: { pk: `DLV#${d.id}`, sk: 'META' } })))))
+      .map((out) => String(out.Item?.gsi3pk)));
+    expect(shards.size).toBeGreaterThan(10); // really spread over many partitions
+    const window = { since: new Date(t0).toISOString(), until: new Date(t0 + 3 * 3_600_000).toISOString(), tenant };
+    const oldestFirst = all.map((d) => d.id);
+    expect(await walk({ ...window, limit: 7 })).toEqual([...oldestFirst].reverse());
+    expect(await walk({ ...window, limit: 3, ascending: true })).toEqual(oldestFirst);
+    expect(await walk({ ...window, status: 'failed', limit: 4 })).toEqual(all.filter((d) => d.status === 'failed').map((d) => d.id).reverse());
+
+    // A retry that succeeds moves its one entry to the other set: found once, never twice.
+    const mover = all[4]!;
+    await deliveries.putMany([{ ...mover, status: 'succeeded', attemptCount: 1, updatedAt: new Date().toISOString() }]);
+    expect(await walk({ ...window, status: 'failed', limit: 50 })).not.toContain(mover.id);
+    expect(await walk({ ...window, limit: 6, ascending: true })).toEqual(oldestFirst);
+
+    const forged = Buffer.from(JSON.stringify({ after: '2020-01-01T00:00:00.000Z#dlv_x' })).toString('base64url');
+    await expect(deliveries.list({ ...window, limit: 5, cursor: forged })).rejects.toThrow(/cursor/);
+  });
+
+  it('moves records of the previous three-entry layout onto the sharded index, once', async () => {
+    const sub = newSubscriptionId();
+    const at = Date.now() - 60_000;
+    const legacy = delivery(newMessageId(at), sub, at, { status: 'succeeded', tenant: `legacy-${at}` });
+    const sortKey = `${legacy.createdAt}#${legacy.id}`;
+    await engines.doc.send(
+      new PutCommand({
+        TableName: engines.names.table,
+        Item: { pk: `DLV#${legacy.id}`, sk: 'META', kind: 'delivery', gsi1pk: `DLV#SUB#${sub}`, gsi1sk: sortKey, gsi2pk: `DLV#TENANT#${legacy.tenant}`, gsi2sk: sortKey, gsi3pk: `DLV#DAY#${legacy.createdAt.slice(0, 10)}`, gsi3sk: sortKey, ...legacy },
+      }),
+    );
+    expect(await walk({ subscriptionId: sub, limit: 5 })).toEqual([]);
+    expect(await migrateDeliveryIndex({ client: engines.doc, tableName: engines.names.table })).toBeGreaterThanOrEqual(1);
+    expect(await walk({ subscriptionId: sub, limit: 5 })).toEqual([legacy.id]);
+    expect(await deliveries.get(legacy.id)).toEqual(legacy);
+    const item = (await engines.doc.send(new GetCommand({ TableName: engines.names.table, Key: { pk: `DLV#${legacy.id}`, sk: 'META' } }))).Item!;
+    expect([item.gsi1pk, item.gsi2pk]).toEqual([undefined, undefined]);
+    expect(await migrateDeliveryIndex({ client: engines.doc, tableName: engines.names.table })).toBe(0);
   });
 });
 
