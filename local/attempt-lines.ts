@@ -2,7 +2,8 @@
  * Local mode's console: one readable line per delivery attempt (the default), or the raw
  * attempt-log JSON lines a deployment writes to CloudWatch (`--log-format json`).
  */
-import { stdoutAttemptLog, type AttemptLog, type AttemptLogLine } from '../lambdas/core/attempt-log.js';
+import type { AttemptLog, AttemptLogLine } from '../lambdas/core/attempt-log.js';
+import { stdoutAttemptLog } from '../lambdas/adapters/cloudwatch-logs/attempt-log-writer.js';
 
 export type LogFormat = 'human' | 'json';
 export const LOG_FORMATS: readonly LogFormat[] = ['human', 'json'];

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { stdoutAttemptLog, type AttemptLog, type AttemptLogLine } from '../lambdas/core/attempt-log.js';
+import type { AttemptLog, AttemptLogLine } from '../lambdas/core/attempt-log.js';
+import { stdoutAttemptLog } from '../lambdas/adapters/cloudwatch-logs/attempt-log-writer.js';
 import { createDocumentClient, createS3Client, createSqsClient } from '../lambdas/adapters/aws-clients.js';
 import { LocalRetryScheduler } from '../lambdas/adapters/scheduler/local-retry-scheduler.js';
 import { SqsTaskQueue } from '../lambdas/adapters/sqs/task-queue.js';

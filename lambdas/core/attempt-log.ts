@@ -33,6 +33,7 @@ export interface AttemptLogLine {
   status: DeliveryStatus;
 }
 
+/** Where attempt lines go: the worker's log group in AWS (adapters/cloudwatch-logs), local mode's console and archive. */
 export interface AttemptLog {
   write(line: AttemptLogLine): void;
 }
@@ -61,10 +62,3 @@ export function attemptLogLine(delivery: Delivery, attempt: Attempt): AttemptLog
     status: delivery.status,
   };
 }
-
-/** Writes each line as raw JSON on stdout: Lambda ships it to CloudWatch Logs unchanged. */
-export const stdoutAttemptLog: AttemptLog = {
-  write(line) {
-    process.stdout.write(`${JSON.stringify(line)}\n`);
-  },
-};

@@ -5,6 +5,7 @@
  * attempt log's archiver).
  */
 import { readFileSync } from 'node:fs';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { createKmsClient, createSchedulerClient, createSnsClient } from '../adapters/aws-clients.js';
 import { KmsDataKeys } from '../adapters/kms/kms-data-keys.js';
 import { DynamoJobStore } from '../adapters/dynamodb/job-store.js';
@@ -12,7 +13,8 @@ import { DynamoRetryBucketStore } from '../adapters/dynamodb/retry-bucket-store.
 import { AwsRetryScheduler } from '../adapters/scheduler/aws-retry-scheduler.js';
 import { SnsAlertPublisher } from '../adapters/sns/alert-publisher.js';
 import { createHttpSender } from '../outbound/http-sender.js';
-import { stdoutAttemptLog, type AttemptLog } from '../core/attempt-log.js';
+import type { AttemptLog } from '../core/attempt-log.js';
+import { stdoutAttemptLog } from '../adapters/cloudwatch-logs/attempt-log-writer.js';
 import type { SubscriptionPolicy } from '../core/url-policy.js';
 import type { AlertPublisher, DataKeyProvider, DeliveryStore, JobStore, RetryBucketStore, RetryScheduler, TaskQueue, WebhookSender } from '../core/ports.js';
 import type { Config } from './config.js';
@@ -61,6 +63,9 @@ export function buildDependencies(config: Config, overrides: DependencyOverrides
   };
 }
 
+/** The function's service name comes from POWERTOOLS_SERVICE_NAME (lib/functions.ts sets it). */
+const logger = new Logger();
+
 /** The stack's KMS key; a missing key fails the first secret read or write, naming the variable. */
 function kmsDataKeys(config: Config): DataKeyProvider {
   if (config.secretsKeyArn === undefined) return unconfiguredDataKeys;
@@ -87,16 +92,18 @@ function awsRetryScheduler(config: Config, queue: TaskQueue, buckets: RetryBucke
     ...(schedulerDlqArn !== undefined && { deadLetterArn: schedulerDlqArn }),
     // The bucket's sweep still happens (one task hopping through SQS); operators should know the schedule path failed.
     onFallback: (error, task) =>
-      process.stdout.write(
-        `${JSON.stringify({ level: 'WARN', message: 'retry bucket schedule not created; its sweep hops through SQS', deliveryId: task.deliveryId, attempt: task.attempt, error: error instanceof Error ? error.message : String(error) })}\n`,
-      ),
+      logger.warn('retry bucket schedule not created; its sweep hops through SQS', {
+        deliveryId: task.deliveryId,
+        attempt: task.attempt,
+        error: error instanceof Error ? error.message : String(error),
+      }),
   });
 }
 
 /** Without a topic (a deployment always has one), alerts still reach the logs. */
 const unconfiguredAlerts: AlertPublisher = {
   publish: async (alert) => {
-    process.stdout.write(`${JSON.stringify({ level: 'WARN', message: 'alert (no topic configured)', alert })}\n`);
+    logger.warn('alert (no topic configured)', { alert });
   },
 };
 

@@ -20,30 +20,43 @@ export function createObservability(serviceName: 'receiver' | 'admin' | 'worker'
   };
 }
 
-/** Turns the worker's dispatch events into EMF metrics and correlated log lines. */
-export function dispatchObserver({ logger, metrics }: Observability): (event: DispatchEvent) => void {
-  return (event) => {
+/** The worker's observer: `observe` each dispatch event, `publish` once at the end of the invocation. */
+export interface DispatchObserver {
+  observe(event: DispatchEvent): void;
+  /** One EMF document for the invocation's counts (plus one per failure class seen), then reset. */
+  publish(): void;
+}
+
+/**
+ * Turns the worker's dispatch events into EMF metrics and correlated log lines. Counts are summed
+ * over the invocation and published once, as one value each: a batch of 10 deliveries writes the
+ * same metric document as a batch of one (only `EndToEndLatency` keeps a value per delivery, for
+ * its percentiles). Alarms read `Sum`, which is unchanged by the aggregation.
+ */
+export function dispatchObserver({ logger, metrics }: Observability): DispatchObserver {
+  const counts = new Map<string, number>();
+  const failuresByClass = new Map<string, number>();
+  const count = (name: string, n = 1): void => void counts.set(name, (counts.get(name) ?? 0) + n);
+  const observe = (event: DispatchEvent): void => {
     switch (event.type) {
       case 'attempt': {
-        metrics.addMetric('DeliveryAttempted', MetricUnit.Count, 1);
+        count('DeliveryAttempted');
         if (event.attempt.outcome === 'success') {
-          metrics.addMetric('DeliverySucceeded', MetricUnit.Count, 1);
-          // Always emitted (0 or 1) so the alarm's share is defined for every window with successes.
-          metrics.addMetric('DeliveryAcknowledgedNon2xx', MetricUnit.Count, event.attempt.acknowledgedNon2xx === true ? 1 : 0);
+          count('DeliverySucceeded');
+          // Counted (0 or more) with every success so the alarm's share is defined for every window with successes.
+          count('DeliveryAcknowledgedNon2xx', event.attempt.acknowledgedNon2xx === true ? 1 : 0);
           if (event.latencyMs !== undefined) metrics.addMetric('EndToEndLatency', MetricUnit.Milliseconds, event.latencyMs);
         } else {
-          metrics.addMetric('DeliveryFailed', MetricUnit.Count, 1);
-          const byClass = metrics.singleMetric();
-          byClass.addDimension('FailureClass', event.attempt.outcome);
-          byClass.addMetric('DeliveryFailedByClass', MetricUnit.Count, 1);
+          count('DeliveryFailed');
+          failuresByClass.set(event.attempt.outcome, (failuresByClass.get(event.attempt.outcome) ?? 0) + 1);
         }
         return;
       }
       case 'retry-scheduled':
-        metrics.addMetric('RetryScheduled', MetricUnit.Count, 1);
+        count('RetryScheduled');
         return;
       case 'subscription':
-        if (event.action !== 'warn') metrics.addMetric('SubscriptionDisabled', MetricUnit.Count, 1);
+        if (event.action !== 'warn') count('SubscriptionDisabled');
         logger.warn('failure policy applied', { subscriptionId: event.subscriptionId, action: event.action, failures: event.failures });
         return;
       case 'skipped':
@@ -67,11 +80,24 @@ export function dispatchObserver({ logger, metrics }: Observability): (event: Di
           attempt: event.task?.attempt,
           error: event.error,
         };
-        metrics.addMetric('TaskRedelivered', MetricUnit.Count, 1);
+        count('TaskRedelivered');
         if (event.errorClass === 'unknown') logger.error('task failed: redelivered', context);
         else logger.warn('task failed transiently: redelivered', context);
         return;
       }
     }
   };
+  const publish = (): void => {
+    for (const [name, n] of counts) metrics.addMetric(name, MetricUnit.Count, n);
+    for (const [failureClass, n] of failuresByClass) {
+      const byClass = metrics.singleMetric();
+      byClass.addDimension('FailureClass', failureClass);
+      byClass.addMetric('DeliveryFailedByClass', MetricUnit.Count, n);
+    }
+    counts.clear();
+    failuresByClass.clear();
+    // A batch of skipped tasks records nothing; publishing nothing would log a Powertools warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { observe, publish };
 }

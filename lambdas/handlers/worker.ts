@@ -8,6 +8,7 @@ export type WorkerHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
 export function createWorkerHandler(deps: Dependencies): WorkerHandler {
   const observability = createObservability('worker');
+  const observer = dispatchObserver(observability);
   const dispatch = {
     ...deps,
     version: deps.config.version,
@@ -16,7 +17,7 @@ export function createWorkerHandler(deps: Dependencies): WorkerHandler {
     timeScale: deps.config.timeScale,
     concurrency: deps.config.workerConcurrency,
     uniqueTenantEvent: deps.config.uniqueTenantEvent,
-    observe: dispatchObserver(observability),
+    observe: observer.observe,
   };
   return async (event) => {
     try {
@@ -31,8 +32,7 @@ export function createWorkerHandler(deps: Dependencies): WorkerHandler {
       observability.logger.error('batch failed', { error: error as Error });
       return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
     } finally {
-      // A batch of skipped tasks records nothing; publishing nothing would log a Powertools warning.
-      if (observability.metrics.hasStoredMetrics()) observability.metrics.publishStoredMetrics();
+      observer.publish();
     }
   };
 }

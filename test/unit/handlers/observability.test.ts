@@ -8,7 +8,7 @@ import { createAdminHandler } from '../../../lambdas/handlers/admin.js';
 import { loadConfig, type Dependencies } from '../../../lambdas/handlers/dependencies.js';
 import { createReceiverHandler } from '../../../lambdas/handlers/receiver.js';
 import { createWorkerHandler } from '../../../lambdas/handlers/worker.js';
-import { stdoutAttemptLog } from '../../../lambdas/core/attempt-log.js';
+import { stdoutAttemptLog } from '../../../lambdas/adapters/cloudwatch-logs/attempt-log-writer.js';
 import { systemClock } from '../../../lambdas/core/ports.js';
 import type { Attempt, Delivery } from '../../../lambdas/core/model.js';
 import { createObservability, dispatchObserver } from '../../../lambdas/handlers/observability.js';
@@ -141,8 +141,7 @@ describe('handlers: what they print', () => {
   });
 
   it('counts successes acknowledged by a non-2xx status in DeliveryAcknowledgedNon2xx (0 for a 2xx success)', () => {
-    const observability = createObservability('worker');
-    const observe = dispatchObserver(observability);
+    const observer = dispatchObserver(createObservability('worker'));
     const attempt = (statusCode: number, extra: Partial<Attempt> = {}): Attempt => ({
       attempt: 1,
       startedAt: '2026-12-06T14:00:00.000Z',
@@ -154,15 +153,40 @@ describe('handlers: what they print', () => {
       ...extra,
     });
     const delivery = { id: 'dlv_1' } as Delivery;
-    observe({ type: 'attempt', delivery, attempt: attempt(200) });
-    observe({ type: 'attempt', delivery, attempt: attempt(401, { acknowledgedNon2xx: true }) });
-    observe({ type: 'attempt', delivery, attempt: attempt(401, { acknowledgedNon2xx: true }) });
-    observability.metrics.publishStoredMetrics();
+    observer.observe({ type: 'attempt', delivery, attempt: attempt(200) });
+    observer.observe({ type: 'attempt', delivery, attempt: attempt(401, { acknowledgedNon2xx: true }) });
+    observer.observe({ type: 'attempt', delivery, attempt: attempt(401, { acknowledgedNon2xx: true }) });
+    observer.publish();
 
     const blobs = output.join('').split('\n').filter((l) => l.includes('DeliveryAcknowledgedNon2xx')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(blobs).toHaveLength(1);
-    const values = [blobs[0]!.DeliveryAcknowledgedNon2xx].flat() as number[];
-    expect(values.reduce((a, b) => a + b, 0)).toBe(2);
-    expect([blobs[0]!.DeliverySucceeded].flat()).toHaveLength(3);
+    expect(blobs[0]!.DeliveryAcknowledgedNon2xx).toBe(2);
+    expect(blobs[0]!.DeliverySucceeded).toBe(3);
+  });
+
+  it('publishes one metric document per invocation, however many deliveries it made: counts summed, latencies kept', () => {
+    const observer = dispatchObserver(createObservability('worker'));
+    const delivery = { id: 'dlv_1' } as Delivery;
+    const attempt = (outcome: Attempt['outcome']): Attempt => ({
+      attempt: 1,
+      startedAt: '2026-12-06T14:00:00.000Z',
+      endedAt: '2026-12-06T14:00:00.010Z',
+      durationMs: 10,
+      outcome,
+      trigger: 'event',
+    });
+    for (let i = 0; i < 8; i++) observer.observe({ type: 'attempt', delivery, attempt: attempt('success'), latencyMs: 100 + i });
+    observer.observe({ type: 'attempt', delivery, attempt: attempt('5xx') });
+    observer.observe({ type: 'attempt', delivery, attempt: attempt('timeout') });
+    observer.publish();
+    observer.publish(); // nothing new: nothing printed
+
+    const docs = output.join('').split('\n').filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const main = docs.filter((d) => d.DeliveryAttempted !== undefined);
+    expect(main).toHaveLength(1);
+    expect(main[0]).toMatchObject({ DeliveryAttempted: 10, DeliverySucceeded: 8, DeliveryFailed: 2, DeliveryAcknowledgedNon2xx: 0 });
+    expect(main[0]!.EndToEndLatency).toEqual([100, 101, 102, 103, 104, 105, 106, 107]);
+    const byClass = docs.filter((d) => d.DeliveryFailedByClass !== undefined).map((d) => [d.FailureClass, d.DeliveryFailedByClass]);
+    expect(byClass.sort()).toEqual([['5xx', 1], ['timeout', 1]]);
   });
 });
