@@ -16,6 +16,12 @@ export type HandlerName = 'receiver' | 'admin' | 'worker';
 /** Node.js 24: the newest runtime this aws-cdk-lib knows (cdk-nag L1 requires the latest). */
 export const RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const BUNDLE_TARGET = 'node24';
+/**
+ * Lambda's own log lines: WARN drops the INFO-level `platform.start` and `platform.report` lines
+ * (~600 bytes per invocation, more than a delivery's attempt line) and keeps timeouts and crashes.
+ * Duration, errors and throttles stay in Lambda's CloudWatch metrics; set INFO to see REPORT lines.
+ */
+export const SYSTEM_LOG_LEVEL = lambda.SystemLogLevel.WARN;
 
 /** Lets CommonJS dependencies call `require` inside the ESM bundle. */
 const CJS_SHIM =
@@ -81,6 +87,7 @@ export class HooklineFunction extends Construct {
       // JSON format: Lambda's own lines become JSON too; Powertools and the attempt log write
       // raw JSON to stdout, which the runtime passes through unwrapped (no console.* wrapping).
       loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: SYSTEM_LOG_LEVEL,
       // Tracing is switched on below, with its permission in a policy of its own.
       environment: {
         ...props.environment,

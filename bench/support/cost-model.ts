@@ -4,6 +4,8 @@
  * cannot show (Lambda's log lines, API Gateway's access log line, how CloudWatch Logs batches
  * records for Firehose, X-Ray sampling) are estimates, each named and explained below.
  */
+import { SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
+import { SYSTEM_LOG_LEVEL } from '../../lib/functions.js';
 import { PRICES } from '../prices.js';
 
 /** What one scenario (or the whole mix) did, as counted. */
@@ -45,9 +47,10 @@ export interface Memory {
 
 /**
  * Estimates, not counts. With `loggingFormat: JSON` Lambda writes `platform.start` (~150 B) and
- * `platform.report` (~450 B with the X-Ray trace id) per invocation.
+ * `platform.report` (~450 B with the X-Ray trace id) per invocation, both at INFO: the stack's
+ * system log level (`SYSTEM_LOG_LEVEL` in lib/functions.ts) WARN keeps neither.
  */
-export const PLATFORM_LOG_BYTES_PER_INVOCATION = 600;
+export const PLATFORM_LOG_BYTES_PER_INVOCATION = SYSTEM_LOG_LEVEL === SystemLogLevel.WARN ? 0 : 600;
 /** X-Ray's default sampling: the first request each second, then 5 %; at volume, ~5 % of invocations. */
 export const XRAY_SAMPLED_FRACTION = 0.05;
 /** Firehose buffers 5 MB (before compression) per S3 object at volume (lib/archive.ts). */
@@ -59,18 +62,11 @@ const API_GATEWAY_REQUEST_UNIT = 512 * 1024;
 /** One access log line in the stack's format (lib/api.ts) with typical values. */
 export const ACCESS_LOG_SAMPLE = JSON.stringify({
   requestId: 'b1XxFjXyoAMEVxw=',
-  requestTime: '23/Nov/2026:10:46:40 +0000',
   sourceIp: '203.0.113.17',
-  caller: 'AROAEXAMPLEEXAMPLE12:producer-session',
   userArn: 'arn:aws:sts::123456789012:assumed-role/orders-service/producer-session',
-  userAgent: 'aws-sdk-js/3.1169.0 ua/2.1 os/linux#6.1 lang/js md/nodejs#22.11.0 api/hookline',
   routeKey: 'POST /v1/events',
   status: '202',
-  protocol: 'HTTP/1.1',
-  responseLength: '88',
   responseLatency: '23',
-  integrationStatus: '202',
-  integrationLatency: '21',
   integrationError: '-',
   authorizerError: '-',
 });

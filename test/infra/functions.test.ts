@@ -22,14 +22,14 @@ describe('the three functions', () => {
     );
   });
 
-  it.each(NAMES)('%s: Node.js 22/24 on arm64, ESM bundle entry, X-Ray, JSON logs, source maps', (name) => {
+  it.each(NAMES)('%s: Node.js 22/24 on arm64, ESM bundle entry, X-Ray, JSON logs without platform INFO lines, source maps', (name) => {
     const props = fn(synth, name);
     expect(['nodejs22.x', 'nodejs24.x']).toContain(props.Runtime);
     expect(props.Architectures).toEqual(['arm64']);
     expect(props.Handler).toBe('index.handler');
     expect(props.TracingConfig).toEqual({ Mode: 'Active' });
     expect(props.Role).toEqual(synth.getAtt(`${FUNCTIONS[name]}/Role`));
-    expect((props.LoggingConfig as Record<string, unknown>).LogFormat).toBe('JSON');
+    expect(props.LoggingConfig).toMatchObject({ LogFormat: 'JSON', SystemLogLevel: 'WARN' });
     expect(env(synth, name)).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: name });
   });
 
