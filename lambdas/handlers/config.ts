@@ -3,6 +3,7 @@
  * (lib/) and local mode (local/main.ts); a missing or invalid value fails fast, naming the variable.
  */
 import * as z from 'zod';
+import { HooklineError } from '../core/errors.js';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const ports = z
@@ -75,11 +76,14 @@ export interface Config {
 
 export const HOOKLINE_VERSION = '0.1.0';
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
+/**
+ * The deployment is misconfigured (environment, a missing key). Neither the request's fault nor
+ * permanent for a queued record: the API answers 500, the worker redelivers (`unknown`), so the
+ * records wait in the queue or the DLQ until the configuration is fixed.
+ */
+export class ConfigError extends HooklineError {
+  readonly status = 500;
+  readonly title = 'Configuration error';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
