@@ -18,6 +18,11 @@ export const DEFAULT_SUBSCRIPTION_POLICY: SubscriptionPolicy = { allowHttpLoopba
 /** Longest accepted URL. @default 2048 */
 export const MAX_URL_LENGTH = 2048;
 
+/** The host of `url`, for logs and alerts (never the full URL: its query may carry secrets); undefined when it does not parse. */
+export function urlHost(url: string): string | undefined {
+  return URL.parse(url)?.host;
+}
+
 export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
 /**

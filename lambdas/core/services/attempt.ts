@@ -5,6 +5,7 @@
 import { buildDeliveryRequest } from '../request.js';
 import { hasLegacyKeying, LEGACY_KEYING_REASON } from '../secrets.js';
 import { classifyStatus } from '../classify.js';
+import { urlHost } from '../url-policy.js';
 import type { Attempt, Subscription, TaskTrigger } from '../model.js';
 import type { Clock, SendResult, WebhookSender } from '../ports.js';
 
@@ -59,7 +60,7 @@ export async function performAttempt(
     startedAt: new Date(startedAt).toISOString(),
     endedAt: new Date(endedAt).toISOString(),
     durationMs: Math.round(result.durationMs),
-    urlHost: hostOf(request.url),
+    urlHost: urlHost(request.url),
     trigger,
     ...describe(result, subscription),
   };
@@ -80,7 +81,7 @@ function legacyKeyingRefusal(subscription: Subscription, at: number, attemptNumb
     durationMs: 0,
     outcome: 'refused',
     reason: LEGACY_KEYING_REASON,
-    ...(hostOf(subscription.url) !== undefined && { urlHost: hostOf(subscription.url) }),
+    ...(urlHost(subscription.url) !== undefined && { urlHost: urlHost(subscription.url) }),
     trigger,
   };
   return { attempt, requestHeaders: {} };
@@ -110,4 +111,3 @@ export function signatureHeadersOf(headers: Record<string, string>, subscription
 const isNon2xxAcknowledgement = (outcome: Attempt['outcome'], statusCode: number): boolean =>
   outcome === 'success' && (statusCode < 200 || statusCode > 299);
 
-const hostOf = (url: string): string | undefined => URL.parse(url)?.host;

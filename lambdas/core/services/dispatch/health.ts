@@ -6,6 +6,7 @@
  */
 import { ConcurrentUpdateError } from '../../errors.js';
 import { failureDecision } from '../../failure-policy.js';
+import { urlHost } from '../../url-policy.js';
 import type { Attempt, FailureStreak, Subscription, SubscriptionId } from '../../model.js';
 import type { BatchContext, DispatchDeps } from './types.js';
 
@@ -36,7 +37,7 @@ export async function recordFailure(deps: DispatchDeps, context: BatchContext, s
     subscriptionId: subscription.id,
     subject: `Hookline: endpoint ${done} (${subscription.id})`,
     message:
-      `Subscription ${subscription.id} (${hostOf(subscription.url)}) was ${done} ` +
+      `Subscription ${subscription.id} (${urlHost(subscription.url) ?? 'invalid url'}) was ${done} ` +
       `after ${reason}. Its undelivered events stay visible and can be replayed.`,
   });
 }
@@ -50,7 +51,7 @@ function warning(subscription: Subscription, streak: FailureStreak) {
     subscriptionId: subscription.id,
     subject: `Hookline: endpoint failing (${subscription.id})`,
     message:
-      `Subscription ${subscription.id} (${hostOf(subscription.url)}) has failed ${streak.count} consecutive attempts since ${streak.startedAt}. ` +
+      `Subscription ${subscription.id} (${urlHost(subscription.url) ?? 'invalid url'}) has failed ${streak.count} consecutive attempts since ${streak.startedAt}. ` +
       `It will be ${policy.action === 'delete' ? 'deleted' : 'disabled'} after ${policy.afterConsecutiveFailures ?? streak.count} consecutive failures${lasting}.`,
   };
 }
@@ -87,4 +88,3 @@ async function disable(deps: DispatchDeps, context: BatchContext, subscription: 
   throw new ConcurrentUpdateError(`subscription ${subscription.id}: disable lost three concurrent updates`);
 }
 
-const hostOf = (url: string): string => URL.parse(url)?.host ?? 'invalid url';
