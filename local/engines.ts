@@ -31,6 +31,7 @@ import {
 } from '../lambdas/adapters/aws-clients.js';
 import { TABLE_NAME_DEFAULT, tableSchema } from '../lambdas/adapters/dynamodb/table-schema.js';
 import { LocalModeError } from './errors.js';
+import { isAlive } from './local-process.js';
 
 export const LOCAL_REGION = 'us-east-1';
 /** Fake credentials (DynamoDB Local 2+ insists on an alphanumeric access key id); valid nowhere else. */
@@ -351,14 +352,5 @@ async function waitUntilGone(pid: number): Promise<void> {
     await sleep(50);
   }
   throw new LocalModeError(`process ${pid} is still alive`);
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
