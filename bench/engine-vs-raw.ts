@@ -100,7 +100,7 @@ const instantSender: WebhookSender = {
 async function engineSide(url: string, total: number, loops: number, overHttp = true): Promise<{ side: Side; deliveries: MemoryDeliveries; log: AttemptLogLine[]; close(): Promise<void> }> {
   const subscriptions = new MemorySubscriptions();
   const subscription = subscriptionFor(`${url}/hooks/orders`);
-  await subscriptions.create(subscription);
+  await subscriptions.create(subscription, { unique: false });
   const deliveries = new MemoryDeliveries();
   const queue = new MemoryQueue();
   const clock = { now: () => Date.now() };

@@ -154,6 +154,8 @@ export class HooklineStack extends Stack {
     // admin: subscriptions and log reads/writes, replay/retry enqueue, read big payloads for the
     // log, cancel pending retries (it never creates a schedule, so no CreateSchedule or PassRole).
     store.grant(this.admin.role, READ_WRITE_TABLE_ACTIONS, { indexes: true });
+    // Uniqueness: a typed claim checks, in its transaction, that nobody holds the tenant's `*`.
+    store.grant(this.admin.role, ['dynamodb:ConditionCheckItem'], { indexes: false });
     delivery.grantSend(this.admin.role);
     s3(this.admin.role, ['s3:GetObject']);
     delivery.grantDeleteSchedules(this.admin.role);

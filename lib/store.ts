@@ -26,7 +26,7 @@ export const RECEIVER_TABLE_ACTIONS = [
 /**
  * Item-level read/write for admin and worker: subscriptions change in transactions of
  * Put/Update/Delete, deliveries in batches, failure counters by UpdateItem. No Scan (every
- * access pattern is a key or index query), no ConditionCheck or TransactGet (unused), no table admin.
+ * access pattern is a key or index query), no ConditionCheck (admin only, granted apart), no table admin.
  */
 export const READ_WRITE_TABLE_ACTIONS = [
   'dynamodb:GetItem',

@@ -44,14 +44,18 @@ export interface SubscriptionQuery {
 export interface SubscriptionStore {
   /**
    * Writes the subscription, its route items and (when `unique`) its uniqueness claims in
-   * one transaction. Throws `ConflictError` (with the holder's id) when a claim is taken.
+   * one transaction. Throws `ConflictError` (with the holder's id) when a claim is taken: the same
+   * type in the same scope (tenant, or the fallback routes), or `*` against any type of its scope.
    */
   create(sub: Subscription, options: { unique: boolean }): Promise<void>;
-  /** Replaces `prev` with `next` (routes and claims re-written in the same transaction);
-   *  throws `ConcurrentUpdateError` if `prev.version` is no longer current. */
+  /** Replaces `prev` with `next` (routes and claims re-written in the same transaction; `next`
+   *  claims when `unique` or when `prev` held claims); throws `ConcurrentUpdateError` if
+   *  `prev.version` is no longer current. */
   replace(prev: Subscription, next: Subscription, options: { unique: boolean }): Promise<void>;
   /** Deletes the subscription, its routes and claims in one transaction. */
   delete(sub: Subscription): Promise<void>;
+  /** The subscription holding the uniqueness claim on (tenant, event type), if any (a consistent read). */
+  claimHolder(tenant: string | undefined, eventType: string): Promise<SubscriptionId | undefined>;
   get(id: SubscriptionId): Promise<Subscription | undefined>;
   getMany(ids: readonly SubscriptionId[]): Promise<Map<SubscriptionId, Subscription>>;
   list(query: SubscriptionQuery): Promise<Page<Subscription>>;

@@ -86,6 +86,7 @@ describe('function roles: exactly what each handler uses', () => {
       ...logs('Admin/Logs'),
       ...each(XRAY, ['*']),
       ...each(TABLE_ITEM_ACTIONS, [r.table, r.indexes]),
+      'dynamodb:ConditionCheckItem': [r.table],
       'sqs:SendMessage': [r.queue],
       's3:GetObject': [r.payloads],
       'scheduler:DeleteSchedule': [r.schedules],

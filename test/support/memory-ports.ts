@@ -23,20 +23,38 @@ import type {
   WebhookSender,
 } from '../../lambdas/core/ports.js';
 import type { Delivery, DeliveryId, DeliveryTask, FailureStreak, Message, MessageId, ReplayJob, Subscription, SubscriptionId } from '../../lambdas/core/model.js';
+import { ConflictError } from '../../lambdas/core/errors.js';
 import type { RetryBucket } from '../../lambdas/core/retry-buckets.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
 export class MemorySubscriptions implements SubscriptionStore {
   readonly items = new Map<SubscriptionId, Subscription>();
-  async create(sub: Subscription): Promise<void> {
+  /** Direct (tenant, type) claims only: the DynamoDB store's full rule is tested on DynamoDB Local. */
+  readonly claimed = new Map<string, SubscriptionId>();
+  private claim(sub: Subscription, on: boolean): void {
+    for (const [key, id] of this.claimed) if (id === sub.id) this.claimed.delete(key);
+    if (!on) return;
+    for (const type of sub.eventTypes) {
+      const holder = this.claimed.get(`${sub.tenant ?? '~'}#${type}`);
+      if (holder !== undefined && holder !== sub.id) throw new ConflictError(`subscription ${holder} already receives ${type}`, holder);
+    }
+    for (const type of sub.eventTypes) this.claimed.set(`${sub.tenant ?? '~'}#${type}`, sub.id);
+  }
+  async create(sub: Subscription, options: { unique: boolean }): Promise<void> {
+    this.claim(sub, options.unique);
     this.items.set(sub.id, clone(sub));
   }
-  async replace(_prev: Subscription, next: Subscription): Promise<void> {
+  async replace(prev: Subscription, next: Subscription, options: { unique: boolean }): Promise<void> {
+    this.claim(next, options.unique || [...this.claimed.values()].includes(prev.id));
     this.items.set(next.id, clone(next));
   }
   async delete(sub: Subscription): Promise<void> {
+    this.claim(sub, false);
     this.items.delete(sub.id);
+  }
+  async claimHolder(tenant: string | undefined, type: string): Promise<SubscriptionId | undefined> {
+    return this.claimed.get(`${tenant ?? '~'}#${type}`);
   }
   async get(id: SubscriptionId) {
     const s = this.items.get(id);

@@ -2,36 +2,22 @@
  * Subscriptions with their route items and uniqueness claims. Every change to a subscription
  * rewrites its routes (and claims) in the same transaction, so intake never routes on half an update.
  */
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EnvelopeCipher } from '../../core/envelope.js';
-import { ConcurrentUpdateError, ConflictError } from '../../core/errors.js';
+import { ConcurrentUpdateError } from '../../core/errors.js';
 import type { FailureStreak, Subscription, SubscriptionId } from '../../core/model.js';
 import type { Page, RouteEntry, SubscriptionQuery, SubscriptionStore } from '../../core/ports.js';
 import { ANY_EVENT_TYPE, routeKeys, tenantKeyOf, type RouteKey } from '../../core/routing.js';
+import { claimKey, claimsOf, claimWrites, heldClaims, type Claim, type PlannedWrite, type TransactItem } from './uniqueness-claims.js';
 import { errorName } from '../errors.js';
 import { getRecords } from './batch.js';
 import { pageFromIndex } from './index-pages.js';
 import { dynamo, getRecord, isConditionFailure, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
 import { KEY_PREFIX } from './table-schema.js';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
 const subscriptionKey = (id: string): Key => ({ pk: `SUB#${id}`, sk: 'META' });
 const routePartition = (route: Pick<RouteKey, 'tenantKey' | 'eventType' | 'fallback'>) =>
   route.fallback ? `${KEY_PREFIX.fallbackRoute}${route.eventType}` : `${KEY_PREFIX.route}${route.tenantKey}#${route.eventType}`;
-const claimKey = (tenantKey: string, eventType: string): Key => ({ pk: `UNIQ#${tenantKey}#${eventType}`, sk: 'UNIQ' });
-
-/** The (tenant, event type) pairs a subscription claims under the one-per-pair rule (direct routes only). */
-function claims(sub: Subscription): Key[] {
-  if (sub.fallback) return [];
-  return [...new Set(sub.eventTypes)].map((type) => claimKey(tenantKeyOf(sub.tenant), type));
-}
 
 function routeItems(sub: Subscription): Map<string, Item> {
   const items = new Map<string, Item>();
@@ -62,46 +48,52 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   async create(sub: Subscription, options: { unique: boolean }): Promise<void> {
-    const items: TransactItem[] = [
-      { Put: { TableName: this.table, Item: await this.subscriptionItem(sub), ConditionExpression: 'attribute_not_exists(pk)' } },
-      ...[...routeItems(sub).values()].map((Item) => ({ Put: { TableName: this.table, Item } })),
-      ...(options.unique ? claims(sub).map((key) => this.claimPut(key, sub.id)) : []),
+    const writes: PlannedWrite[] = [
+      { item: { Put: { TableName: this.table, Item: await this.subscriptionItem(sub), ConditionExpression: 'attribute_not_exists(pk)' } } },
+      ...[...routeItems(sub).values()].map((Item) => ({ item: { Put: { TableName: this.table, Item } } })),
+      ...this.claimWrites(sub.id, [], options.unique ? claimsOf(sub) : []),
     ];
-    await this.transact(items, sub);
+    await this.transact(writes, sub);
   }
 
+  /** `next` claims under the rule, or when `prev` already held a claim (an upsert's, or the rule's before it was switched off). */
   async replace(prev: Subscription, next: Subscription, options: { unique: boolean }): Promise<void> {
     const before = routeItems(prev);
     const after = routeItems(next);
-    const claimsBefore = new Set(claims(prev).map((k) => k.pk));
-    const claimsAfter = options.unique ? claims(next) : [];
-    const items: TransactItem[] = [
+    const held = await heldClaims(this.options, prev);
+    const writes: PlannedWrite[] = [
       {
-        Put: {
-          TableName: this.table,
-          Item: await this.subscriptionItem(next),
-          ConditionExpression: 'attribute_exists(pk) AND #version = :version',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':version': prev.version },
+        item: {
+          Put: {
+            TableName: this.table,
+            Item: await this.subscriptionItem(next),
+            ConditionExpression: 'attribute_exists(pk) AND #version = :version',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':version': prev.version },
+          },
         },
       },
-      ...[...before.keys()].filter((pk) => !after.has(pk)).map((pk) => ({ Delete: { TableName: this.table, Key: { pk, sk: prev.id } } })),
-      ...[...after.values()].map((Item) => ({ Put: { TableName: this.table, Item } })),
-      ...[...claimsBefore]
-        .filter((pk) => !claimsAfter.some((k) => k.pk === pk))
-        .map((pk) => this.claimDelete({ pk, sk: 'UNIQ' }, prev.id)),
-      ...claimsAfter.map((key) => this.claimPut(key, next.id)),
+      ...[...before.keys()].filter((pk) => !after.has(pk)).map((pk) => ({ item: { Delete: { TableName: this.table, Key: { pk, sk: prev.id } } } })),
+      ...[...after.values()].map((Item) => ({ item: { Put: { TableName: this.table, Item } } })),
+      ...this.claimWrites(next.id, held, options.unique || held.length > 0 ? claimsOf(next) : []),
     ];
-    await this.transact(items, next);
+    await this.transact(writes, next);
   }
 
   async delete(sub: Subscription): Promise<void> {
-    const items: TransactItem[] = [
-      { Delete: { TableName: this.table, Key: subscriptionKey(sub.id) } },
-      ...[...routeItems(sub).keys()].map((pk) => ({ Delete: { TableName: this.table, Key: { pk, sk: sub.id } } })),
-      ...claims(sub).map((key) => this.claimDelete(key, sub.id)),
+    const held = await heldClaims(this.options, sub);
+    const writes: PlannedWrite[] = [
+      { item: { Delete: { TableName: this.table, Key: subscriptionKey(sub.id) } } },
+      ...[...routeItems(sub).keys()].map((pk) => ({ item: { Delete: { TableName: this.table, Key: { pk, sk: sub.id } } } })),
+      ...this.claimWrites(sub.id, held, []),
     ];
-    await this.transact(items, sub);
+    await this.transact(writes, sub);
+  }
+
+  /** The subscription holding (tenant, event type) as a uniqueness claim, if any. */
+  async claimHolder(tenant: string | undefined, eventType: string): Promise<SubscriptionId | undefined> {
+    const item = await this.readItem(claimKey({ scope: { kind: 'tenant', tenantKey: tenantKeyOf(tenant) }, eventType }));
+    return item?.subscriptionId as SubscriptionId | undefined;
   }
 
   async get(id: SubscriptionId): Promise<Subscription | undefined> {
@@ -251,59 +243,31 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     return entries;
   }
 
-  private claimPut(key: Key, holder: SubscriptionId): TransactItem {
-    return {
-      Put: {
-        TableName: this.table,
-        Item: { ...key, kind: 'uniqueness', subscriptionId: holder },
-        ConditionExpression: 'attribute_not_exists(pk) OR subscriptionId = :holder',
-        ExpressionAttributeValues: { ':holder': holder },
-      },
-    };
+  private claimWrites(id: SubscriptionId, held: readonly Claim[], next: readonly Claim[]): PlannedWrite[] {
+    return claimWrites(this.table, id, held, next, (key) => this.readItem(key));
   }
 
-  /** Removes a claim only if this subscription holds it (claims of the rule switched off later are left to their holders). */
-  private claimDelete(key: Key, holder: SubscriptionId): TransactItem {
-    return {
-      Delete: {
-        TableName: this.table,
-        Key: key,
-        ConditionExpression: 'attribute_not_exists(pk) OR subscriptionId = :holder',
-        ExpressionAttributeValues: { ':holder': holder },
-      },
-    };
+  private async readItem(key: Key): Promise<Item | undefined> {
+    const out = await dynamo('GetItem', () => this.options.client.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })));
+    return out.Item;
   }
 
-  /** Writes `items` atomically; a failed condition becomes the domain error it means. */
-  private async transact(items: TransactItem[], sub: Subscription): Promise<void> {
+  /** Writes atomically; a failed condition becomes the domain error it means. */
+  private async transact(writes: PlannedWrite[], sub: Subscription): Promise<void> {
     try {
-      await this.options.client.send(new TransactWriteCommand({ TransactItems: items }));
+      await this.options.client.send(new TransactWriteCommand({ TransactItems: writes.map((w) => w.item) }));
     } catch (error) {
       if (errorName(error) !== 'TransactionCanceledException') return dynamo('TransactWriteItems', () => Promise.reject(error));
       const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
       const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
-      const item = failed >= 0 ? items[failed] : undefined;
-      if (failed === 0 && item?.Put?.Item?.kind === 'subscription') {
+      const write = failed >= 0 ? writes[failed] : undefined;
+      if (failed === 0 && write?.item.Put?.Item?.kind === 'subscription') {
         throw new ConcurrentUpdateError(`subscription ${sub.id} changed meanwhile`, { cause: error });
       }
-      const claimed = item?.Put?.Item?.kind === 'uniqueness' ? (item.Put.Item.pk as string) : undefined;
-      if (claimed !== undefined) {
-        const holder = await this.claimHolder(claimed);
-        const [, tenantKey, ...type] = claimed.split('#');
-        throw new ConflictError(
-          `subscription ${holder ?? '(unknown)'} already receives ${type.join('#')} for tenant ${tenantKey === '~' ? '(none)' : tenantKey}`,
-          holder,
-          { cause: error },
-        );
-      }
+      if (write?.conflict !== undefined) throw Object.assign(await write.conflict(), { cause: error });
+      // A claim released or a route changed meanwhile: the caller re-reads and tries again.
+      if (write !== undefined) throw new ConcurrentUpdateError(`subscription ${sub.id}'s claims changed meanwhile`, { cause: error });
       return dynamo('TransactWriteItems', () => Promise.reject(error));
     }
-  }
-
-  private async claimHolder(pk: string): Promise<string | undefined> {
-    const out = await dynamo('GetItem', () =>
-      this.options.client.send(new GetCommand({ TableName: this.table, Key: { pk, sk: 'UNIQ' }, ConsistentRead: true })),
-    );
-    return out.Item?.subscriptionId as string | undefined;
   }
 }

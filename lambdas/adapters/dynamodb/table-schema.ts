@@ -8,7 +8,8 @@
  * |--------------|---------------------------------|-----------|-----------------------------------------------------------------------|
  * | subscription | SUB#{subId}                     | META      | gsi1 SUBS / {createdAt}#{id}; gsi2 SUB#TENANT#{tenant} / {createdAt}#{id} |
  * | route        | ROUTE#{tenantKey}#{eventType}   | {subId}   | —  (tenantKey = tenant, or "~" for none); fallback: FALLBACK#{eventType} |
- * | uniqueness   | UNIQ#{tenantKey}#{eventType}    | UNIQ      | —                                                                     |
+ * | uniqueness   | UNIQ#{tenantKey}#{eventType}    | UNIQ      | — (fallback: UNIQFB#{eventType}; `*` is an event type here too)        |
+ * | uniq. scope  | UNIQ#{tenantKey} / UNIQFB#      | SCOPE     | — (`holders`: who holds a typed claim in the scope, checked by `*`)   |
  * | message      | MSG#{msgId}                     | META      | gsi3 MSG#UNROUTED#{yyyy-mm-dd} / {createdAt}#{id} (unrouted only)     |
  * | idempotency  | IDEM#{key}                      | IDEM      | —                                                                     |
  * | delivery     | DLV#{dlvId}                     | META      | ONE entry: gsi3 DLV#{OK|NOK}#{yyyy-mm}#{shard} / {createdAt}#{id} (below)  |
@@ -45,6 +46,7 @@ export const KEY_PREFIX = {
   route: 'ROUTE#',
   fallbackRoute: 'FALLBACK#',
   uniqueness: 'UNIQ#',
+  fallbackUniqueness: 'UNIQFB#',
   message: 'MSG#',
   idempotency: 'IDEM#',
   delivery: 'DLV#',
