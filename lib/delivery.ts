@@ -129,7 +129,9 @@ export class Delivery extends Construct {
     const role = this.worker.role;
     this.grantSend(role);
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], resources: [schedulesArn] }),
+      // No DeleteSchedule: schedules delete themselves after firing (ActionAfterCompletion DELETE) and a
+      // cancelled retry only leaves its bucket, so nothing ever deletes one.
+      new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [schedulesArn] }),
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -144,16 +146,5 @@ export class Delivery extends Construct {
   /** sqs:SendMessage on the deliveries queue (SSE-SQS needs no KMS grant). */
   grantSend(role: iam.IRole): void {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
-  }
-
-  /** scheduler:DeleteSchedule on this group's schedules (admin cancels pending retries). */
-  grantDeleteSchedules(role: iam.Role): void {
-    const schedulesArn = Stack.of(this).formatArn({
-      service: 'scheduler',
-      resource: 'schedule',
-      resourceName: `${this.scheduleGroupName}/*`,
-    });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [schedulesArn] }));
-    acknowledgeWildcardResources(role, [schedulesArn], 'Pending retry schedules have generated names; the wildcard is limited to this schedule group.');
   }
 }

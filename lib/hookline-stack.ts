@@ -152,13 +152,12 @@ export class HooklineStack extends Stack {
     s3(this.receiver.role, ['s3:PutObject']);
 
     // admin: subscriptions and log reads/writes, replay/retry enqueue, read big payloads for the
-    // log, cancel pending retries (it never creates a schedule, so no CreateSchedule or PassRole).
+    // log. Cancelling a pending retry removes it from its bucket: no scheduler permission at all.
     store.grant(this.admin.role, READ_WRITE_TABLE_ACTIONS, { indexes: true });
     // Uniqueness: a typed claim checks, in its transaction, that nobody holds the tenant's `*`.
     store.grant(this.admin.role, ['dynamodb:ConditionCheckItem'], { indexes: false });
     delivery.grantSend(this.admin.role);
     s3(this.admin.role, ['s3:GetObject']);
-    delivery.grantDeleteSchedules(this.admin.role);
 
     // worker: record attempts, read big payloads, warn by SNS (queue and scheduler grants are in Delivery).
     const worker = delivery.worker.role;

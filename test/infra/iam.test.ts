@@ -81,7 +81,7 @@ describe('function roles: exactly what each handler uses', () => {
     });
   });
 
-  it('admin: table read/write, enqueue, read large payloads, cancel pending retries', () => {
+  it('admin: table read/write, enqueue, read large payloads; no scheduler action (a cancel only edits a bucket)', () => {
     expectPermissions(ROLES.admin, {
       ...logs('Admin/Logs'),
       ...each(XRAY, ['*']),
@@ -89,11 +89,10 @@ describe('function roles: exactly what each handler uses', () => {
       'dynamodb:ConditionCheckItem': [r.table],
       'sqs:SendMessage': [r.queue],
       's3:GetObject': [r.payloads],
-      'scheduler:DeleteSchedule': [r.schedules],
     });
   });
 
-  it('worker: table read/write, consume and send, schedule retries with the scheduler role, read payloads, alert', () => {
+  it('worker: table read/write, consume and send, create (never delete) retry schedules with the scheduler role, read payloads, alert', () => {
     expectPermissions(ROLES.worker, {
       ...logs('Archive/AttemptLogs'),
       ...each(XRAY, ['*']),
@@ -103,7 +102,6 @@ describe('function roles: exactly what each handler uses', () => {
         [r.queue],
       ),
       'scheduler:CreateSchedule': [r.schedules],
-      'scheduler:DeleteSchedule': [r.schedules],
       'iam:PassRole': [r.schedulerRole],
       's3:GetObject': [r.payloads],
       'sns:Publish': [r.topic],

@@ -4,7 +4,7 @@
  * the local one (schedules in DynamoDB Local). Both put tasks on an in-memory queue so the suite
  * sees exactly what reaches it and when.
  */
-import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoRetryBucketStore } from '../../../lambdas/adapters/dynamodb/retry-bucket-store.js';
@@ -61,10 +61,6 @@ function awsHarness(): Harness {
     if (schedules.has(input.Name)) throw new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} });
     const fireAt = Date.parse(`${input.ScheduleExpression.slice(3, -1)}Z`);
     schedules.set(input.Name, { fireAt, body: (JSON.parse(input.Target.Input) as { MessageBody: string }).MessageBody });
-    return {};
-  });
-  schedulerMock.on(DeleteScheduleCommand).callsFake((input: { Name: string }) => {
-    if (!schedules.delete(input.Name)) throw new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} });
     return {};
   });
   const scheduler = new AwsRetryScheduler({
@@ -168,6 +164,20 @@ describe.each([
     await h.scheduler.cancel(far);
     h.clock.now = far.dueAt + HOUR;
     await h.fire();
+    expect(h.queue.arrivals).toEqual([]);
+  });
+});
+
+describe('the AWS adapter', () => {
+  it('never deletes a schedule (they delete themselves; a cancel only edits the bucket), so no role holds scheduler:DeleteSchedule', async () => {
+    const h = awsHarness();
+    const far = task(h.clock.now + 24 * HOUR);
+    await h.scheduler.schedule(far, far.dueAt);
+    await h.scheduler.cancel(far);
+    h.clock.now = far.dueAt + HOUR;
+    await h.fire();
+    expect(schedulerMock.commandCalls(CreateScheduleCommand)).toHaveLength(1);
+    expect(schedulerMock.commandCalls(DeleteScheduleCommand)).toHaveLength(0);
     expect(h.queue.arrivals).toEqual([]);
   });
 });
