@@ -6,7 +6,8 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { AlertTopic, Alarms } from './alarms.js';
-import { Api } from './api.js';
+import { Api, ROUTES } from './api.js';
+import { API_POLICIES, ApiPolicies, type ApiPolicyName } from './api-policies.js';
 import { Archive, PAYLOADS_PREFIX } from './archive.js';
 import { Delivery } from './delivery.js';
 import { HooklineFunction } from './functions.js';
@@ -125,6 +126,10 @@ export class HooklineStack extends Stack {
     this.alerts.allowAlarms(this.alarms.alarms);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Hookline API base URL (SigV4, execute-api)' });
+    const callers = new ApiPolicies(this, 'ApiPolicies', { httpApi: this.api.httpApi, routes: ROUTES });
+    for (const [name, { description }] of Object.entries(API_POLICIES)) {
+      new CfnOutput(this, `${name}Arn`, { value: callers.policies[name as ApiPolicyName].managedPolicyArn, description: `${description} (attach to a user or role)` });
+    }
     new CfnOutput(this, 'ArchiveBucketName', { value: this.archive.bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
     new CfnOutput(this, 'QueueUrl', { value: queueUrl });

@@ -3,6 +3,7 @@
  * spelled out here, so any added action or widened resource fails a test and gets reviewed.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES as ROUTES } from '../../lambdas/handlers/api/routes.js';
 import { asArray, identityStatements, loadSynth, rolePermissions, type Statement, type Synth, SYNTH_TIMEOUT_MS } from './support.js';
 
 let synth: Synth;
@@ -166,7 +167,64 @@ describe('service roles', () => {
     expect(Object.keys(roles).sort()).toEqual(Object.values(ROLES).map((p) => synth.id(p)).sort());
     for (const role of Object.values(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     expect(Object.keys(synth.ofType('AWS::IAM::User'))).toEqual([]);
-    expect(Object.keys(synth.ofType('AWS::IAM::ManagedPolicy'))).toEqual([]);
+  });
+});
+
+describe("API callers' managed policies (stack outputs, attached to nobody)", () => {
+  const POLICIES = ['ProducerPolicy', 'OperatorPolicy', 'ReadOnlyPolicy'] as const;
+  /** The execute-api ARN of one route of this API, any stage, as the template spells it. */
+  const route = (resource: string) =>
+    j(join('arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', synth.ref('Api/HttpApi'), `/*/${resource}`));
+  const statements = (name: string) => (synth.props(`ApiPolicies/${name}`).PolicyDocument as { Statement: Statement[] }).Statement;
+  const resources = (name: string, effect: 'Allow' | 'Deny') =>
+    statements(name)
+      .filter((s) => s.Effect === effect)
+      .flatMap((s) => {
+        expect(s.Action).toBe('execute-api:Invoke');
+        return asArray(s.Resource).map(j);
+      })
+      .sort();
+
+  it('are the only managed policies: three, each an output, none attached to a role, user or group', () => {
+    const managed = synth.ofType('AWS::IAM::ManagedPolicy');
+    expect(Object.keys(managed).sort()).toEqual(POLICIES.map((p) => synth.id(`ApiPolicies/${p}`)).sort());
+    for (const policy of Object.values(managed)) {
+      expect([policy.Properties.Roles, policy.Properties.Users, policy.Properties.Groups]).toEqual([undefined, undefined, undefined]);
+    }
+    for (const name of POLICIES) expect(synth.output(`${name}Arn`)?.Value).toEqual(synth.ref(`ApiPolicies/${name}`));
+  });
+
+  it('ProducerPolicy: POST /v1/events and POST /v1/events/batch, nothing else', () => {
+    expect(resources('ProducerPolicy', 'Allow')).toEqual([route('POST/v1/events'), route('POST/v1/events/batch')].sort());
+    expect(resources('ProducerPolicy', 'Deny')).toEqual([]);
+  });
+
+  it('ReadOnlyPolicy: the GET routes, with the signing secret denied (the id wildcard would match it)', () => {
+    expect(resources('ReadOnlyPolicy', 'Allow')).toEqual(
+      ['GET/v1/subscriptions', 'GET/v1/subscriptions/*', 'GET/v1/replays/*', 'GET/v1/messages/*', 'GET/v1/deliveries', 'GET/v1/deliveries/*'].map(route).sort(),
+    );
+    expect(resources('ReadOnlyPolicy', 'Deny')).toEqual([route('GET/v1/subscriptions/*/secret')]);
+  });
+
+  it('OperatorPolicy: every route of the registry, one by one (no `*` method or path)', () => {
+    const every = ROUTES.map((r) => route(`${r.method}${r.path.replace(/\{[^}]+\}/g, '*')}`));
+    expect(resources('OperatorPolicy', 'Allow')).toEqual([...new Set(every)].sort());
+    expect(resources('OperatorPolicy', 'Deny')).toEqual([]);
+  });
+
+  it.each([
+    ['ProducerPolicy', ['producer']],
+    ['ReadOnlyPolicy', ['read']],
+    ['OperatorPolicy', ['producer', 'read', 'operator']],
+  ] as const)('%s lets a caller invoke exactly the routes of its access class (IAM matching on a sample id)', (name, classes) => {
+    const arnOf = (value: unknown) => j(value).replace(/^.*?\/\*\/(.*)"\]\]\}$/, '$1');
+    const patterns = (effect: string) => statements(name).filter((s) => s.Effect === effect).flatMap((s) => asArray(s.Resource).map(arnOf));
+    const matches = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
+    const invokable = ROUTES.filter((r) => {
+      const request = `${r.method}${r.path.replace(/\{[^}]+\}/g, 'sub_01J9')}`;
+      return patterns('Allow').some((p) => matches(p, request)) && !patterns('Deny').some((p) => matches(p, request));
+    });
+    expect(invokable.map((r) => `${r.method} ${r.path}`)).toEqual(ROUTES.filter((r) => (classes as readonly string[]).includes(r.access)).map((r) => `${r.method} ${r.path}`));
   });
 });
 

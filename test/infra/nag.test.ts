@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STACK_NAME, defineHooklineApp, stackNameFromContext } from '../../lib/app.js';
 import { InvalidStackPropError } from '../../lib/errors.js';
+import { API_ROUTES } from '../../lambdas/handlers/api/routes.js';
 import { newApp, removeAppDirs } from './cdk-app.js';
 import { synthesized, type SynthResult, SYNTH_TIMEOUT_MS } from './support.js';
 
@@ -35,6 +36,17 @@ const REVIEWED: [path: string, id: string][] = [
     string,
   ][]),
   ['Delivery/Worker/Role', 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/Hookline-retries/*]'],
+  // The API callers' policies: each allowed route (any stage; `{param}` → `*`) of this API only.
+  ...([
+    ['ProducerPolicy', ['producer']],
+    ['ReadOnlyPolicy', ['read']],
+    ['OperatorPolicy', ['producer', 'operator', 'read']],
+  ] as const).flatMap(([policy, classes]) =>
+    API_ROUTES.filter((r) => (classes as readonly string[]).includes(r.access)).map((r): [string, string] => [
+      `ApiPolicies/${policy}`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<ApiHttpApi4C294DC0>/*/${r.method}${r.path.replace(/\{[^}]+\}/g, '*')}]`,
+    ]),
+  ),
 ];
 
 describe.each([

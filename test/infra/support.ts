@@ -229,9 +229,12 @@ export interface Statement {
 
 export const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-/** Every identity-policy statement: AWS::IAM::Policy documents (per attached role) and roles' inline policies. */
+/** Every identity-policy statement: AWS::IAM::Policy documents (per attached role), roles' inline policies and managed policies (owned by themselves). */
 export function identityStatements(synth: Synth): { owner: string; statement: Statement }[] {
   const out: { owner: string; statement: Statement }[] = [];
+  for (const [id, resource] of Object.entries(synth.ofType('AWS::IAM::ManagedPolicy'))) {
+    for (const statement of (resource.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement) out.push({ owner: id, statement });
+  }
   for (const [id, resource] of Object.entries(synth.ofType('AWS::IAM::Policy'))) {
     const props = resource.Properties as { PolicyDocument: { Statement: Statement[] }; Roles?: { Ref: string }[] };
     const owners = props.Roles?.map((r) => r.Ref) ?? [id];
