@@ -2,6 +2,7 @@
  * Errors of the AWS adapters, and the one function that turns SDK exceptions into domain
  * errors so nothing above a port ever sees an SDK type.
  */
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { HooklineError, TransientDependencyError } from '../core/errors.js';
 
 /** A dependency answered in a way the adapter cannot use (bad request, missing resource, partial failure). */
@@ -17,52 +18,22 @@ export class DependencyError extends HooklineError {
   }
 }
 
-const TRANSIENT_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'TransactionConflictException',
-  'TransactionInProgressException',
-  'InternalServerError',
-  'InternalServerException',
-  'InternalFailure',
-  'InternalError',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'KMSThrottlingException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
+/** Transient failures smithy's classification does not know (as of @smithy/core 3.41). */
+const TRANSIENT_NAMES = new Set(['TransactionConflictException', 'KMSThrottlingException']);
+const TRANSIENT_CODES = new Set(['UND_ERR_SOCKET']);
 
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
-
-interface SdkLikeError {
-  name?: string;
-  code?: string;
-  $retryable?: unknown;
-  $metadata?: { httpStatusCode?: number };
-}
+type SdkLikeError = Parameters<typeof isTransientError>[0] & { code?: string };
 
 /** True for throttling, 5xx and network failures: retrying later may succeed. */
 export function isTransient(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as SdkLikeError;
-  if (e.name !== undefined && TRANSIENT_NAMES.has(e.name)) return true;
-  if (e.code !== undefined && TRANSIENT_CODES.has(e.code)) return true;
-  if (e.$retryable !== undefined) return true;
-  const status = e.$metadata?.httpStatusCode;
-  return status !== undefined && (status >= 500 || status === 429);
+  if (TRANSIENT_NAMES.has(e.name) || (e.code !== undefined && TRANSIENT_CODES.has(e.code))) return true;
+  return isThrottlingError(e) || isTransientError(e) || isServerError(e);
 }
 
 export function errorName(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null ? (error as SdkLikeError).name : undefined;
+  return typeof error === 'object' && error !== null ? (error as { name?: string }).name : undefined;
 }
 
 /**
