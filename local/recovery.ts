@@ -1,9 +1,10 @@
 /**
  * The startup recovery sweep. fauxqs keeps queues in memory only, so after a restart every
  * task that was on the queue is gone; DynamoDB still knows which deliveries are `pending`.
- * Each pending delivery without a persisted schedule (the local scheduler fires those itself)
- * is enqueued again, due when it was due: the worker tops up the delay of an early task and
- * ignores a stale one, so an extra task is harmless. A delivery is recorded only when its first
+ * Each pending delivery whose next attempt is not persisted to reach the queue by itself (a
+ * bucketed retry whose sweep has not fired: the local scheduler fires it) is enqueued again, due
+ * when it was due: the worker tops up the delay of an early task and ignores a stale one, so an
+ * extra task is harmless. A delivery is recorded only when its first
  * attempt ends, so a message's routes without a record get their first task again too. A
  * local-only Scan: AWS never needs this.
  */
@@ -13,6 +14,9 @@ import type { Delivery, DeliveryId, DeliveryTask, Message, MessageId } from '../
 import { firstTask } from '../lambdas/core/services/intake.js';
 import type { DeliveryStore, MessageStore, TaskQueue } from '../lambdas/core/ports.js';
 import { nextTaskFor } from '../lambdas/core/tasks.js';
+import { KEY_PREFIX } from '../lambdas/adapters/dynamodb/table-schema.js';
+
+const RETRY_PREFIX = 'RETRY#';
 
 export interface RecoveryDeps {
   doc: DynamoDBDocumentClient;
@@ -43,20 +47,44 @@ async function scanAll(deps: RecoveryDeps, input: Omit<ConstructorParameters<typ
   return items;
 }
 
-/** Delivery ids that have a persisted schedule (`SCHED#…` items) or a retry waiting in a bucket (`RETRY#…` task items). */
-export function scheduledDeliveryIds(items: readonly Record<string, unknown>[]): Set<string> {
-  const ids = new Set<string>();
+/** A retry's identity: the delivery, its generation and the attempt the task makes. */
+type RetryRef = { deliveryId: string; generation: number; attempt: number };
+const retryKey = (r: RetryRef): string => `${r.deliveryId}#${r.generation}#${r.attempt}`;
+
+function taskOf(item: Record<string, unknown>): Record<string, unknown> | undefined {
+  const task = typeof item.task === 'string' ? safeJson(item.task) : item.task;
+  return typeof task === 'object' && task !== null ? (task as Record<string, unknown>) : undefined;
+}
+
+const isRetryRef = (task: Record<string, unknown> | undefined): task is RetryRef =>
+  typeof task?.deliveryId === 'string' && typeof task.generation === 'number' && typeof task.attempt === 'number';
+
+/**
+ * The retries that still reach the queue by themselves after a restart (`retryKey`s): a task in
+ * a due-minute bucket (`RETRY#…` `TASK#…` item) whose sweep is still a persisted schedule
+ * (`SCHED#…` item, deleted once fired) and not marked swept, or a per-retry schedule. Bucket task
+ * items outlive their sweep (they expire a day later): once the sweep fired, its tasks went to
+ * the queue that was lost, so such an item proves nothing.
+ */
+export function persistedRetries(items: readonly Record<string, unknown>[]): Set<string> {
+  const pendingSweeps = new Set<string>();
+  const swept = new Set<string>();
+  const bucketed: { bucket: string; task: RetryRef }[] = [];
+  const keys = new Set<string>();
   for (const item of items) {
-    const task = (typeof item.task === 'string' ? safeJson(item.task) : item.task) as { deliveryId?: unknown } | undefined;
-    const id = item.deliveryId ?? task?.deliveryId;
-    if (typeof id === 'string') ids.add(id);
-    else if (typeof item.pk === 'string') {
-      // Fall back to the name, which embeds the delivery id (`SCHED#dlv_…-a2-g0`).
-      const match = /(dlv_[A-Za-z0-9]+)/.exec(item.pk);
-      if (match?.[1] !== undefined) ids.add(match[1]);
+    const pk = String(item.pk ?? '');
+    const task = taskOf(item);
+    if (pk.startsWith(KEY_PREFIX.schedule)) {
+      if (task?.kind === 'sweep' && typeof task.bucket === 'string') pendingSweeps.add(task.bucket);
+      else if (isRetryRef(task)) keys.add(retryKey(task));
+    } else if (pk.startsWith(RETRY_PREFIX)) {
+      const bucket = pk.slice(RETRY_PREFIX.length);
+      if (item.sk === 'META' && item.swept === true) swept.add(bucket);
+      else if (isRetryRef(task)) bucketed.push({ bucket, task });
     }
   }
-  return ids;
+  for (const { bucket, task } of bucketed) if (pendingSweeps.has(bucket) && !swept.has(bucket)) keys.add(retryKey(task));
+  return keys;
 }
 
 function safeJson(text: string): unknown {
@@ -81,21 +109,23 @@ export async function recoverPendingDeliveries(deps: RecoveryDeps): Promise<Reco
       ExpressionAttributeValues: { ':dlv': 'DLV#', ':pending': 'pending' },
       ProjectionExpression: 'pk',
     }),
-    // Retries past 15 minutes wait as `RETRY#…` bucket items (their task names the delivery).
+    // Schedules, and the retry buckets' task and META items (retries past 15 minutes).
     scanAll(deps, {
-      FilterExpression: 'begins_with(pk, :sched) OR (begins_with(pk, :retry) AND begins_with(sk, :task))',
-      ExpressionAttributeValues: { ':sched': 'SCHED#', ':retry': 'RETRY#', ':task': 'TASK#' },
+      FilterExpression: 'begins_with(pk, :sched) OR begins_with(pk, :retry)',
+      ExpressionAttributeValues: { ':sched': KEY_PREFIX.schedule, ':retry': RETRY_PREFIX },
     }),
   ]);
-  const scheduled = scheduledDeliveryIds(scheduleItems);
-  const ids = pendingItems
-    .map((item) => String(item.pk).slice('DLV#'.length) as DeliveryId)
-    .filter((id) => !scheduled.has(id));
+  const persisted = persistedRetries(scheduleItems);
+  const ids = pendingItems.map((item) => String(item.pk).slice('DLV#'.length) as DeliveryId);
   let enqueued = 0;
+  let scheduled = 0;
   for (let i = 0; i < ids.length; i += 100) {
-    const deliveries = [...(await deps.deliveries.getMany(ids.slice(i, i + 100))).values()].filter((d) => d.status === 'pending');
-    const messages = await deps.messages.getMany([...new Set(deliveries.map((d) => d.messageId))] as MessageId[]);
-    const tasks = deliveries.flatMap((d) => {
+    const pending = [...(await deps.deliveries.getMany(ids.slice(i, i + 100))).values()].filter((d) => d.status === 'pending');
+    // Only a persisted task for the attempt the delivery waits for counts (an older one is stale).
+    const lost = pending.filter((d) => !persisted.has(retryKey({ deliveryId: d.id, generation: d.generation, attempt: d.attemptCount + 1 })));
+    scheduled += pending.length - lost.length;
+    const messages = await deps.messages.getMany([...new Set(lost.map((d) => d.messageId))] as MessageId[]);
+    const tasks = lost.flatMap((d) => {
       const message = messages.get(d.messageId);
       return message === undefined ? [] : [{ task: recoveryTask(d, message, now), delaySeconds: 0 }];
     });
@@ -103,7 +133,7 @@ export async function recoverPendingDeliveries(deps: RecoveryDeps): Promise<Reco
     enqueued += tasks.length;
   }
   const unrecorded = await recoverUnrecordedFirstAttempts(deps, now);
-  return { pending: pendingItems.length, scheduled: pendingItems.length - ids.length, enqueued, unrecorded };
+  return { pending: pendingItems.length, scheduled, enqueued, unrecorded };
 }
 
 /** Messages whose first tasks were on the lost queue: each route without a record gets its first task. */

@@ -1,7 +1,7 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery, DeliveryId, Message, MessageId, SubscriptionId } from '../../../lambdas/core/model.js';
-import { recoverPendingDeliveries, recoveryTask, scheduledDeliveryIds } from '../../../local/recovery.js';
+import { persistedRetries, recoverPendingDeliveries, recoveryTask } from '../../../local/recovery.js';
 import { testEngines, type TestEngines } from '../../support/engines.js';
 import { MemoryDeliveries, MemoryMessages, MemoryQueue } from '../../support/memory-ports.js';
 
@@ -59,10 +59,30 @@ describe('recoveryTask', () => {
   });
 });
 
-describe('scheduledDeliveryIds', () => {
-  it('reads the delivery id from the item, its task, or its name', () => {
-    const ids = scheduledDeliveryIds([{ deliveryId: 'dlv_1' }, { task: { deliveryId: 'dlv_2' } }, { task: '{"deliveryId":"dlv_3"}' }, { pk: 'SCHED#dlv_4-a2-g0' }]);
-    expect([...ids].sort()).toEqual(['dlv_1', 'dlv_2', 'dlv_3', 'dlv_4']);
+describe('persistedRetries', () => {
+  const bucket = '2030-01-01T09:00:00.000Z#3';
+  const sweep = (id: string) => ({ pk: `SCHED#retries-${id}`, sk: 'META', kind: 'schedule', task: JSON.stringify({ v: 1, kind: 'sweep', bucket: id, sweepAt: 0 }) });
+  const bucketTask = (id: string, deliveryId: string, attempt: number) => ({
+    pk: `RETRY#${id}`,
+    sk: `TASK#${deliveryId}-a${attempt}-g0`,
+    kind: 'retry-task',
+    task: JSON.stringify({ deliveryId, generation: 0, attempt }),
+  });
+
+  it('counts a bucketed retry only while its sweep is a persisted schedule and the bucket is not swept', () => {
+    const keys = persistedRetries([
+      sweep(bucket),
+      bucketTask(bucket, 'dlv_waiting', 6),
+      // Its sweep fired (the schedule item is gone): the task went to the lost queue.
+      bucketTask('2030-01-01T08:00:00.000Z#3', 'dlv_fired', 4),
+      // Swept, although the schedule item is still there (the process died before deleting it).
+      sweep('2030-01-01T10:00:00.000Z#1'),
+      { pk: 'RETRY#2030-01-01T10:00:00.000Z#1', sk: 'META', kind: 'retry-bucket', arranged: 'schedule', swept: true },
+      bucketTask('2030-01-01T10:00:00.000Z#1', 'dlv_swept', 2),
+      // A per-retry schedule (the design before buckets).
+      { pk: 'SCHED#dlv_single-a3-g1', sk: 'META', kind: 'schedule', task: { deliveryId: 'dlv_single', generation: 1, attempt: 3 } },
+    ]);
+    expect([...keys].sort()).toEqual(['dlv_single#1#3', 'dlv_waiting#0#6']);
   });
 });
 
@@ -73,7 +93,7 @@ describe('recoverPendingDeliveries', () => {
   });
   afterAll(() => engines.close());
 
-  it('re-enqueues pending deliveries that have no persisted schedule or bucketed retry, and nothing else', async () => {
+  it('re-enqueues pending deliveries whose next attempt has no pending schedule or unswept bucketed retry, and nothing else', async () => {
     // Prepare: the table holds delivery items in several states, one schedule and one bucketed retry.
     const deliveries = new MemoryDeliveries();
     const messages = new MemoryMessages();
@@ -84,6 +104,7 @@ describe('recoverPendingDeliveries', () => {
       delivery('dlv_fresh', 'pending'),
       delivery('dlv_scheduled', 'pending', { attemptCount: 3, nextAttemptAt: '2030-01-01T06:00:00.000Z' }),
       delivery('dlv_bucketed', 'pending', { attemptCount: 5, nextAttemptAt: '2030-01-01T09:00:30.000Z' }),
+      delivery('dlv_swept', 'pending', { attemptCount: 2, nextAttemptAt: '2030-01-01T00:00:40.000Z' }),
       delivery('dlv_done', 'succeeded', { attemptCount: 1 }),
       delivery('dlv_failed', 'failed', { attemptCount: 5 }),
     ];
@@ -93,10 +114,16 @@ describe('recoverPendingDeliveries', () => {
         RequestItems: {
           [engines.names.table]: [
             ...all.map((d) => ({ PutRequest: { Item: { pk: `DLV#${d.id}`, sk: 'META', kind: 'delivery', status: d.status } } })),
-            { PutRequest: { Item: { pk: 'SCHED#dlv_scheduled-a4-g0', sk: 'META', kind: 'schedule', task: { deliveryId: 'dlv_scheduled' } } } },
-            // A retry waiting in its due-minute bucket, and the bucket's own META item (no delivery).
-            { PutRequest: { Item: { pk: 'RETRY#2030-01-01T09:00:00.000Z#3', sk: 'TASK#dlv_bucketed-a6-g0', kind: 'retry-task', task: '{"deliveryId":"dlv_bucketed"}' } } },
+            { PutRequest: { Item: { pk: 'SCHED#dlv_scheduled-a4-g0', sk: 'META', kind: 'schedule', task: { deliveryId: 'dlv_scheduled', generation: 0, attempt: 4 } } } },
+            // A retry waiting in its due-minute bucket, the bucket's own META item and its sweep's schedule.
+            { PutRequest: { Item: { pk: 'RETRY#2030-01-01T09:00:00.000Z#3', sk: 'TASK#dlv_bucketed-a6-g0', kind: 'retry-task', task: '{"deliveryId":"dlv_bucketed","generation":0,"attempt":6}' } } },
             { PutRequest: { Item: { pk: 'RETRY#2030-01-01T09:00:00.000Z#3', sk: 'META', kind: 'retry-bucket', arranged: 'schedule' } } },
+            { PutRequest: { Item: { pk: 'SCHED#retries-20300101T090000000-3', sk: 'META', kind: 'schedule', task: '{"v":1,"kind":"sweep","bucket":"2030-01-01T09:00:00.000Z#3","sweepAt":0}' } } },
+            // A bucketed retry of an earlier attempt: the delivery waits for a later one, lost with the queue.
+            { PutRequest: { Item: { pk: 'RETRY#2030-01-01T09:00:00.000Z#3', sk: 'TASK#dlv_pending-a1-g0', kind: 'retry-task', task: '{"deliveryId":"dlv_pending","generation":0,"attempt":1}' } } },
+            // A bucket whose sweep fired before the restart: its task items stay until their TTL.
+            { PutRequest: { Item: { pk: 'RETRY#2030-01-01T00:00:00.000Z#5', sk: 'TASK#dlv_swept-a3-g0', kind: 'retry-task', task: '{"deliveryId":"dlv_swept","generation":0,"attempt":3}' } } },
+            { PutRequest: { Item: { pk: 'RETRY#2030-01-01T00:00:00.000Z#5', sk: 'META', kind: 'retry-bucket', arranged: 'schedule', swept: true } } },
           ],
         },
       }),
@@ -104,14 +131,15 @@ describe('recoverPendingDeliveries', () => {
     // Act
     const result = await recoverPendingDeliveries({ doc: engines.doc, tableName: engines.names.table, deliveries, messages, queue, now: () => now });
     // Assess
-    expect(result).toEqual({ pending: 4, scheduled: 2, enqueued: 2, unrecorded: 0 });
+    expect(result).toEqual({ pending: 5, scheduled: 2, enqueued: 3, unrecorded: 0 });
     expect(queue.sent.map((s) => [s.task, s.delaySeconds])).toEqual(
       expect.arrayContaining([
         [expect.objectContaining({ deliveryId: 'dlv_pending', attempt: 2, dueAt: Date.parse('2030-01-01T00:01:00.000Z') }), 0],
         [expect.objectContaining({ deliveryId: 'dlv_fresh', attempt: 1, dueAt: now }), 0],
+        [expect.objectContaining({ deliveryId: 'dlv_swept', attempt: 3, dueAt: Date.parse('2030-01-01T00:00:40.000Z') }), 0],
       ]),
     );
-    expect(queue.sent).toHaveLength(2);
+    expect(queue.sent).toHaveLength(3);
   });
 
   it('re-sends the first task of each route of a message that has no delivery record yet', async () => {
