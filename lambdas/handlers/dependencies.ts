@@ -112,6 +112,6 @@ export function subscriptionPolicy(config: Config): SubscriptionPolicy {
 }
 
 /** The Lambda entry of a handler that needs the full set. */
-export function lazyDependencies<E, R>(create: (deps: Dependencies) => (event: E) => Promise<R>): (event: E) => Promise<R> {
+export function lazyDependencies<A extends unknown[], R>(create: (deps: Dependencies) => (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return lazyHandler((config) => buildDependencies(config), create);
 }

@@ -78,11 +78,12 @@ export function intakeLimits(config: Config): IntakeLimits {
  * A Lambda entry that builds its dependencies from the environment on first use (not at
  * import, so tests and local mode can import the module without an environment).
  */
-export function lazyHandler<D, E, R>(build: (config: Config) => D, create: (deps: D) => (event: E) => Promise<R>): (event: E) => Promise<R> {
-  let handler: ((event: E) => Promise<R>) | undefined;
-  return (event) => {
+export function lazyHandler<D, A extends unknown[], R>(build: (config: Config) => D, create: (deps: D) => (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  let handler: ((...args: A) => Promise<R>) | undefined;
+  // Every argument is passed on: the worker reads its remaining time from Lambda's context.
+  return (...args) => {
     handler ??= create(build(loadConfig(process.env)));
-    return handler(event);
+    return handler(...args);
   };
 }
 

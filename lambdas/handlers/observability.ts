@@ -67,6 +67,10 @@ export function dispatchObserver({ logger, metrics }: Observability): DispatchOb
           reason: event.reason,
         });
         return;
+      case 'control-deferred':
+        count('ControlTaskDeferred');
+        logger.info('control task deferred to the next invocation', { recordId: event.recordId, kind: event.kind });
+        return;
       case 'invalid-task':
         logger.error('invalid task dropped', { recordId: event.recordId, reason: event.reason });
         return;

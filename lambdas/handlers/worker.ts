@@ -1,10 +1,11 @@
 /** `worker` Lambda: SQS batch in, partial batch failures out. Wiring only; the work is `processBatch`. */
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processBatch } from '../core/services/dispatch.js';
 import { intakeLimits, lazyDependencies, type Dependencies } from './dependencies.js';
 import { createObservability, dispatchObserver } from './observability.js';
 
-export type WorkerHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+/** `context` bounds the control work per invocation (local mode's loop passes none: only the count bounds it). */
+export type WorkerHandler = (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
 
 export function createWorkerHandler(deps: Dependencies): WorkerHandler {
   const observability = createObservability('worker');
@@ -19,11 +20,12 @@ export function createWorkerHandler(deps: Dependencies): WorkerHandler {
     uniqueTenantEvent: deps.config.uniqueTenantEvent,
     observe: observer.observe,
   };
-  return async (event) => {
+  return async (event, context) => {
     try {
       const failed = await processBatch(
         dispatch,
         event.Records.map((r) => ({ id: r.messageId, body: r.body })),
+        context !== undefined ? { remainingMs: () => context.getRemainingTimeInMillis() } : {},
       );
       if (failed.length > 0) observability.logger.warn('batch items failed', { failed: failed.length, of: event.Records.length });
       return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };

@@ -1,50 +1,36 @@
 /**
- * The worker's batch, in named steps (folder `dispatch/`): parse → early tasks back on the queue
+ * The worker's batch, in named steps (folder `dispatch/`): parse → control tasks within the
+ * invocation's budget, beside the delivery tasks → early tasks back on the queue
  * (before any read) → load the batch's state → per task: gate (skip / requeue / settle / run) →
  * attempt → record the outcome → subscription health. Errors are classified once
  * (`dispatch/error-class.ts`): permanent ones are recorded and acknowledged, the rest redelivered.
  */
 import { forEachLimited } from '../concurrency.js';
-import type { DeliveryTask, QueueTask } from '../model.js';
+import type { DeliveryTask } from '../model.js';
+import { runControlTasks, type InvocationBudget } from './dispatch/control.js';
 import { redeliverAfter } from './dispatch/error-class.js';
 import { splitEarly, topUp } from './dispatch/early.js';
 import { parseBatch } from './dispatch/parse.js';
 import { runTask } from './dispatch/run-task.js';
 import type { BatchContext, DispatchDeps, QueueRecord } from './dispatch/types.js';
-import { continueFanOut } from './intake.js';
-import { runReplayPage } from './replay.js';
-import { sweepRetryBucket } from './retry-sweep.js';
 
 export type { DispatchDeps, DispatchEvent, QueueRecord } from './dispatch/types.js';
+export type { InvocationBudget } from './dispatch/control.js';
 
 type Item<T> = { recordId: string; task: T };
 
-/** Processes one SQS batch; returns the ids of records to redeliver. */
-export async function processBatch(deps: DispatchDeps, records: readonly QueueRecord[]): Promise<string[]> {
+/**
+ * Processes one SQS batch; returns the ids of records to redeliver. Control tasks run beside the
+ * delivery tasks (never ahead of them), within `budget` (dispatch/control.ts).
+ */
+export async function processBatch(deps: DispatchDeps, records: readonly QueueRecord[], budget: InvocationBudget = {}): Promise<string[]> {
   const batch = parseBatch(records);
   const failed = batch.unparsable.filter(({ recordId, error }) => redeliverAfter(deps, error, { recordId })).map((u) => u.recordId);
-  for (const item of batch.controls) {
-    try {
-      await runControlTask(deps, item.task);
-    } catch (error) {
-      if (redeliverAfter(deps, error, { recordId: item.recordId })) failed.push(item.recordId);
-    }
-  }
-  if (batch.deliveries.length > 0) failed.push(...(await processDeliveryTasks(deps, batch.deliveries)));
-  return failed;
-}
-
-async function runControlTask(deps: DispatchDeps, task: QueueTask): Promise<void> {
-  if ('kind' in task && task.kind === 'fanout') {
-    const message = await deps.messages.get(task.messageId);
-    if (message === undefined) return; // expired: nothing left to fan out
-    await continueFanOut(deps, message, task);
-  } else if ('kind' in task && task.kind === 'replay') {
-    await runReplayPage(deps, task.jobId);
-  } else if ('kind' in task && task.kind === 'sweep') {
-    if (deps.retryBuckets === undefined) throw new Error('a sweep task needs the retry bucket store');
-    await sweepRetryBucket({ retryBuckets: deps.retryBuckets, queue: deps.queue, clock: deps.clock }, task);
-  }
+  const [controls, deliveries] = await Promise.all([
+    runControlTasks(deps, batch.controls, budget),
+    batch.deliveries.length > 0 ? processDeliveryTasks(deps, batch.deliveries) : [],
+  ]);
+  return [...failed, ...controls, ...deliveries];
 }
 
 async function processDeliveryTasks(deps: DispatchDeps, items: readonly Item<DeliveryTask>[]): Promise<string[]> {

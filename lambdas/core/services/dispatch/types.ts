@@ -24,6 +24,8 @@ export type DispatchEvent =
   | { type: 'skipped'; task: DeliveryTask; reason: string }
   | { type: 'subscription'; action: 'warn' | 'disable' | 'delete'; subscriptionId: SubscriptionId; failures: number }
   | { type: 'invalid-task'; recordId: string; reason: string }
+  /** A control task put back on the queue: the invocation had run its share of them, or was near its timeout. */
+  | { type: 'control-deferred'; recordId: string; kind: string }
   /** An error the worker redelivers (retryable) or logs and redelivers (unknown). */
   | { type: 'task-error'; recordId?: string; errorClass: Exclude<ErrorClass, 'permanent'>; error: Error; task?: DeliveryTask };
 
