@@ -28,8 +28,14 @@ function routeItems(sub: Subscription): Map<string, Item> {
   return items;
 }
 
-/** A subscription as stored: `secrets` and `auth` sealed together (plaintext only in items written before sealing). */
-type StoredSubscription = Omit<Subscription, 'secrets' | 'auth'> & { sealed?: string; secrets?: Subscription['secrets']; auth?: Subscription['auth'] };
+/** What is sealed together: signing secrets, credentials and custom headers (which often carry API keys). */
+type SealedPart = Pick<Subscription, 'secrets' | 'auth' | 'customHeaders'>;
+
+/**
+ * A subscription as stored: the `SealedPart` sealed. Plaintext `secrets`/`auth` only in items written
+ * before sealing, plaintext `customHeaders` only in items written before custom headers were sealed.
+ */
+type StoredSubscription = Omit<Subscription, keyof SealedPart> & { sealed?: string } & Partial<SealedPart>;
 
 const decodeStored = (item: Item): StoredSubscription | undefined => (item.kind === 'subscription' ? withoutKeys<StoredSubscription>(item) : undefined);
 
@@ -37,7 +43,7 @@ const decodeStored = (item: Item): StoredSubscription | undefined => (item.kind 
 const sealContext = (id: string) => `subscription:${id}`;
 
 export class DynamoSubscriptionStore implements SubscriptionStore {
-  /** `cipher` seals every subscription's `secrets` and `auth` (envelope encryption, see core/envelope). */
+  /** `cipher` seals every subscription's `secrets`, `auth` and `customHeaders` (envelope encryption, see core/envelope). */
   constructor(
     private readonly options: StoreOptions,
     private readonly cipher: EnvelopeCipher,
@@ -174,7 +180,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   private async subscriptionItem(sub: Subscription): Promise<Item> {
-    const { secrets, auth, ...rest } = sub;
+    const { secrets, auth, customHeaders, ...rest } = sub;
     const sortKey = `${sub.createdAt}#${sub.id}`;
     return {
       ...subscriptionKey(sub.id),
@@ -183,32 +189,38 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       gsi1sk: sortKey,
       ...(sub.tenant !== undefined && { gsi2pk: `SUB#TENANT#${sub.tenant}`, gsi2sk: sortKey }),
       ...rest,
-      sealed: await this.cipher.seal(JSON.stringify({ secrets, auth }), sealContext(sub.id)),
+      sealed: await this.seal(sub.id, { secrets, auth, customHeaders }),
     };
   }
 
-  /** Opens the sealed part; an item stored in plaintext (before sealing) is sealed in place. */
+  private seal(id: string, part: SealedPart): Promise<string> {
+    return this.cipher.seal(JSON.stringify(part), sealContext(id));
+  }
+
+  /** Opens the sealed part; an item holding any of it in plaintext (written before it was sealed) is sealed in place. */
   private async reveal(stored: StoredSubscription): Promise<Subscription> {
-    const { sealed, secrets, auth, ...rest } = stored;
-    if (sealed === undefined) {
-      await this.sealInPlace(stored);
-      return { ...rest, secrets: secrets ?? [], ...(auth !== undefined && { auth }) };
-    }
-    const opened = JSON.parse(await this.cipher.open(sealed, sealContext(stored.id))) as Pick<Subscription, 'secrets' | 'auth'>;
-    return { ...rest, secrets: opened.secrets, ...(opened.auth !== undefined && { auth: opened.auth }) };
+    const { sealed, secrets, auth, customHeaders, ...rest } = stored;
+    const opened: Partial<SealedPart> = sealed === undefined ? { secrets: secrets ?? [], auth } : (JSON.parse(await this.cipher.open(sealed, sealContext(stored.id))) as Partial<SealedPart>);
+    const part: SealedPart = {
+      secrets: opened.secrets ?? [],
+      ...(opened.auth !== undefined && { auth: opened.auth }),
+      customHeaders: opened.customHeaders ?? customHeaders ?? {},
+    };
+    if (sealed === undefined || customHeaders !== undefined) await this.sealInPlace(stored, part);
+    return { ...rest, ...part };
   }
 
   /** Migration of a plaintext item: sealed unless it changed meanwhile (then its writer sealed it). */
-  private async sealInPlace(stored: StoredSubscription): Promise<void> {
-    const sealed = await this.cipher.seal(JSON.stringify({ secrets: stored.secrets ?? [], auth: stored.auth }), sealContext(stored.id));
+  private async sealInPlace(stored: StoredSubscription, part: SealedPart): Promise<void> {
+    const sealed = await this.seal(stored.id, part);
     try {
       await dynamo('UpdateItem', () =>
         this.options.client.send(
           new UpdateCommand({
             TableName: this.table,
             Key: subscriptionKey(stored.id),
-            UpdateExpression: 'SET sealed = :sealed REMOVE secrets, #auth',
-            ConditionExpression: '#version = :version AND attribute_not_exists(sealed)',
+            UpdateExpression: 'SET sealed = :sealed REMOVE secrets, #auth, customHeaders',
+            ConditionExpression: '#version = :version AND (attribute_not_exists(sealed) OR attribute_exists(customHeaders))',
             ExpressionAttributeNames: { '#version': 'version', '#auth': 'auth' },
             ExpressionAttributeValues: { ':sealed': sealed, ':version': stored.version },
           }),

@@ -11,6 +11,7 @@ import { LocalDataKeys } from '../../../local/key-file.js';
 
 let engines: TestEngines;
 let store: DynamoSubscriptionStore;
+const keys = LocalDataKeys.inMemory();
 
 function subscription(body: Record<string, unknown>, createdAt = Date.now()): Subscription {
   const input = parseCreateSubscription({ url: 'https://hooks.example.com/in', eventTypes: ['order.created'], ...body }, { allowHttpLoopback: false, allowedPorts: [] });
@@ -19,7 +20,7 @@ function subscription(body: Record<string, unknown>, createdAt = Date.now()): Su
 
 beforeAll(async () => {
   engines = await testEngines('subs');
-  store = new DynamoSubscriptionStore({ client: engines.doc, tableName: engines.names.table, retentionDays: 30 }, new EnvelopeCipher(LocalDataKeys.inMemory()));
+  store = new DynamoSubscriptionStore({ client: engines.doc, tableName: engines.names.table, retentionDays: 30 }, new EnvelopeCipher(keys));
 });
 afterAll(() => engines.close());
 
@@ -115,6 +116,7 @@ describe('DynamoSubscriptionStore on DynamoDB Local', () => {
 describe('secrets and credentials at rest', () => {
   const bearer = 'tok_9f8e7d6c5b4a39281706';
   const password = 'pw-Zx81!correct-horse';
+  const apiKey = 'key_live_4f1c9a2b7e6d5c3a';
 
   async function rawItems(): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
@@ -127,15 +129,15 @@ describe('secrets and credentials at rest', () => {
     return items;
   }
 
-  it('a raw scan of the table finds no signing secret, token or password; reads return them', async () => {
-    const withBearer = subscription({ auth: { type: 'bearer', token: bearer } });
+  it('a raw scan of the table finds no signing secret, token, password or custom header value; reads return them', async () => {
+    const withBearer = subscription({ auth: { type: 'bearer', token: bearer }, customHeaders: { 'X-Api-Key': apiKey } });
     const withBasic = subscription({ auth: { type: 'basic', username: 'hook', password } });
     for (const s of [withBearer, withBasic]) await store.create(s, { unique: false });
     const rotated = { ...withBasic, secrets: [{ secret: 'whsec_R0tat3dSecretR0tat3dSecretR0tat3dSecretAA=', createdAt: withBasic.createdAt }, ...withBasic.secrets], version: withBasic.version + 1 };
     await store.replace(withBasic, rotated, { unique: false });
 
     const raw = JSON.stringify(await rawItems());
-    for (const value of [bearer, password, 'whsec_', 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'R0tat3dSecret']) expect(raw).not.toContain(value);
+    for (const value of [bearer, password, apiKey, 'X-Api-Key', 'whsec_', 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'R0tat3dSecret']) expect(raw).not.toContain(value);
     expect(raw).toContain('"sealed":"v1.');
     expect(await store.get(withBearer.id)).toEqual(withBearer);
     expect(await store.get(rotated.id)).toEqual(rotated);
@@ -152,6 +154,23 @@ describe('secrets and credentials at rest', () => {
     expect(after.Item?.auth).toBeUndefined();
     expect(JSON.stringify(after.Item)).not.toContain(bearer);
     expect(await store.get(id)).toEqual(legacy);
+  });
+
+  it('seals the custom headers of an item sealed before they were, on its first read', async () => {
+    const older = subscription({ auth: { type: 'bearer', token: bearer }, customHeaders: { 'X-Api-Key': apiKey } });
+    const { id } = older;
+    // As the previous version wrote it: secrets and auth sealed, custom headers in plaintext.
+    const sealed = await new EnvelopeCipher(keys).seal(JSON.stringify({ secrets: older.secrets, auth: older.auth }), `subscription:${id}`);
+    const { secrets: _secrets, auth: _auth, ...plain } = older;
+    await engines.doc.send(new PutCommand({ TableName: engines.names.table, Item: { pk: `SUB#${id}`, sk: 'META', kind: 'subscription', gsi1pk: 'SUBS', gsi1sk: `${older.createdAt}#${id}`, ...plain, sealed } }));
+    expect(JSON.stringify((await engines.doc.send(new GetCommand({ TableName: engines.names.table, Key: { pk: `SUB#${id}`, sk: 'META' } }))).Item)).toContain(apiKey);
+
+    expect(await store.get(id)).toEqual(older);
+    const after = await engines.doc.send(new GetCommand({ TableName: engines.names.table, Key: { pk: `SUB#${id}`, sk: 'META' } }));
+    expect(after.Item?.customHeaders).toBeUndefined();
+    expect(after.Item?.sealed).not.toBe(sealed);
+    expect(JSON.stringify(after.Item)).not.toContain(apiKey);
+    expect(await store.get(id)).toEqual(older);
   });
 
   it('a sealed part copied onto another subscription does not open there', async () => {
