@@ -5,6 +5,7 @@
 import { buildDeliveryRequest } from '../request.js';
 import { hasLegacyKeying, LEGACY_KEYING_REASON } from '../secrets.js';
 import { classifyStatus } from '../classify.js';
+import { credentialValues, redactCredentials } from '../redaction.js';
 import { urlHost } from '../url-policy.js';
 import type { Attempt, Subscription, TaskTrigger } from '../model.js';
 import type { Clock, SendResult, WebhookSender } from '../ports.js';
@@ -95,7 +96,8 @@ function describe(result: SendResult, subscription: Subscription): Pick<Attempt,
     statusCode: result.statusCode,
     ...(isNon2xxAcknowledgement(outcome, result.statusCode) && { acknowledgedNon2xx: true as const }),
     ...(outcome !== 'success' && { reason: `HTTP ${result.statusCode}` }),
-    ...(result.bodyExcerpt.length > 0 && { responseExcerpt: result.bodyExcerpt }),
+    // The receiver may echo the request: its credentials never reach the stored excerpt.
+    ...(result.bodyExcerpt.length > 0 && { responseExcerpt: redactCredentials(result.bodyExcerpt, credentialValues(subscription)) }),
   };
 }
 

@@ -50,6 +50,38 @@ async function post(w: ReturnType<typeof world>, tenant?: string) {
 }
 
 describe('processBatch', () => {
+  it('stores and logs a response excerpt without the credentials a receiver echoed back', async () => {
+    // Prepare: a receiver that answers 500 with the request it got (headers and target).
+    const echo = (request: OutboundRequest): SendResult => ({
+      kind: 'response',
+      statusCode: 500,
+      headers: {},
+      bodyExcerpt: JSON.stringify({ url: request.url, headers: request.headers }),
+      durationMs: 5,
+    });
+    const w = world(echo);
+    await subscribe(w, {
+      url: 'https://hooks.example.com/in?token=qs-tok-7c1e9a55',
+      auth: { type: 'basic', username: 'hook', password: 'pw-Zx81!correct-horse' },
+      customHeaders: { 'X-Api-Key': 'key_live_4f1c9a2b7e6d5c3a' },
+    });
+    await post(w);
+
+    // Act
+    await w.drainQueue();
+
+    // Assess
+    const [delivery] = [...w.deps.deliveries.items.values()];
+    const excerpt = delivery!.attempts[0]!.responseExcerpt!;
+    const sent = w.deps.sender.requests[0]!;
+    expect(JSON.parse(excerpt)).toMatchObject({ url: 'https://hooks.example.com/in?token=[redacted]', headers: { Authorization: '[redacted]', 'X-Api-Key': '[redacted]' } });
+    expect(JSON.parse(excerpt).headers['webhook-id']).toBe(sent.headers['webhook-id']);
+    const stored = JSON.stringify([delivery, w.logLines]);
+    const basic = Buffer.from('hook:pw-Zx81!correct-horse').toString('base64');
+    for (const credential of ['qs-tok-7c1e9a55', basic, 'pw-Zx81', 'key_live_4f1c9a2b7e6d5c3a']) expect(stored).not.toContain(credential);
+    expect(w.logLines[0]).toMatchObject({ responseExcerpt: excerpt });
+  });
+
   it('records a first-attempt success with one attempt and a log line without secrets', async () => {
     // Prepare
     const w = world(() => respond(200));
