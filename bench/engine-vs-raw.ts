@@ -26,16 +26,7 @@ import { generateSecret } from '../lambdas/core/secrets.js';
 import { processBatch, type DispatchDeps, type QueueRecord } from '../lambdas/core/services/dispatch.js';
 import { fanOut, type IntakeLimits } from '../lambdas/core/services/intake.js';
 import { createHttpSender } from '../lambdas/outbound/http-sender.js';
-import {
-  MemoryAlerts,
-  MemoryDeliveries,
-  MemoryJobs,
-  MemoryMessages,
-  MemoryPayloads,
-  MemoryQueue,
-  MemoryScheduler,
-  MemorySubscriptions,
-} from '../test/support/memory-ports.js';
+import { deliveryWorld, type DeliveryWorld } from './support/delivery-world.js';
 import { onCleanup, progress, runBenchmark } from './support/output.js';
 import { distribution, round } from './support/stats.js';
 import { startThreadReceiver } from './support/thread-receiver.js';
@@ -97,12 +88,9 @@ const instantSender: WebhookSender = {
   send: async () => ({ kind: 'response', statusCode: 200, headers: {}, bodyExcerpt: '', durationMs: 0, remoteAddress: '127.0.0.1' }),
 };
 
-async function engineSide(url: string, total: number, loops: number, overHttp = true): Promise<{ side: Side; deliveries: MemoryDeliveries; log: AttemptLogLine[]; close(): Promise<void> }> {
-  const subscriptions = new MemorySubscriptions();
+async function engineSide(url: string, total: number, loops: number, overHttp = true): Promise<{ side: Side; world: DeliveryWorld; log: AttemptLogLine[]; close(): Promise<void> }> {
   const subscription = subscriptionFor(`${url}/hooks/orders`);
-  await subscriptions.create(subscription, { unique: false });
-  const deliveries = new MemoryDeliveries();
-  const queue = new MemoryQueue();
+  const world = deliveryWorld(subscription);
   const clock = { now: () => Date.now() };
   const created = Date.now();
   for (let i = 0; i < total; i++) {
@@ -116,9 +104,9 @@ async function engineSide(url: string, total: number, loops: number, overHttp = 
       payload: body(i),
       payloadBytes: JSON.stringify(body(i)).length,
     };
-    await fanOut({ queue, clock, limits: LIMITS }, message, [{ subscriptionId: subscription.id, status: 'active' }], 0);
+    await fanOut({ queue: world.queue, clock, limits: LIMITS }, message, [{ subscriptionId: subscription.id, status: 'active' }], 0);
   }
-  const records: QueueRecord[] = queue.sent.map((q, i) => ({ id: `rec-${i}`, body: JSON.stringify(q.task) }));
+  const records: QueueRecord[] = world.sent.map((q, i) => ({ id: `rec-${i}`, body: JSON.stringify(q.task) }));
 
   const http = overHttp ? createHttpSender({ allowHttpLoopback: true, userAgent: 'Hookline/bench' }) : undefined;
   const inner: WebhookSender = http ?? instantSender;
@@ -133,14 +121,7 @@ async function engineSide(url: string, total: number, loops: number, overHttp = 
   };
   const log: AttemptLogLine[] = [];
   const deps: DispatchDeps = {
-    subscriptions,
-    messages: new MemoryMessages(),
-    deliveries,
-    payloads: new MemoryPayloads(),
-    queue,
-    retryScheduler: new MemoryScheduler(),
-    alerts: new MemoryAlerts(),
-    jobs: new MemoryJobs(),
+    ...world,
     attemptLog: { write: (line) => log.push(line) },
     sender: timed,
     clock,
@@ -169,7 +150,7 @@ async function engineSide(url: string, total: number, loops: number, overHttp = 
       if (failures.length > 0) throw new Error(`${failures.length} records failed in the engine`);
     },
   };
-  return { side, deliveries, log, close: async () => http?.close() };
+  return { side, world, log, close: async () => http?.close() };
 }
 
 /**
@@ -271,7 +252,7 @@ async function measure(): Promise<Record<string, unknown>> {
   const sent = perRound * ROUNDS;
   const received = await receiver.count();
   for (const [name, side] of [['engine', engine], ['bookkeeping', bookkeeping]] as const) {
-    const succeeded = [...side.deliveries.items.values()].filter((d) => d.status === 'succeeded').length;
+    const succeeded = [...side.world.stored.values()].filter((d) => d.status === 'succeeded').length;
     if (succeeded !== sent + warmup) throw new Error(`${name} recorded ${succeeded} successes, expected ${sent + warmup}`);
   }
   if (received !== 3 * (sent + warmup)) throw new Error(`receiver saw ${received} requests, expected ${3 * (sent + warmup)}`);
