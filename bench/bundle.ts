@@ -9,13 +9,15 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { BUILD_OPTIONS as CONSOLE_BUILD } from '../console/server/assets.js';
 import { isQuick } from './support/env.js';
-import { progress, runBenchmark } from './support/output.js';
+import { onCleanup, progress, runBenchmark } from './support/output.js';
 import { median, round } from './support/stats.js';
 
 const execFileAsync = promisify(execFile);
@@ -26,16 +28,16 @@ const SIZE_TARGET_BYTES = 300 * 1024;
 const INIT_TARGET_MS = 150;
 const CONSOLE_JS_TARGET_GZIP_BYTES = 150 * 1024;
 
-/** Same text as lib/functions.ts `CJS_SHIM` (not exported there). */
-const CJS_SHIM =
-  "import { createRequire as __hooklineCreateRequire } from 'node:module'; const require = __hooklineCreateRequire(import.meta.url);";
+/**
+ * Outside the repository, as in Lambda: a bundle that still imported a left-out package at load
+ * could not find it in the project's node_modules, and its init would fail here.
+ */
+const outRoot = join(tmpdir(), `hookline-bench-bundle-${process.pid}/`);
 
-const outRoot = fileURLToPath(new URL('../.bench-out/bundle/', import.meta.url));
-
-/** The stack's bundling target, read from the stack itself so the two never drift. */
-async function stackTarget(): Promise<{ target: string; entry: (name: (typeof HANDLERS)[number]) => string }> {
+/** The stack's bundling settings, read from the stack itself so the two never drift. */
+async function stackBundling(): Promise<{ target: string; external: string[]; banner: string; entry: (name: (typeof HANDLERS)[number]) => string }> {
   const functions = await import('../lib/functions.js');
-  return { target: functions.BUNDLE_TARGET, entry: functions.handlerEntry };
+  return { target: functions.BUNDLE_TARGET, external: functions.BUNDLE_EXTERNALS, banner: functions.CJS_SHIM, entry: functions.handlerEntry };
 }
 
 /** Module init: a fresh `node`, time from before `import()` of the bundle to after it resolves. */
@@ -94,8 +96,9 @@ async function measureConsole(): Promise<Record<string, unknown>> {
 }
 
 async function measure(): Promise<Record<string, unknown>> {
-  const { target, entry } = await stackTarget();
+  const { target, external, banner, entry } = await stackBundling();
   await rm(outRoot, { recursive: true, force: true });
+  onCleanup(() => rm(outRoot, { recursive: true, force: true }));
   const handlers: Record<string, unknown> = {};
   for (const name of HANDLERS) {
     const dir = `${outRoot}${name}/`;
@@ -110,7 +113,8 @@ async function measure(): Promise<Record<string, unknown>> {
       minify: true,
       sourcemap: true,
       mainFields: ['module', 'main'],
-      banner: { js: CJS_SHIM },
+      banner: { js: banner },
+      external,
       outfile,
       metafile: true,
       logLevel: 'warning',

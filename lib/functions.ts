@@ -23,8 +23,27 @@ export const BUNDLE_TARGET = 'node24';
  */
 export const SYSTEM_LOG_LEVEL = lambda.SystemLogLevel.WARN;
 
+/**
+ * Left out of the bundles: the credential providers Lambda never reaches. The SDK's default chain
+ * tries the environment first, and Lambda always puts the execution role's credentials there; the
+ * rest of the chain (SSO, INI files, processes, web identity, console login, container and instance
+ * metadata, with the STS/SSO clients they load: ~110 KB of each bundle) is imported only when
+ * that fails, and would then fail to load instead of failing to find credentials.
+ */
+export const BUNDLE_EXTERNALS = [
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/credential-provider-http',
+  '@smithy/credential-provider-imds',
+  '@aws-sdk/token-providers',
+  '@aws-sdk/nested-clients',
+];
+
 /** Lets CommonJS dependencies call `require` inside the ESM bundle. */
-const CJS_SHIM =
+export const CJS_SHIM =
   "import { createRequire as __hooklineCreateRequire } from 'node:module'; const require = __hooklineCreateRequire(import.meta.url);";
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -102,8 +121,9 @@ export class HooklineFunction extends Construct {
         sourceMap: true,
         target: BUNDLE_TARGET,
         mainFields: ['module', 'main'],
-        // Bundle the AWS SDK: pinned versions, faster cold starts than the runtime's copy.
-        externalModules: [],
+        // Bundle the AWS SDK (pinned versions, faster cold starts than the runtime's copy) but
+        // not the credential providers Lambda never uses.
+        externalModules: BUNDLE_EXTERNALS,
         banner: CJS_SHIM,
         forceDockerBundling: false,
       },
