@@ -1,13 +1,18 @@
 /**
- * Keep-alive connection pools, one per (origin, checked address), kept for the sender's life so a
- * batch of deliveries to one endpoint reuses its connections. Each pool's connector ignores the
- * hostname undici would resolve and dials the address the SSRF guard checked, with SNI and
- * certificate verification still against the original hostname: no second DNS lookup exists
- * that a rebinding attacker could answer differently.
+ * Keep-alive connection pools on Node's own HTTP client, one per (origin, checked address), kept
+ * for the sender's life so a batch of deliveries to one endpoint reuses its connections. Each
+ * pool dials the address the SSRF guard checked, never the hostname, with SNI, certificate
+ * verification and `Host` still for the original hostname: no second DNS lookup exists that a
+ * rebinding attacker could answer differently.
+ *
+ * node:http rather than undici: the worker's bundle shrinks by ~740 KB (undici brings fetch,
+ * WebSocket, caches and two WebAssembly HTTP parsers; Node's parser is built in), at the same
+ * safety: pinned address, TLS policy, the caller's deadline, redirects never followed.
  */
-import { isIP } from 'node:net';
-import { createSecureContext, type SecureContext } from 'node:tls';
-import { Pool, buildConnector } from 'undici';
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import tls, { createSecureContext, type SecureContext } from 'node:tls';
 import { MIN_TLS_VERSION } from './tls-policy.js';
 
 export interface PoolSettings {
@@ -21,13 +26,122 @@ export interface PoolSettings {
   maxPools: number;
 }
 
+export interface PooledRequest {
+  method: string;
+  /** Path and query. */
+  path: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  /** Aborting destroys the request and its connection. */
+  signal: AbortSignal;
+}
+
+export interface PooledResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  /** Read it to the end to give the connection back; destroy it to drop the connection. */
+  body: IncomingMessage;
+}
+
+/** One origin over one checked address. */
+export class PinnedPool {
+  readonly #agent: http.Agent;
+  readonly #client: typeof http | typeof https;
+
+  constructor(
+    private readonly origin: URL,
+    private readonly address: string,
+    settings: AgentSettings,
+  ) {
+    const secure = origin.protocol === 'https:';
+    this.#client = secure ? https : http;
+    this.#agent = pinnedAgent(secure, origin.hostname, address, settings);
+  }
+
+  request(options: PooledRequest): Promise<PooledResponse> {
+    return new Promise((resolve, reject) => {
+      const req = this.#client.request({
+        agent: this.#agent,
+        host: this.address,
+        port: this.origin.port || (this.origin.protocol === 'https:' ? 443 : 80),
+        method: options.method,
+        path: options.path,
+        // The URL's host, not the address dialled (which `setHost` would put there).
+        headers: { ...options.headers, host: this.origin.host },
+        setHost: false,
+        signal: options.signal,
+      });
+      req.once('error', reject);
+      // Redirects are never followed: Node's client returns a 3xx like any other response.
+      req.once('response', (res) => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res }));
+      req.end(options.body);
+    });
+  }
+
+  close(): void {
+    // destroy(), not a graceful close: an in-flight slow body must not hold shutdown hostage.
+    this.#agent.destroy();
+  }
+}
+
+/** A connection that could not be made within the pool's connect timeout (nothing was sent). */
+export const CONNECT_TIMEOUT_CODE = 'ECONNECT_TIMEOUT';
+
+/**
+ * An agent whose every connection goes to `address`, handed to a request only once connected
+ * (and, for HTTPS, once the handshake verified the certificate): a refused handshake fails with
+ * its own TLS error, not with the write of a request that was never sent. Connections are opened
+ * through `net.connect`/`tls.connect` looked up at call time (the unit tests' tripwire sees every dial).
+ */
+function pinnedAgent(secure: boolean, hostname: string, address: string, settings: AgentSettings): http.Agent {
+  // SNI must be a hostname; for a (local-mode) IP literal, Node verifies against the IP instead.
+  const servername = net.isIP(hostname) === 0 ? hostname : undefined;
+  const Base = secure ? https.Agent : http.Agent;
+  const agent = new Base({ keepAlive: true, timeout: settings.keepAliveTimeoutMs, scheduling: 'lifo' });
+  const connect = (port: number): net.Socket =>
+    secure
+      ? tls.connect({ host: address, port, ...(servername ? { servername } : {}), secureContext: settings.tlsContext, rejectUnauthorized: true })
+      : net.connect({ host: address, port });
+  const createConnection = (options: { port?: number | string | null }, oncreate: (err: Error | null, socket?: net.Socket) => void): undefined => {
+    const socket = connect(Number(options.port));
+    const done = (err: Error | null): void => {
+      socket.off('error', done);
+      socket.off(secure ? 'secureConnect' : 'connect', ready);
+      socket.setTimeout(0);
+      if (err) {
+        socket.destroy();
+        oncreate(err);
+      } else oncreate(null, socket);
+    };
+    const ready = (): void => done(null);
+    socket.once('error', done);
+    socket.once(secure ? 'secureConnect' : 'connect', ready);
+    socket.setTimeout(settings.connectTimeoutMs, () =>
+      done(Object.assign(new Error(`connect timed out after ${settings.connectTimeoutMs} ms`), { code: CONNECT_TIMEOUT_CODE })),
+    );
+    return undefined;
+  };
+  agent.createConnection = createConnection as unknown as http.Agent['createConnection'];
+  return agent;
+}
+
+interface AgentSettings {
+  tlsContext: SecureContext;
+  connectTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
 export class ConnectionPools {
-  readonly #pools = new Map<string, Pool>();
-  readonly #tls: TlsSettings;
+  readonly #pools = new Map<string, PinnedPool>();
+  readonly #agentSettings: AgentSettings;
   #closed = false;
 
   constructor(private readonly settings: PoolSettings) {
-    this.#tls = { secureContext: outboundSecureContext(settings.ca), connectTimeoutMs: settings.connectTimeoutMs };
+    this.#agentSettings = {
+      tlsContext: outboundSecureContext(settings.ca),
+      connectTimeoutMs: settings.connectTimeoutMs,
+      keepAliveTimeoutMs: settings.keepAliveTimeoutMs,
+    };
   }
 
   get closed(): boolean {
@@ -35,7 +149,7 @@ export class ConnectionPools {
   }
 
   /** The pool for `origin` dialling `address`; created on first use. */
-  get(origin: string, hostname: string, address: string): Pool {
+  get(origin: string, address: string): PinnedPool {
     const key = `${origin} ${address}`;
     const existing = this.#pools.get(key);
     if (existing) {
@@ -44,10 +158,7 @@ export class ConnectionPools {
       this.#pools.set(key, existing);
       return existing;
     }
-    const pool = new Pool(origin, {
-      connect: pinnedConnector(hostname, address, this.#tls),
-      keepAliveTimeout: this.settings.keepAliveTimeoutMs,
-    });
+    const pool = new PinnedPool(new URL(origin), address, this.#agentSettings);
     this.#pools.set(key, pool);
     this.#evict();
     return pool;
@@ -55,25 +166,17 @@ export class ConnectionPools {
 
   async close(): Promise<void> {
     this.#closed = true;
-    const pools = [...this.#pools.values()];
+    for (const pool of this.#pools.values()) pool.close();
     this.#pools.clear();
-    // destroy(), not close(): an in-flight slow body must not hold shutdown hostage.
-    await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
   }
 
   #evict(): void {
     while (this.#pools.size > this.settings.maxPools) {
-      const [oldestKey, oldest] = this.#pools.entries().next().value as [string, Pool];
+      const [oldestKey, oldest] = this.#pools.entries().next().value as [string, PinnedPool];
       this.#pools.delete(oldestKey);
-      void oldest.close().catch(() => undefined);
+      oldest.close();
     }
   }
-}
-
-export interface TlsSettings {
-  /** Protocol floor, ciphers and trust store, built once (see `outboundSecureContext`). */
-  secureContext: SecureContext;
-  connectTimeoutMs: number;
 }
 
 /**
@@ -83,18 +186,4 @@ export interface TlsSettings {
  */
 export function outboundSecureContext(ca: string[] | undefined): SecureContext {
   return createSecureContext({ minVersion: MIN_TLS_VERSION, ...(ca ? { ca } : {}) });
-}
-
-/** A connector that always dials `address`, presenting `hostname` as SNI and for verification. */
-export function pinnedConnector(hostname: string, address: string, settings: TlsSettings): buildConnector.connector {
-  const base = buildConnector({
-    timeout: settings.connectTimeoutMs,
-    secureContext: settings.secureContext,
-    rejectUnauthorized: true,
-  });
-  // SNI must be a hostname; for a (local-mode) IP literal, Node verifies against the IP instead.
-  const servername = isIP(hostname) === 0 ? hostname : undefined;
-  return (options, callback) => {
-    base({ ...options, hostname: address, ...(servername ? { servername } : {}) }, callback);
-  };
 }

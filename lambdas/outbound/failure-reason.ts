@@ -1,8 +1,10 @@
 /**
- * Turns whatever undici, node:net, node:tls or the resolver threw into a failure outcome with a
+ * Turns whatever node:http, node:net, node:tls or the resolver threw into a failure outcome with a
  * short reason an operator can act on ("TLS: certificate has expired"). Errors are walked through
- * their `cause` chain because undici wraps socket errors.
+ * their `cause` chain, for errors that wrap socket errors.
  */
+import { CONNECT_TIMEOUT_CODE } from './connection-pools.js';
+
 export interface FailureDescription {
   outcome: 'timeout' | 'network';
   reason: string;
@@ -15,12 +17,7 @@ interface ErrorLike {
   reason?: unknown;
 }
 
-const TIMEOUT_CODES = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'ETIMEDOUT',
-]);
+const TIMEOUT_CODES = new Set([CONNECT_TIMEOUT_CODE, 'ETIMEDOUT']);
 
 const TLS_REASONS: Readonly<Record<string, string>> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: self-signed certificate',
@@ -50,7 +47,6 @@ const NETWORK_REASONS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset by the remote side',
   EPIPE: 'connection reset by the remote side',
-  UND_ERR_SOCKET: 'connection closed by the remote side',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   EADDRNOTAVAIL: 'address not available',
@@ -58,8 +54,6 @@ const NETWORK_REASONS: Readonly<Record<string, string>> = {
   ENODATA: 'DNS: no address records',
   EAI_AGAIN: 'DNS: temporary resolution failure',
   ESERVFAIL: 'DNS: server failure',
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'response body length did not match Content-Length',
-  UND_ERR_INFO: 'invalid HTTP response',
 };
 
 function chain(err: unknown): ErrorLike[] {
@@ -80,7 +74,7 @@ function messageOf(e: ErrorLike): string {
   return typeof e.message === 'string' ? e.message.split('\n')[0]!.trim() : '';
 }
 
-/** True when the error is one of undici's or the OS's own timeouts. */
+/** True when the error is the pool's connect timeout or the OS's own. */
 export function isTimeoutError(err: unknown): boolean {
   return chain(err).some((e) => TIMEOUT_CODES.has(codeOf(e) ?? ''));
 }
@@ -107,7 +101,11 @@ export function describeFailure(err: unknown): FailureDescription {
       return { outcome: 'network', reason: `invalid HTTP response (${code})` };
     }
   }
-  // The innermost known code is the most precise (undici's "other side closed" wraps ECONNRESET).
+  // Node ends a response whose connection closed before its end with ECONNRESET "aborted".
+  if (links.some((e) => codeOf(e) === 'ECONNRESET' && messageOf(e) === 'aborted')) {
+    return { outcome: 'network', reason: 'connection closed by the remote side' };
+  }
+  // The innermost known code is the most precise.
   for (const e of [...links].reverse()) {
     const code = codeOf(e);
     if (code && NETWORK_REASONS[code]) return { outcome: 'network', reason: NETWORK_REASONS[code] };

@@ -8,10 +8,9 @@
  * `send` throw: every outcome is a `SendResult`.
  */
 import { performance } from 'node:perf_hooks';
-import type { Dispatcher } from 'undici';
 import type { OutboundRequest, SendResult, WebhookSender } from '../core/ports.js';
 import { decodeExcerpt, readExcerpt } from './body-excerpt.js';
-import { ConnectionPools } from './connection-pools.js';
+import { CONNECT_TIMEOUT_CODE, ConnectionPools, type PooledResponse } from './connection-pools.js';
 import { createDnsResolver, type ResolvedAddress, type Resolver } from './dns-resolver.js';
 import { HttpSenderConfigError, OutboundDnsTimeoutError } from './errors.js';
 import { describeFailure } from './failure-reason.js';
@@ -85,7 +84,7 @@ export const DEFAULT_USER_AGENT = 'Hookline';
 const RESERVED_HEADERS = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length', 'expect', 'te', 'trailer', 'proxy-connection']);
 
 /** Connect errors that prove no byte of the request left: the next checked address may be tried. */
-const NEXT_ADDRESS_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+const NEXT_ADDRESS_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', CONNECT_TIMEOUT_CODE]);
 
 export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -139,7 +138,7 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     });
     const attempt = runAttempt(checked.target, request, cancel.signal, state, fail, elapsed);
     try {
-      // The deadline wins even if undici is still stuck in a handshake it cannot abort.
+      // The deadline wins whatever phase the request is stuck in.
       return await Promise.race([attempt, deadline]);
     } finally {
       clearTimeout(timer);
@@ -173,11 +172,11 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     try {
       const excerpt = await readExcerpt(response.body, maxResponseBytes);
       if (excerpt.complete) {
-        // undici hands the socket back to the pool one event-loop turn after the body ends;
-        // waiting for it lets the caller's next send reuse this connection instead of opening one.
+        // Node's agent takes the socket back once the response has ended and the request has
+        // finished; waiting a turn lets the caller's next send reuse it instead of opening one.
         await new Promise<void>((resolve) => setImmediate(resolve));
       } else {
-        // Cut short: destroying the body makes undici drop the connection unread.
+        // Cut short: destroying the body drops the connection unread.
         response.body.destroy();
       }
       return {
@@ -219,22 +218,18 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     addresses: string[],
     request: OutboundRequest,
     signal: AbortSignal,
-  ): Promise<{ response: Dispatcher.ResponseData; address: string } | { error: unknown }> {
+  ): Promise<{ response: PooledResponse; address: string } | { error: unknown }> {
     const headers = { ...request.headers };
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'user-agent')) headers['user-agent'] = userAgent;
     let error: unknown;
     for (const address of addresses) {
       try {
-        const response = await pools.get(target.url.origin, target.hostname, address).request({
+        const response = await pools.get(target.url.origin, address).request({
           method: request.method,
           path: `${target.url.pathname}${target.url.search}`,
           headers,
           body: request.method === 'GET' ? undefined : request.body,
           signal,
-          headersTimeout: request.timeoutMs,
-          bodyTimeout: request.timeoutMs,
-          // Redirects are never followed: undici's request() has no redirect handling unless an
-          // interceptor is installed, and none is.
         });
         return { response, address };
       } catch (err) {
@@ -259,8 +254,11 @@ function dnsReason(hostname: string, err: unknown): string {
   return `DNS: resolving ${hostname} failed (${typeof code === 'string' ? code : message})`;
 }
 
+/** Node refuses a header name, value or method it could not send as is (CR/LF injection included). */
+const INVALID_REQUEST_CODES = new Set(['ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_UNESCAPED_CHARACTERS']);
+
 function isInvalidArgument(err: unknown): boolean {
-  return errorCode(err) === 'UND_ERR_INVALID_ARG';
+  return INVALID_REQUEST_CODES.has(errorCode(err) ?? '');
 }
 
 function errorCode(err: unknown): string | undefined {
@@ -268,7 +266,7 @@ function errorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+function flattenHeaders(headers: PooledResponse['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
