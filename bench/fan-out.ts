@@ -5,6 +5,8 @@
  * `fanout` tasks in the worker), the first and the last request at the receiver.
  * "Enqueued" is the end of the SendMessageBatch call that carried a delivery's first task, seen
  * by tracing the SDK; "received" is the receiver thread's clock. A warm-up fan-out (50) runs first.
+ * In the same run, the 202 of an event for one subscription (median of 5, each delivered before
+ * the next) is the baseline of `acceptedRatio`: the 202 for 1,000 subscriptions ÷ the 202 for one.
  *
  * Environment: BENCH_SUBSCRIPTIONS (default 1000; 100 with --quick).
  */
@@ -14,10 +16,11 @@ import { startInProcessLocal, type InProcessLocal } from './support/in-process-l
 import { forEachConcurrent, until } from './support/local-api.js';
 import { onCleanup, progress, runBenchmark } from './support/output.js';
 import { orderPayload } from './support/payload.js';
-import { round } from './support/stats.js';
+import { median, round } from './support/stats.js';
 import { startThreadReceiver, type ThreadReceiver } from './support/thread-receiver.js';
 
 const WARMUP_SUBSCRIPTIONS = 50;
+const ONE_TO_ONE_RUNS = 5;
 
 interface Run {
   messageId: string;
@@ -88,12 +91,20 @@ async function measure(): Promise<Record<string, unknown>> {
 
   const setupStarted = Date.now();
   await subscribe(local, receiver, 'warm-up', WARMUP_SUBSCRIPTIONS);
+  await subscribe(local, receiver, 'one', 1);
   await subscribe(local, receiver, 'fan-out', subscriptions);
   const setupMs = Date.now() - setupStarted;
   progress(`fan-out: ${subscriptions} subscriptions created in ${setupMs} ms`);
 
   const warm = await fanOutOnce(local, enqueues, 'warm-up', WARMUP_SUBSCRIPTIONS);
   await receivedTimes(receiver, warm.messageId, WARMUP_SUBSCRIPTIONS, 60_000);
+  const oneToOneMs: number[] = [];
+  for (let i = 0; i < ONE_TO_ONE_RUNS; i++) {
+    const one = await fanOutOnce(local, enqueues, 'one', 1);
+    oneToOneMs.push(one.acceptedAt - one.postedAt);
+    await receivedTimes(receiver, one.messageId, 1, 60_000);
+  }
+  const oneToOneAcceptedMs = median(oneToOneMs);
 
   const run = await fanOutOnce(local, enqueues, 'fan-out', subscriptions);
   await until(() => run.enqueuedAt.size >= subscriptions, 120_000, `${subscriptions} tasks enqueued`, 20);
@@ -111,6 +122,8 @@ async function measure(): Promise<Record<string, unknown>> {
     fanoutPageSize: 500,
     subscriptionSetupMs: setupMs,
     acceptedMs: since(run.acceptedAt),
+    oneToOneAcceptedMs,
+    acceptedRatio: round(since(run.acceptedAt) / oneToOneAcceptedMs, 1),
     firstPageEnqueuedMs: since(enqueued[firstPage - 1]),
     allEnqueuedMs: since(enqueued.at(-1)),
     firstReceivedMs: since(received[0]),
