@@ -114,7 +114,7 @@ export function patchBody(original: FormState, edited: FormState): Record<string
   return patch;
 }
 
-/** The form for an existing subscription (credentials stay masked server-side: they are not prefilled). */
+/** The form for an existing subscription (credentials stay masked server-side: not prefilled; custom header values come as `****`, so an untouched field is not resent). */
 export function fromSubscription(s: Subscription): FormState {
   return {
     ...EMPTY_FORM,

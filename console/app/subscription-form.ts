@@ -43,7 +43,7 @@ function FormFields({ form, set, error, isEdit }: { form: FormState; set: (patch
       ${form.authType === 'basic' && text('password', 'Password', { type: 'password', field: 'auth', hint: 'write-only (never shown); to change any credential, type the password again' })}
       ${form.authType === 'bearer' && text('token', 'Bearer token', { type: 'password', field: 'auth' })}
       ${form.authType === 'header' && text('authorization', 'Authorization header value', { type: 'password', field: 'auth' })}
-      ${text('customHeaders', 'Custom headers', { multiline: true, hint: 'one "X-Name: value" per line (up to 5)' })}
+      ${text('customHeaders', 'Custom headers', { multiline: true, hint: 'one "X-Name: value" per line (up to 5); values read back as **** — replace each one when you change this field' })}
     </fieldset>
     <fieldset>
       <legend>Delivery policy (blank: the preset's)</legend>

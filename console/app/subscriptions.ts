@@ -51,7 +51,7 @@ function Details({ sub }: { sub: Subscription }) {
     ['URL', sub.url], ['Event types', sub.eventTypes.join(', ')], ['Tenant', sub.tenant], ['Fallback', sub.fallback],
     ['Preset', sub.preset], ['Method', sub.method], ['Format', sub.format], ['Envelope', sub.envelope], ['XML root', sub.xmlRoot], ['Shopify API version', sub.apiVersion],
     ['Signing', sub.signing && `${sub.signing.scheme}${sub.signing.header ? ` (${sub.signing.header})` : ''}${sub.signing.appKey ? ` (app key ${sub.signing.appKey})` : ''}`],
-    ['Authentication', sub.auth && `${sub.auth.type} (credentials masked)`], ['Custom headers', sub.customHeaders && Object.keys(sub.customHeaders).join(', ')],
+    ['Authentication', sub.auth && `${sub.auth.type} (credentials masked)`], ['Custom headers', sub.customHeaders && Object.entries(sub.customHeaders).map(([name, value]) => `${name}: ${value}`).join(', ')],
     ['Timeout', sub.timeoutMs !== undefined ? `${sub.timeoutMs} ms` : undefined], ['Accepted statuses', sub.acceptStatuses?.join(', ')],
     ['Retry on', sub.retryOn?.join(', ')], ['Retry policy', sub.retryPolicy && JSON.stringify(sub.retryPolicy)],
     ['Failure policy', sub.failurePolicy && JSON.stringify(sub.failurePolicy)],

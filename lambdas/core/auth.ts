@@ -1,6 +1,7 @@
 /**
- * Outbound authentication headers, and the masked public view of credentials: auth is
- * write-only, so every read shows `****` instead of passwords, tokens and secrets.
+ * Outbound authentication headers, and the masked public view of credentials: auth and custom
+ * header values are write-only, so every read shows `****` instead of passwords, tokens, API keys
+ * and secrets (custom headers' names stay visible).
  */
 import type { AuthConfig, MaskedAuth, Subscription } from './model.js';
 import { MASK } from './subscription-schema.js';
@@ -34,6 +35,15 @@ export function maskAuth(auth: AuthConfig | undefined): MaskedAuth | undefined {
   }
 }
 
+/**
+ * Every custom header's value masked, not only names that look like credentials: a key sent as
+ * `X-Partner-Ref` is as secret as one sent as `X-Api-Key`, and a PATCH of `customHeaders` replaces the
+ * whole map anyway, so a visible non-secret value would spare no resend (docs/subscribers.md).
+ */
+export function maskCustomHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(headers).map((name) => [name, MASK]));
+}
+
 /** What the API returns for a stored subscription: no secrets, credentials masked. */
 export interface SubscriptionHealth {
   failureStreak: { count: number; startedAt?: string };
@@ -42,7 +52,7 @@ export interface SubscriptionHealth {
 export type PublicSubscription = Omit<Subscription, 'secrets' | 'auth' | 'failureStreakStartedAt'> & { auth?: MaskedAuth; health: SubscriptionHealth };
 
 export function maskSubscription(sub: Subscription): PublicSubscription {
-  const { secrets: _secrets, auth, failureStreakStartedAt, ...rest } = sub;
+  const { secrets: _secrets, auth, failureStreakStartedAt, customHeaders, ...rest } = sub;
   const failureStreak = { count: sub.consecutiveFailures, ...(failureStreakStartedAt !== undefined && { startedAt: failureStreakStartedAt }) };
-  return { ...rest, ...(auth !== undefined && { auth: maskAuth(auth) }), health: { failureStreak } };
+  return { ...rest, customHeaders: maskCustomHeaders(customHeaders), ...(auth !== undefined && { auth: maskAuth(auth) }), health: { failureStreak } };
 }

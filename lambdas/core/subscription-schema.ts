@@ -125,9 +125,12 @@ const credential = (max: number) =>
 const headerCredential = (max: number) =>
   credential(max).refine((v) => !/[^\u0000-\u00ff]/.test(v), 'must contain only Latin-1 characters (it is sent as a header value)');
 
-/** A write-only value: the `****` a read shows is refused, so a GET body PATCHed back cannot store it. */
-const unmasked = <T extends z.ZodType<string>>(schema: T) =>
-  schema.refine((v) => v !== MASK, `is the masked placeholder "${MASK}" from a read: send the real value, or leave auth out to keep it`);
+/**
+ * A write-only value: the `****` a read shows is refused, so a GET body PATCHed back cannot store it.
+ * `keep` names the field a PATCH leaves out to keep the stored values.
+ */
+const unmasked = <T extends z.ZodType<string>>(schema: T, keep = 'auth') =>
+  schema.refine((v) => v !== MASK, `is the masked placeholder "${MASK}" from a read: send the real value, or leave ${keep} out to keep it`);
 
 export const authSchema = z
   .discriminatedUnion('type', [
@@ -221,7 +224,7 @@ export const failurePolicySchema = z
   .meta({ id: 'FailurePolicy', description: 'What a streak of consecutive failed attempts does to the subscription.' });
 
 const customHeadersSchema = z
-  .record(z.string(), z.string())
+  .record(z.string(), unmasked(z.string(), 'customHeaders'))
   .superRefine(
     (headers, ctx) => {
       // Runs even when a value is not a string (zod reports that one), so every name problem shows at once.
@@ -233,7 +236,7 @@ const customHeadersSchema = z
     },
     { when: (payload) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value) },
   )
-  .meta({ description: 'Up to 5 `X-` headers added to every request.' });
+  .meta({ description: 'Up to 5 `X-` headers added to every request. Values are write-only (masked on read): they often carry credentials.' });
 
 const metadataSchema = z
   .record(z.string().min(1).max(64), z.string().max(512))

@@ -265,13 +265,41 @@ describe('subscriptions', () => {
     // Assess
     expect(created).toMatchObject({ id: expect.stringMatching(/^sub_/), status: 'active', secret: expect.stringMatching(/^whsec_/), auth: { type: 'bearer', token: '****' } });
     for (const view of [read.body, listed.body.items[0]]) {
-      expect(view).toMatchObject({ id: created.id, auth: { type: 'bearer', token: '****' }, customHeaders: { 'X-Team': 'payments' } });
+      expect(view).toMatchObject({ id: created.id, auth: { type: 'bearer', token: '****' }, customHeaders: { 'X-Team': '****' } });
       expect(view).not.toHaveProperty('secret');
       expect(view).not.toHaveProperty('secrets');
       expect(JSON.stringify(view)).not.toContain('tok-very-secret');
+      expect(JSON.stringify(view)).not.toContain('payments');
       expect(JSON.stringify(view)).not.toContain(created.secret);
     }
     expect(secret.body).toEqual({ secret: created.secret });
+  });
+
+  it('refuses a read PATCHed back (masked auth and custom header values) naming each field, and keeps sending the real values', async () => {
+    // Prepare
+    const r = await receiver();
+    const created = await createSubscription(api, {
+      url: urlOf(r, '/masked'),
+      eventTypes: ['mask.evt'],
+      tenant: 'crud_mask_patch',
+      auth: { type: 'bearer', token: 'tok-kept-value' },
+      customHeaders: { 'X-Api-Key': 'key-kept-value' },
+    });
+    const read = await api<Record<string, unknown>>('GET', `/v1/subscriptions/${created.id}`);
+    const { auth, customHeaders } = read.body;
+
+    // Act
+    const readBack = await api('PATCH', `/v1/subscriptions/${created.id}`, { auth, customHeaders, description: 'edited' });
+    const leftOut = await api('PATCH', `/v1/subscriptions/${created.id}`, { description: 'edited' });
+    await postEvent(api, { type: 'mask.evt', tenant: 'crud_mask_patch', payload: { n: 1 } });
+
+    // Assess
+    expectProblem(readBack, 400, ['auth.token', 'customHeaders.X-Api-Key']);
+    expect(leftOut.status).toBe(200);
+    expect(leftOut.body).toMatchObject({ description: 'edited', customHeaders: { 'X-Api-Key': '****' }, version: created.version + 1 });
+    const [request] = await r.waitFor(1);
+    expect(request!.headers['x-api-key']).toBe('key-kept-value');
+    expect(request!.headers.authorization).toBe('Bearer tok-kept-value');
   });
 
   it('lists with tenant, eventType and status filters and a cursor that visits every match once', async () => {

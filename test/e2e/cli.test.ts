@@ -81,13 +81,15 @@ describe('hookline CLI against local mode', () => {
     secret = created.secret;
     expect(subId).toMatch(/^sub_/);
     expect(secret).toMatch(/^whsec_/);
-    expect(created).toMatchObject({ status: 'active', tenant: 'shop_cli', eventTypes: ['order.created', 'order.updated'], customHeaders: { 'X-Team': 'payments' } });
+    expect(created).toMatchObject({ status: 'active', tenant: 'shop_cli', eventTypes: ['order.created', 'order.updated'], customHeaders: { 'X-Team': '****' } });
     verifier = createStandardWebhooksReceiver({ secret, onWebhook: (w) => void handled.push(w) });
 
     const shown = await hookline(['subscriptions', 'get', subId]);
     expect(shown.code).toBe(0);
     expect(shown.out).toContain(`ID:               ${subId}\n`);
     expect(shown.out).not.toContain(secret);
+    expect(shown.out).toMatch(/Custom headers:.*X-Team.*\*\*\*\*/);
+    expect(shown.out).not.toContain('payments');
     expect((await hooklineJson(['subscriptions', 'secret', subId])).secret).toBe(secret);
 
     const listed = await hookline(['subscriptions', 'list', '--tenant', 'shop_cli']);

@@ -5,7 +5,7 @@
 import { eventRequestSchema } from '../../core/event-schema.js';
 import * as z from 'zod';
 import { OUTCOMES, STORED_ATTEMPTS_MAX } from '../../core/model.js';
-import { maskedAuthSchema, subscriptionSettingsSchema } from '../../core/subscription-schema.js';
+import { MASK, maskedAuthSchema, subscriptionSettingsSchema } from '../../core/subscription-schema.js';
 
 const iso = z.string().meta({ format: 'date-time' });
 const outcome = z.enum(OUTCOMES);
@@ -28,6 +28,7 @@ export const subscriptionViewSchema = z
     id: z.string().startsWith('sub_'),
     ...subscriptionSettingsSchema.shape,
     auth: maskedAuthSchema.optional(),
+    customHeaders: z.record(z.string(), z.literal(MASK)).meta({ description: 'The custom headers\' names; every value masked (write-only).' }),
     status: z.enum(['active', 'disabled']),
     disabledReason: z.string().optional(),
     keying: z.literal(2).optional().meta({ description: 'Absent on subscriptions stored before hmac-sha256/authorization keyed with the secret string: rotate-secret re-keys them.' }),

@@ -11,7 +11,7 @@ const saved: Subscription = {
   preset: 'shopify',
   signing: { scheme: 'hmac-sha256', header: 'X-Sig' },
   auth: { type: 'basic', username: 'ops' },
-  customHeaders: { 'X-Team': 'payments' },
+  customHeaders: { 'X-Team': '****' },
   timeoutMs: 5000,
   acceptStatuses: ['2xx', 401],
   retryOn: ['5xx', 'timeout'],
@@ -102,6 +102,13 @@ describe('editing a subscription', () => {
     const form = fromSubscription(saved);
     expect(form.password).toBe('');
     expect(patchBody(form, form)).toEqual({});
+  });
+
+  it('shows masked custom header values, and sends the map only when it is edited (every value retyped)', () => {
+    const form = fromSubscription(saved);
+    expect(form.customHeaders).toBe('X-Team: ****');
+    expect(patchBody(form, { ...form, description: 'x' })).toEqual({ description: 'x' });
+    expect(patchBody(form, { ...form, customHeaders: 'X-Team: billing' })).toEqual({ customHeaders: { 'X-Team': 'billing' } });
   });
 
   it('patches only the changed fields, and clears a removed tenant, description or auth with null', () => {

@@ -48,4 +48,11 @@ describe('masking (auth is write-only)', () => {
     expect(JSON.stringify(view)).not.toContain('whsec_');
     expect(maskSubscription(makeSubscription())).not.toHaveProperty('auth');
   });
+
+  it('masks every custom header value and keeps the names', () => {
+    const view = maskSubscription(makeSubscription({ customHeaders: { 'X-Api-Key': 'key-abcdef', 'X-Team': 'payments' } }));
+    expect(view.customHeaders).toEqual({ 'X-Api-Key': MASK, 'X-Team': MASK });
+    expect(JSON.stringify(view)).not.toContain('key-abcdef');
+    expect(maskSubscription(makeSubscription({ customHeaders: {} })).customHeaders).toEqual({});
+  });
 });

@@ -354,6 +354,17 @@ describe('PATCH', () => {
     expect(applySubscriptionPatch(current, { description: 'x' }, AWS_POLICY, LATER).auth).toEqual(current.auth);
   });
 
+  it('refuses the masked placeholder as a custom header value, naming the header, and keeps the stored values when the body leaves customHeaders out', () => {
+    const current = { ...base(), customHeaders: { 'X-Api-Key': 'k-123456789', 'X-Team': 'payments' } };
+    const readBack = { customHeaders: { 'X-Api-Key': '****', 'X-Team': '****' } };
+    const errors = patchErrors(current, readBack);
+    expect(errors.map((e) => e.field)).toEqual(['customHeaders.X-Api-Key', 'customHeaders.X-Team']);
+    expect(errors[0]!.message).toBe('is the masked placeholder "****" from a read: send the real value, or leave customHeaders out to keep it');
+    expect(errorsOf(readBack).map((e) => e.field)).toEqual(['customHeaders.X-Api-Key', 'customHeaders.X-Team']);
+    expect(applySubscriptionPatch(current, { description: 'x' }, AWS_POLICY, LATER).customHeaders).toEqual(current.customHeaders);
+    expect(applySubscriptionPatch(current, { customHeaders: { 'X-Api-Key': 'k-new-value' } }, AWS_POLICY, LATER).customHeaders).toEqual({ 'X-Api-Key': 'k-new-value' });
+  });
+
   it('replaces only the given fields, bumps version and updatedAt, keeps identity, status, secrets and counters', () => {
     const current = { ...base(), status: 'disabled' as const, disabledReason: 'r', consecutiveFailures: 7 };
     const next = applySubscriptionPatch(current, { eventTypes: ['a', 'b'], description: 'new' }, AWS_POLICY, LATER);
