@@ -65,6 +65,7 @@ export class HooklineStack extends Stack {
         ALERT_TOPIC_ARN: this.alerts.topic.topicArn,
         ALLOWED_PORTS: settings.allowedPorts.join(','),
         UNIQUE_TENANT_EVENT: String(settings.uniqueTenantEvent),
+        SUCCESS_RECORDS: settings.successRecords,
         SHOP_DOMAIN: settings.shopDomain,
         // Replay tasks fan out again under the same intake limits.
         MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
@@ -100,6 +101,7 @@ export class HooklineStack extends Stack {
         QUEUE_URL: queueUrl,
         MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
         UNIQUE_TENANT_EVENT: String(settings.uniqueTenantEvent),
+        SUCCESS_RECORDS: settings.successRecords,
         SHOP_DOMAIN: settings.shopDomain,
         ALLOWED_PORTS: settings.allowedPorts.join(','),
         // The retry scheduler is built only with all three; admin uses it to cancel pending retries.

@@ -19,6 +19,12 @@ export interface HooklineSettingsInput {
   readonly archiveExpiryDays?: number;
   /** At most one subscription per (tenant, event type); a second one is a 409. @default false */
   readonly uniqueTenantEvent?: boolean;
+  /**
+   * `log-only` keeps deliveries that succeed on their first attempt only in the attempt log and its
+   * S3 archive (no DynamoDB record: cheaper, but the API cannot list or get them); failed and
+   * retrying deliveries keep their records. @default "all"
+   */
+  readonly successRecords?: 'all' | 'log-only';
   /** `X-Shopify-Shop-Domain` of `shopify`-preset deliveries whose event has no tenant. @default "hookline.myshopify.com" */
   readonly shopDomain?: string;
   /** Explicit subscriber URL ports allowed besides the implicit 443. @default [] (no explicit port) */
@@ -64,6 +70,7 @@ export const SETTINGS_DEFAULTS = {
   archiveTransitionDays: 30,
   archiveExpiryDays: 365,
   uniqueTenantEvent: false,
+  successRecords: 'all',
   shopDomain: 'hookline.myshopify.com',
   allowedPorts: [],
   workerConcurrency: 10,
@@ -150,6 +157,10 @@ export function resolveSettings(input: HooklineSettingsInput = {}): HooklineSett
   if (typeof (input.uniqueTenantEvent ?? d.uniqueTenantEvent) !== 'boolean') {
     throw new InvalidStackPropError('uniqueTenantEvent', `must be true or false, got ${String(input.uniqueTenantEvent)}`);
   }
+  const successRecords = input.successRecords ?? d.successRecords;
+  if (successRecords !== 'all' && successRecords !== 'log-only') {
+    throw new InvalidStackPropError('successRecords', `must be "all" or "log-only", got ${JSON.stringify(successRecords)}`);
+  }
   const shopDomain = input.shopDomain ?? d.shopDomain;
   if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(shopDomain)) {
     throw new InvalidStackPropError('shopDomain', `must be a domain name such as "shop.myshopify.com", got "${shopDomain}"`);
@@ -162,6 +173,7 @@ export function resolveSettings(input: HooklineSettingsInput = {}): HooklineSett
     archiveTransitionDays,
     archiveExpiryDays,
     uniqueTenantEvent: input.uniqueTenantEvent ?? d.uniqueTenantEvent,
+    successRecords,
     allowedPorts,
     workerConcurrency: integer('workerConcurrency', input.workerConcurrency ?? d.workerConcurrency, 2, 1000),
     ...workerEventSource(input),
@@ -185,6 +197,7 @@ const CONTEXT_KINDS = {
   archiveTransitionDays: 'number',
   archiveExpiryDays: 'number',
   uniqueTenantEvent: 'boolean',
+  successRecords: 'string',
   shopDomain: 'string',
   allowedPorts: 'ports',
   workerConcurrency: 'number',

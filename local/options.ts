@@ -1,6 +1,7 @@
 /** `npm start` options: flags with `HOOKLINE_*` environment equivalents (a flag wins over its variable). */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LOG_FORMATS, type LogFormat } from './attempt-lines.js';
+import { SUCCESS_RECORDS, type SuccessRecords } from '../lambdas/core/ports.js';
 
 export interface LocalOptions {
   /** @default 3000 */
@@ -15,6 +16,8 @@ export interface LocalOptions {
   timeScale: number;
   /** At most one subscription per (tenant, event type). @default false */
   uniqueTenantEvent: boolean;
+  /** `log-only`: first-attempt successes only in the attempt log (no delivery record). @default 'all' */
+  successRecords: SuccessRecords;
   /** `X-Shopify-Shop-Domain` of `shopify` deliveries without a tenant. @default "hookline.myshopify.com" */
   shopDomain?: string;
   /** Explicit ports allowed in subscriber URLs, e.g. `8443,9000`. @default none */
@@ -64,6 +67,12 @@ export function localProgram(): Command {
     .addOption(new Option('--data-dir <dir>', 'where data persists').env('HOOKLINE_DATA_DIR').default('.hookline'))
     .addOption(new Option('--time-scale <n>', 'run retry delays and schedules N× faster').env('HOOKLINE_TIME_SCALE').default(1).argParser(atLeastOne))
     .addOption(new Option('--unique-tenant-event', 'at most one subscription per (tenant, event type)').env('HOOKLINE_UNIQUE_TENANT_EVENT').default(false))
+    .addOption(
+      new Option('--success-records <mode>', 'log-only: deliveries that succeed on their first attempt get no record, only attempt-log lines')
+        .env('HOOKLINE_SUCCESS_RECORDS')
+        .default('all')
+        .choices(SUCCESS_RECORDS),
+    )
     .addOption(new Option('--shop-domain <domain>', 'X-Shopify-Shop-Domain of shopify deliveries without a tenant').env('HOOKLINE_SHOP_DOMAIN'))
     .addOption(new Option('--allowed-ports <ports>', 'explicit ports allowed in subscriber URLs, e.g. 8443,9000').env('HOOKLINE_ALLOWED_PORTS').argParser(portList))
     .addOption(new Option('--max-payload-bytes <n>', 'largest accepted event payload').env('HOOKLINE_MAX_PAYLOAD_BYTES').argParser(integer(1024, 1024 * 1024)))

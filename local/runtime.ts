@@ -73,6 +73,7 @@ export function localEnvironment(options: LocalOptions, endpoints: EngineEndpoin
     PAYLOAD_BUCKET: names.bucket,
     ALERT_TOPIC_ARN: names.alertTopicArn,
     UNIQUE_TENANT_EVENT: String(options.uniqueTenantEvent),
+    ...(options.successRecords !== undefined && { SUCCESS_RECORDS: options.successRecords }),
     ...(options.allowedPorts !== undefined && { ALLOWED_PORTS: options.allowedPorts }),
     ...(options.shopDomain !== undefined && { SHOP_DOMAIN: options.shopDomain }),
     ...(options.maxPayloadBytes !== undefined && { MAX_PAYLOAD_BYTES: String(options.maxPayloadBytes) }),

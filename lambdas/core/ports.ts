@@ -110,6 +110,18 @@ export interface MessageStore {
   addRoute(id: MessageId, subscriptionId: SubscriptionId): Promise<void>;
 }
 
+/**
+ * What the delivery store keeps of successes: `all` records every delivery; `log-only` records a
+ * delivery that succeeds on its first attempt only in the attempt log and its S3 archive (failed
+ * and retrying deliveries keep their records, and a record once written is kept up to date).
+ */
+export const SUCCESS_RECORDS = ['all', 'log-only'] as const;
+export type SuccessRecords = (typeof SUCCESS_RECORDS)[number];
+
+/** What a delivery search cannot list when successes are kept in the attempt log only. */
+export const LOG_ONLY_NOT_LISTED =
+  'deliveries that succeeded on their first attempt (successRecords=log-only keeps them only in the attempt log and its S3 archive)';
+
 export interface DeliveryQuery {
   subscriptionId?: SubscriptionId;
   tenant?: string;

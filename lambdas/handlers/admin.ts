@@ -39,6 +39,7 @@ export function createAdminHandler(deps: Dependencies): HttpHandler {
     policy: subscriptionPolicy(deps.config),
     uniqueTenantEvent: deps.config.uniqueTenantEvent,
   };
+  const log = { ...deps, successRecords: deps.config.successRecords };
   const body = (event: HttpEvent) => jsonBody(event, MAX_ADMIN_BODY_BYTES).value;
   const requiredBody = (event: HttpEvent) => {
     const value = body(event);
@@ -63,9 +64,9 @@ export function createAdminHandler(deps: Dependencies): HttpHandler {
     testSubscription: async (_, p) => json(200, await testSavedSubscription(subs, subscriptionId(p))),
     replaySubscription: async (event, p) => json(202, await startReplay(deps, subscriptionId(p), requiredBody(event))),
     getReplay: async (_, p) => json(200, await getReplay(deps, replayId(p))),
-    getMessage: async (_, p) => json(200, await getMessageWithDeliveries(deps, messageId(p))),
-    listDeliveries: async (event) => json(200, await listDeliveries(deps, query(event))),
-    getDelivery: async (_, p) => json(200, await getDelivery(deps, deliveryId(p))),
+    getMessage: async (_, p) => json(200, await getMessageWithDeliveries(log, messageId(p))),
+    listDeliveries: async (event) => json(200, await listDeliveries(log, query(event))),
+    getDelivery: async (_, p) => json(200, await getDelivery(log, deliveryId(p))),
     retryDelivery: async (_, p) => json(202, await retryDelivery(deps, deliveryId(p))),
   });
 

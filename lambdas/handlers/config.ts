@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { HooklineError } from '../core/errors.js';
+import { SUCCESS_RECORDS, type SuccessRecords } from '../core/ports.js';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const ports = z
@@ -29,6 +30,8 @@ const envSchema = z.object({
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** @default false */
   UNIQUE_TENANT_EVENT: flag.default(false),
+  /** `log-only`: first-attempt successes are kept in the attempt log only (no delivery record). @default "all" */
+  SUCCESS_RECORDS: z.enum(SUCCESS_RECORDS).default('all'),
   /** `X-Shopify-Shop-Domain` of `shopify` deliveries without a tenant. @default the core's DEFAULT_SHOP_DOMAIN */
   SHOP_DOMAIN: z.string().min(1).max(253).optional(),
   /** @default "" (no explicit ports allowed in subscriber URLs) */
@@ -64,6 +67,7 @@ export interface Config {
   maxPayloadBytes: number;
   retentionDays: number;
   uniqueTenantEvent: boolean;
+  successRecords: SuccessRecords;
   shopDomain?: string;
   allowedPorts: number[];
   local: boolean;
@@ -108,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxPayloadBytes: e.MAX_PAYLOAD_BYTES,
     retentionDays: e.RETENTION_DAYS,
     uniqueTenantEvent: e.UNIQUE_TENANT_EVENT,
+    successRecords: e.SUCCESS_RECORDS,
     ...(e.SHOP_DOMAIN !== undefined && { shopDomain: e.SHOP_DOMAIN }),
     allowedPorts: e.ALLOWED_PORTS,
     local: e.HOOKLINE_LOCAL,

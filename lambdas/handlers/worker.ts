@@ -18,6 +18,7 @@ export function createWorkerHandler(deps: Dependencies): WorkerHandler {
     timeScale: deps.config.timeScale,
     concurrency: deps.config.workerConcurrency,
     uniqueTenantEvent: deps.config.uniqueTenantEvent,
+    successRecords: deps.config.successRecords,
     observe: observer.observe,
   };
   return async (event, context) => {

@@ -56,7 +56,7 @@ describe('function environments (what lambdas/handlers/config.ts reads)', () => 
   const COMMON = ['MAX_PAYLOAD_BYTES', 'PAYLOAD_BUCKET', 'QUEUE_URL', 'RETENTION_DAYS', 'TABLE_NAME'];
   const EXPECTED_KEYS: Record<Name, string[]> = {
     receiver: COMMON,
-    admin: [...COMMON, 'ALLOWED_PORTS', 'QUEUE_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_GROUP', 'SECRETS_KEY_ARN', 'SHOP_DOMAIN', 'UNIQUE_TENANT_EVENT'],
+    admin: [...COMMON, 'ALLOWED_PORTS', 'QUEUE_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_GROUP', 'SECRETS_KEY_ARN', 'SHOP_DOMAIN', 'SUCCESS_RECORDS', 'UNIQUE_TENANT_EVENT'],
     worker: [
       ...COMMON,
       'ALERT_TOPIC_ARN',
@@ -68,6 +68,7 @@ describe('function environments (what lambdas/handlers/config.ts reads)', () => 
       'SCHEDULE_GROUP',
       'SECRETS_KEY_ARN',
       'SHOP_DOMAIN',
+      'SUCCESS_RECORDS',
       'UNIQUE_TENANT_EVENT',
     ],
   };

@@ -30,6 +30,7 @@ describe('resolveSettings', () => {
       archiveTransitionDays: 60,
       archiveExpiryDays: 730,
       uniqueTenantEvent: true,
+      successRecords: 'log-only',
       allowedPorts: [8443, 9443],
       workerConcurrency: 1000,
       maxPayloadBytes: 1_048_576,
@@ -47,6 +48,7 @@ describe('resolveSettings', () => {
 
   it.each<[string, HooklineSettingsInput]>([
     ['alertEmail', { alertEmail: 'not-an-email' }],
+    ['successRecords', { successRecords: 'none' as 'all' }],
     ['logRetentionDays', { logRetentionDays: 31 }],
     ['logRetentionDays', { logRetentionDays: 0 }],
     ['attemptRetentionDays', { attemptRetentionDays: 2 }],
@@ -94,6 +96,7 @@ describe('settingsFromContext', () => {
         alertEmail: 'ops@example.com',
         workerConcurrency: '20',
         uniqueTenantEvent: 'true',
+        successRecords: 'log-only',
         allowedPorts: '8443,9443',
         maxPayloadBytes: '524288',
       }),
@@ -101,6 +104,7 @@ describe('settingsFromContext', () => {
       alertEmail: 'ops@example.com',
       workerConcurrency: 20,
       uniqueTenantEvent: true,
+      successRecords: 'log-only',
       allowedPorts: [8443, 9443],
       maxPayloadBytes: 524_288,
     });

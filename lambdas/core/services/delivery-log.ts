@@ -2,14 +2,16 @@
 import * as z from 'zod';
 import { deliveryIdFor } from '../ids.js';
 import type { Delivery, DeliveryId, MessageId, SubscriptionId } from '../model.js';
-import type { DeliveryStore, MessageStore, Page, PayloadStore } from '../ports.js';
-import { NotFoundError } from '../errors.js';
+import { LOG_ONLY_NOT_LISTED, type DeliveryStore, type MessageStore, type Page, type PayloadStore, type SuccessRecords } from '../ports.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import { pageCursorSchema, pageLimitSchema, parseOrThrow } from '../validation.js';
 
 export interface DeliveryLogDeps {
   messages: MessageStore;
   deliveries: DeliveryStore;
   payloads: PayloadStore;
+  /** `log-only`: first-attempt successes have no record, and the API says what it cannot show. @default 'all' */
+  successRecords?: SuccessRecords;
 }
 
 export const listDeliveriesQuerySchema = z
@@ -37,17 +39,21 @@ export interface DeliverySummary {
   status: Delivery['status'];
   attemptCount: number;
   nextAttemptAt?: string;
+  /** With successRecords log-only, false on a delivery without record: pending, or succeeded on its first attempt. */
+  recorded?: false;
 }
 
 export async function getMessageWithDeliveries(deps: DeliveryLogDeps, id: MessageId) {
   const message = await deps.messages.get(id);
   if (message === undefined) throw new NotFoundError(`message ${id} does not exist`);
   const ids = message.subscriptionIds.map((s) => deliveryIdFor(message.id, s));
+  const logOnly = deps.successRecords === 'log-only';
   const found = await deps.deliveries.getMany(ids);
   const deliveries: DeliverySummary[] = message.subscriptionIds.map((subscriptionId, i) => {
     const d = found.get(ids[i] as DeliveryId);
-    // No record yet: a delivery is recorded when its first attempt ends (its task is on the queue).
-    if (d === undefined) return { id: ids[i] as DeliveryId, subscriptionId, status: 'pending', attemptCount: 0 };
+    // No record yet: a delivery is recorded when its first attempt ends (its task is on the queue);
+    // with successRecords log-only, a first-attempt success never gets one.
+    if (d === undefined) return { id: ids[i] as DeliveryId, subscriptionId, status: 'pending', attemptCount: 0, ...(logOnly && { recorded: false as const }) };
     return {
       id: d.id,
       subscriptionId,
@@ -69,20 +75,26 @@ export async function getMessageWithDeliveries(deps: DeliveryLogDeps, id: Messag
   };
 }
 
-export async function listDeliveries(deps: DeliveryLogDeps, query: unknown): Promise<Page<Delivery>> {
+export async function listDeliveries(deps: DeliveryLogDeps, query: unknown): Promise<Page<Delivery> & { notListed?: string }> {
   const { subscriptionId, since, until, ...rest } = parseOrThrow(listDeliveriesQuerySchema, query);
-  return deps.deliveries.list({
+  const logOnly = deps.successRecords === 'log-only';
+  if (logOnly && rest.status === 'succeeded') {
+    throw new ValidationError([{ field: 'status', message: `cannot list succeeded deliveries here: ${LOG_ONLY_NOT_LISTED}` }]);
+  }
+  const page = await deps.deliveries.list({
     ...rest,
     ...(subscriptionId !== undefined && { subscriptionId: subscriptionId as SubscriptionId }),
     ...(since !== undefined && { since: new Date(since).toISOString() }),
     ...(until !== undefined && { until: new Date(until).toISOString() }),
   });
+  return logOnly ? { ...page, notListed: LOG_ONLY_NOT_LISTED } : page;
 }
 
 export async function getDelivery(deps: DeliveryLogDeps, id: DeliveryId): Promise<Delivery> {
   const delivery = await deps.deliveries.get(id);
   if (delivery === undefined) {
-    throw new NotFoundError(`delivery ${id} has no record: it does not exist, or its first attempt has not ended yet (GET /v1/messages/{id} lists it as pending)`);
+    const logOnly = deps.successRecords === 'log-only' ? ', or it succeeded on its first attempt (successRecords=log-only: see the attempt log)' : '';
+    throw new NotFoundError(`delivery ${id} has no record: it does not exist, or its first attempt has not ended yet (GET /v1/messages/{id} lists it as pending)${logOnly}`);
   }
   return delivery;
 }

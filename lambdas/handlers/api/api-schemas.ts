@@ -153,6 +153,10 @@ export const messageViewSchema = z
           status: deliveryStatus,
           attemptCount: z.number().int(),
           nextAttemptAt: iso.optional(),
+          recorded: z
+            .literal(false)
+            .optional()
+            .meta({ description: 'Only with successRecords log-only, on a delivery without record: pending, or succeeded on its first attempt (the attempt log says which).' }),
         })
         .strict(),
     ),
@@ -195,4 +199,14 @@ export function pageOf<T extends z.ZodType>(item: T, id: string) {
 }
 
 export const subscriptionPageSchema = pageOf(subscriptionViewSchema, 'SubscriptionPage');
-export const deliveryPageSchema = pageOf(deliverySchema, 'DeliveryPage');
+export const deliveryPageSchema = z
+  .object({
+    items: z.array(deliverySchema),
+    nextCursor: z.string().optional(),
+    notListed: z
+      .string()
+      .optional()
+      .meta({ description: 'Only with successRecords log-only: what this search cannot list (deliveries that succeeded on their first attempt; status=succeeded is refused).' }),
+  })
+  .strict()
+  .meta({ id: 'DeliveryPage' });

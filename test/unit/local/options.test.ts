@@ -10,6 +10,7 @@ describe('parseLocalOptions', () => {
       dataDir: '.hookline',
       timeScale: 1,
       uniqueTenantEvent: false,
+      successRecords: 'all',
       allowLegacyKeying: false,
       archiveIntervalMs: 5000,
       logFormat: 'human',
@@ -18,10 +19,10 @@ describe('parseLocalOptions', () => {
 
   it('reads every flag', () => {
     const o = parseLocalOptions(
-      ['--port', '0', '--host', '::1', '--memory', '--data-dir', '/tmp/x', '--time-scale', '60', '--unique-tenant-event', '--allowed-ports', '8443,9000', '--max-payload-bytes', '4096', '--dynamo-endpoint', 'http://127.0.0.1:1', '--sqs-endpoint', 'http://127.0.0.1:2', '--resource-prefix', 't1', '--log-format', 'json'],
+      ['--port', '0', '--host', '::1', '--memory', '--data-dir', '/tmp/x', '--time-scale', '60', '--unique-tenant-event', '--allowed-ports', '8443,9000', '--max-payload-bytes', '4096', '--dynamo-endpoint', 'http://127.0.0.1:1', '--sqs-endpoint', 'http://127.0.0.1:2', '--resource-prefix', 't1', '--log-format', 'json', '--success-records', 'log-only'],
       {},
     );
-    expect(o).toMatchObject({ logFormat: 'json',  port: 0, host: '::1', memory: true, dataDir: '/tmp/x', timeScale: 60, uniqueTenantEvent: true, allowedPorts: '8443,9000', maxPayloadBytes: 4096, dynamoEndpoint: 'http://127.0.0.1:1', sqsEndpoint: 'http://127.0.0.1:2', resourcePrefix: 't1' });
+    expect(o).toMatchObject({ logFormat: 'json', successRecords: 'log-only', port: 0, host: '::1', memory: true, dataDir: '/tmp/x', timeScale: 60, uniqueTenantEvent: true, allowedPorts: '8443,9000', maxPayloadBytes: 4096, dynamoEndpoint: 'http://127.0.0.1:1', sqsEndpoint: 'http://127.0.0.1:2', resourcePrefix: 't1' });
   });
 
   it('falls back to HOOKLINE_* variables, and a flag wins over its variable', () => {

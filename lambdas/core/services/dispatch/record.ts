@@ -16,7 +16,7 @@ export async function recordOutcome(deps: DispatchDeps, context: BatchContext, o
   }
   // At once, and side by side: the retry scheduled above may be due within milliseconds.
   await Promise.all([
-    deps.deliveries.putMany([next]),
+    keepsNoRecord(deps, context, next) ? Promise.resolve() : deps.deliveries.putMany([next]),
     attempt.outcome === 'success' ? recordSuccess(deps, context, subscription) : recordFailure(deps, context, subscription, attempt),
   ]);
   deps.attemptLog.write(attemptLogLine(next, attempt));
@@ -26,6 +26,15 @@ export async function recordOutcome(deps: DispatchDeps, context: BatchContext, o
     attempt,
     ...(attempt.outcome === 'success' && { latencyMs: Date.parse(attempt.endedAt) - task.messageCreatedAt }),
   });
+}
+
+/**
+ * With `successRecords: log-only`, a delivery that succeeds on its first attempt and has no record
+ * (none read by this batch, none written by an earlier attempt) stays only in the attempt log.
+ * One with a record (it failed before, or was replayed) has it brought up to date.
+ */
+function keepsNoRecord(deps: DispatchDeps, context: BatchContext, next: Delivery): boolean {
+  return deps.successRecords === 'log-only' && next.status === 'succeeded' && next.attemptCount === 1 && !context.deliveries.has(next.id);
 }
 
 /** Ends a delivery without an attempt (its subscription is disabled or deleted, its message expired). */

@@ -9,6 +9,7 @@ import type {
   RetryBucketStore,
   RetryScheduler,
   SubscriptionStore,
+  SuccessRecords,
   TaskQueue,
 } from '../../ports.js';
 import type { AttemptDeps } from '../attempt.js';
@@ -47,6 +48,8 @@ export interface DispatchDeps extends AttemptDeps, ReplayDeps {
   concurrency: number;
   /** Whether the uniqueness rule is on (a disable rewrites the subscription's claims). */
   uniqueTenantEvent: boolean;
+  /** `log-only`: a first-attempt success writes no delivery record (attempt log only). @default 'all' */
+  successRecords?: SuccessRecords;
   observe?: (event: DispatchEvent) => void;
 }
 
