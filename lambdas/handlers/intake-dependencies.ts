@@ -3,6 +3,7 @@
  * per cold start. Kept apart from the full set so the receiver's bundle carries neither the
  * outbound HTTP client nor the Scheduler and SNS clients it never calls.
  */
+import { withRouteCache } from '../core/route-cache.js';
 import { createDocumentClient, createS3Client, createSqsClient, type AwsClientConfig } from '../adapters/aws-clients.js';
 import { DynamoSubscriptionStore } from '../adapters/dynamodb/subscription-store.js';
 import { DynamoMessageStore } from '../adapters/dynamodb/message-store.js';
@@ -56,7 +57,7 @@ export function buildIntakeDependencies(config: Config, store: StoreOptions = st
   return {
     config,
     clock: systemClock,
-    subscriptions: new DynamoSubscriptionStore(store, new EnvelopeCipher(dataKeys)),
+    subscriptions: withRouteCache(new DynamoSubscriptionStore(store, new EnvelopeCipher(dataKeys))),
     messages: new DynamoMessageStore(store),
     queue: overrides.queue ?? new SqsTaskQueue({ client: createSqsClient(awsClientConfig(config, 'sqs')), queueUrl: config.queueUrl }),
     payloads: new S3PayloadStore({ client: createS3Client(awsClientConfig(config, 's3')), bucket: config.payloadBucket }),
