@@ -9,6 +9,9 @@
  *   fan-out-1-to-10         one event to ten subscriptions
  *   retry-after-15-min      fails once, retried after 1200 s: an EventBridge Scheduler schedule
  *   first-attempt-batch-of-10  as the first, events sent 10 per POST /v1/events/batch (not in the mix)
+ *   first-attempt-log-only[-batch-of-10]  the first two with `--success-records log-only` (not in the mix)
+ * Each scenario also counts the data-key calls (KMS GenerateDataKey / Decrypt in AWS; local mode's
+ * key file stands in and is counted the same way): with data keys cached per process, zero per delivery.
  * and the mix is the first four together. Events go one at a time, each waited for until its deliveries
  * are done (so invocations do not overlap and each AWS call belongs to one invocation): the
  * figures are for light traffic, where each worker invocation carries few deliveries.
@@ -60,6 +63,7 @@ import {
   XRAY_SAMPLED_FRACTION,
   type Measured,
 } from './support/cost-model.js';
+import { countDataKeyCalls } from './support/data-key-counter.js';
 import { envInt, isQuick } from './support/env.js';
 import { startInProcessLocal, type InProcessLocal } from './support/in-process-local.js';
 import { until } from './support/local-api.js';
@@ -90,7 +94,12 @@ interface Scenario {
   batch?: number;
   /** Whether the scenario is part of the mix (the batch scenario is reported on its own). @default true */
   inMix?: boolean;
+  /** Extra local-mode flags (one local runtime per time scale and flags). */
+  flags?: string[];
 }
+
+const LOG_ONLY = ['--success-records', 'log-only'];
+const dataKeys = countDataKeyCalls();
 
 function scenarios(quick: boolean): Scenario[] {
   const q = (full: number, small: number) => (quick ? small : full);
@@ -100,6 +109,8 @@ function scenarios(quick: boolean): Scenario[] {
     { name: 'fan-out-1-to-10', events: q(20, 3), subscriptions: 10, path: '/ok', timeScale: 100 },
     { name: 'retry-after-15-min', events: q(30, 4), subscriptions: 1, path: '/fail-until/2', retryDelaySeconds: 1200, timeScale: 1200 / RETRY_DUE_AFTER_S },
     { name: 'first-attempt-batch-of-10', events: q(200, 20), subscriptions: 1, path: '/ok', timeScale: 100, batch: 10, inMix: false },
+    { name: 'first-attempt-log-only', events: q(200, 10), subscriptions: 1, path: '/ok', timeScale: 100, inMix: false, flags: LOG_ONLY },
+    { name: 'first-attempt-log-only-batch-of-10', events: q(200, 20), subscriptions: 1, path: '/ok', timeScale: 100, batch: 10, inMix: false, flags: LOG_ONLY },
   ];
 }
 
@@ -109,13 +120,14 @@ async function runScenario(
   scenario: Scenario,
   subscriptionIds: Set<string>,
   payloadBytes: number,
-): Promise<{ measured: Measured; mismatches: string[]; unknownCalls: number; standIns: Record<string, number>; callMs: Map<string, number[]> }> {
+): Promise<{ measured: Measured; mismatches: string[]; unknownCalls: number; standIns: Record<string, number>; callMs: Map<string, number[]>; dataKeyCalls: number }> {
   const type = `cost.${scenario.name}`;
   const tenant = `tenant-${scenario.name}`;
   local.trace.reset();
   local.stdout.reset();
   tracker.reset();
   resetRequestCounts();
+  dataKeys.reset();
 
   const receiverWindows: Window[] = [];
   let eventRequestBytes = 0;
@@ -206,7 +218,7 @@ async function runScenario(
     callMs.set(c.key, [...(callMs.get(c.key) ?? []), (c.endedAt as number) - c.startedAt]);
   }
   if (by('unknown').length > 0) progress(`${scenario.name}: unattributed calls ${JSON.stringify(countBy(by('unknown')))}`);
-  return { measured, mismatches, unknownCalls: by('unknown').length, standIns, callMs };
+  return { measured, mismatches, unknownCalls: by('unknown').length, standIns, callMs, dataKeyCalls: dataKeys.count() };
 }
 
 function perDelivery(values: Record<string, number>, deliveries: number, digits = 3): Record<string, number> {
@@ -279,13 +291,16 @@ export async function measureCost(): Promise<{ figures: Record<string, unknown>;
   const standIns: Record<string, Record<string, number>> = {};
   const callMs = new Map<string, number[]>();
   let tracker: BatchTracker | undefined;
-  for (const timeScale of [...new Set(list.map((s) => s.timeScale))]) {
-    const local = await startInProcessLocal(['--time-scale', String(timeScale)]);
+  const runtimeOf = (s: Scenario) => ['--time-scale', String(s.timeScale), ...(s.flags ?? [])].join(' ');
+  for (const flags of [...new Set(list.map(runtimeOf))]) {
+    const group = list.filter((x) => runtimeOf(x) === flags);
+    const timeScale = (group[0] as Scenario).timeScale;
+    const local = await startInProcessLocal(flags.split(' '));
     tracker ??= trackBatches(local.trace);
-    const warmup: Scenario = { name: `warm-up-${timeScale}`, events: quick ? 10 : 50, subscriptions: 1, path: '/ok', timeScale };
-    progress(`cost: time scale ${timeScale}, warm-up`);
+    const warmup: Scenario = { name: `warm-up-${flags.replaceAll(' ', '')}`, events: quick ? 10 : 50, subscriptions: 1, path: '/ok', timeScale };
+    progress(`cost: ${flags}, warm-up`);
     await runScenario(local, tracker, warmup, await subscribe(local, receiver.url, warmup), payloadBytes);
-    for (const s of list.filter((x) => x.timeScale === timeScale)) {
+    for (const s of group) {
       const ids = await subscribe(local, receiver.url, s);
       progress(`cost: ${s.name} (${s.events} events × ${s.subscriptions}, time scale ${timeScale})`);
       const r = await runScenario(local, tracker, s, ids, payloadBytes);
@@ -293,7 +308,8 @@ export async function measureCost(): Promise<{ figures: Record<string, unknown>;
       checks.unknownCalls += r.unknownCalls;
       if (s.inMix !== false) parts.push(r.measured);
       measuredByName[s.name] = r.measured;
-      results[s.name] = { timeScale, ...report(r.measured) };
+      // Data keys are cached per process: a delivery opens its subscription's secrets without KMS.
+      results[s.name] = { timeScale, flags: s.flags ?? [], ...report(r.measured), kmsCallsPerDelivery: round(r.dataKeyCalls / r.measured.deliveries, 4) };
       standIns[s.name] = r.standIns;
       for (const [k, v] of r.callMs) callMs.set(k, [...(callMs.get(k) ?? []), ...v]);
     }
