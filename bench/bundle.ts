@@ -3,7 +3,7 @@
  * ESM, minify, platform node, the stack's target, AWS SDK inside, createRequire banner), then
  * its size (raw and gzip) and its module init time in a fresh Node process (median of 20), with
  * and without `--enable-source-maps` (the deployed functions set it in NODE_OPTIONS); 3 with --quick.
- * Targets: ≤ 300 KB and ≤ 150 ms. The five biggest inputs and packages say what dominates.
+ * Targets (issue 19): receiver ≤ 500 KB, admin and worker ≤ 700 KB, init ≤ 150 ms. The five biggest inputs and packages say what dominates.
  * Also the operator console's initial load, built as it is served (console/server/assets.ts): all
  * of its JavaScript, gzipped, against the ≤ 150 KB target (issue 21), and its stylesheet.
  */
@@ -24,7 +24,7 @@ const execFileAsync = promisify(execFile);
 
 const HANDLERS = ['receiver', 'admin', 'worker'] as const;
 const INIT_RUNS = isQuick() ? 3 : 20;
-const SIZE_TARGET_BYTES = 300 * 1024;
+const SIZE_TARGET_BYTES: Record<(typeof HANDLERS)[number], number> = { receiver: 500 * 1024, admin: 700 * 1024, worker: 700 * 1024 };
 const INIT_TARGET_MS = 150;
 const CONSOLE_JS_TARGET_GZIP_BYTES = 150 * 1024;
 
@@ -134,7 +134,8 @@ async function measure(): Promise<Record<string, unknown>> {
       bytes: code.length,
       gzipBytes: gzipSync(code).length,
       kb: round(code.length / 1024, 1),
-      withinSizeTarget: code.length <= SIZE_TARGET_BYTES,
+      sizeTargetBytes: SIZE_TARGET_BYTES[name],
+      withinSizeTarget: code.length <= SIZE_TARGET_BYTES[name],
       initMsMedian: initMs,
       initMsMedianWithSourceMaps: round(median(withMaps), 1),
       withinInitTarget: initMs <= INIT_TARGET_MS,
@@ -146,7 +147,6 @@ async function measure(): Promise<Record<string, unknown>> {
     target,
     node: process.version,
     runs: INIT_RUNS,
-    sizeTargetBytes: SIZE_TARGET_BYTES,
     initTargetMs: INIT_TARGET_MS,
     handlers,
     console: await measureConsole(),

@@ -19,7 +19,8 @@ import { orderPayload } from './support/payload.js';
 import { distribution, round } from './support/stats.js';
 import { startThreadReceiver, type Receipt, type ThreadReceiver } from './support/thread-receiver.js';
 
-const TARGET_PER_SECOND = 1000;
+/** Issue 19: ≥ 250 deliveries per second locally (was 1,000, out of reach for local mode's engines; docs/benchmarks.md). */
+const TARGET_PER_SECOND = 250;
 
 async function postEvents(api: LocalApi, type: string, first: number, count: number, concurrency: number): Promise<number[]> {
   const intakeMs: number[] = [];
