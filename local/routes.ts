@@ -16,10 +16,17 @@ export interface RouteMatch {
 /** The admin catch-all: anything else under `/v1/` reaches the admin handler (it answers 404/405). */
 export const ADMIN_CATCH_ALL = 'ANY /v1/{proxy+}';
 
+/** A greedy last variable (`{name+}`) takes the rest of the path, one segment or more. */
+function greedyRest(want: string[], got: string[]): string[] | undefined {
+  const last = want.at(-1) ?? '';
+  if (!last.endsWith('+}') || got.length < want.length) return want.length === got.length ? got : undefined;
+  return [...got.slice(0, want.length - 1), got.slice(want.length - 1).join('/')];
+}
+
 function matchTemplate(template: string, path: string): Record<string, string> | undefined {
   const want = template.split('/');
-  const got = path.split('/');
-  if (want.length !== got.length) return undefined;
+  const got = greedyRest(want, path.split('/'));
+  if (got === undefined) return undefined;
   const params: Record<string, string> = {};
   for (const [i, part] of want.entries()) {
     const actual = got[i] ?? '';
@@ -28,7 +35,7 @@ function matchTemplate(template: string, path: string): Record<string, string> |
       const decoded = decodeSegment(actual);
       // A malformed escape (`%E0%A4%A`) matches no template; the admin catch-all answers 404.
       if (decoded === undefined) return undefined;
-      params[part.slice(1, -1)] = decoded;
+      params[part.slice(1, -1).replace(/\+$/, '')] = decoded;
     } else if (part !== actual) {
       return undefined;
     }
@@ -38,7 +45,7 @@ function matchTemplate(template: string, path: string): Record<string, string> |
 
 function decodeSegment(segment: string): string | undefined {
   try {
-    return decodeURIComponent(segment);
+    return segment.split('/').map(decodeURIComponent).join('/');
   } catch {
     return undefined;
   }

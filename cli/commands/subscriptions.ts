@@ -1,14 +1,21 @@
-/** `hookline subscriptions …`: create, list, get, update, delete, enable, disable, test, rotate-secret, secret. */
+/** `hookline subscriptions …`: create, list, get, update, delete, enable, disable, test, rotate-secret, secret, put, remove. */
 import type { Command } from 'commander';
 import { CommandContext, obj, pageItems, type CliDeps, type CliIo, type Obj } from '../context.js';
 import { TestDeliveryFailedError, UsageError } from '../errors.js';
 import { duration, renderFields, renderTable } from '../format.js';
 import { createSubscriptionSchema, patchSubscriptionSchema } from '../../lambdas/core/subscription-schema.js';
+import { tenantSubscriptionSchema } from '../../lambdas/core/services/tenant-subscriptions.js';
 import { parseInteger } from '../parse.js';
 import { checkBody, checkChoice } from '../request-checks.js';
 import { addSubscriptionFlags, buildSubscriptionBody, type SubscriptionFlags } from '../subscription-body.js';
 
 const path = (id: string, suffix = ''): string => `/v1/subscriptions/${encodeURIComponent(id)}${suffix}`;
+/**
+ * A tenant's subscription for one event type. The route's last variable is greedy, so a topic's
+ * `/` is sent as is (no `%2F` for API Gateway to decode before it routes).
+ */
+const tenantPath = (tenant: string, eventType: string): string =>
+  `/v1/tenants/${encodeURIComponent(tenant)}/subscriptions/${eventType.split('/').map(encodeURIComponent).join('/')}`;
 
 function signingLabel(signing: unknown): string | undefined {
   const s = obj(signing);
@@ -181,6 +188,27 @@ export function registerSubscriptions(program: Command, io: CliIo, deps: CliDeps
       };
       const body = Object.keys(fields).length === 0 ? undefined : fields;
       c.print(await c.request('POST', path(id, '/rotate-secret'), body ? { body } : {}), renderSecret);
+    });
+
+  addSubscriptionFlags(
+    group
+      .command('put <tenant> <event-type>')
+      .description("create or replace the tenant's one subscription for an event type (TikTok Shop style); prints the secret when it creates"),
+  ).action(async (tenant: string, eventType: string, flags: SubscriptionFlags, cmd: Command) => {
+    const c = ctx(cmd);
+    if (flags.tenant !== undefined || flags.eventTypes !== undefined) throw new UsageError('subscriptions put takes the tenant and the event type as arguments, not as --tenant/--event-types');
+    const body = await buildSubscriptionBody(flags);
+    checkBody(tenantSubscriptionSchema, body, 'subscription');
+    const res = await c.request('PUT', tenantPath(tenant, eventType), { body });
+    c.print(res, (b) => `${res.status === 201 ? 'Created' : 'Replaced'} the subscription of ${tenant} for ${eventType}\n${renderSubscription(b)}`);
+  });
+
+  group
+    .command('remove <tenant> <event-type>')
+    .description("delete the tenant's one subscription for an event type")
+    .action(async (tenant: string, eventType: string, _o: unknown, cmd: Command) => {
+      const c = ctx(cmd);
+      c.print(await c.request('DELETE', tenantPath(tenant, eventType)), () => `Removed the subscription of ${tenant} for ${eventType}\n`);
     });
 
   group

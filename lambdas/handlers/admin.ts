@@ -16,6 +16,7 @@ import {
   updateSubscription,
   type SubscriptionDeps,
 } from '../core/services/subscriptions.js';
+import { deleteTenantSubscription, listTenantSubscriptions, putTenantSubscription } from '../core/services/tenant-subscriptions.js';
 import { getDelivery, getMessageWithDeliveries, listDeliveries } from '../core/services/delivery-log.js';
 import { getReplay, retryDelivery, startReplay } from '../core/services/replay.js';
 import { lazyDependencies, subscriptionPolicy, type Dependencies } from './dependencies.js';
@@ -63,6 +64,15 @@ export function createAdminHandler(deps: Dependencies): HttpHandler {
     disableSubscription: async (_, p) => json(200, await setSubscriptionStatus(subs, subscriptionId(p), 'disabled')),
     testSubscription: async (_, p) => json(200, await testSavedSubscription(subs, subscriptionId(p))),
     replaySubscription: async (event, p) => json(202, await startReplay(deps, subscriptionId(p), requiredBody(event))),
+    listTenantSubscriptions: async (event, p) => json(200, await listTenantSubscriptions(subs, p, query(event))),
+    putTenantSubscription: async (event, p) => {
+      const { created, subscription } = await putTenantSubscription(subs, p, requiredBody(event));
+      return json(created ? 201 : 200, subscription);
+    },
+    deleteTenantSubscription: async (_, p) => {
+      await deleteTenantSubscription(subs, p);
+      return noContent();
+    },
     getReplay: async (_, p) => json(200, await getReplay(deps, replayId(p))),
     getMessage: async (_, p) => json(200, await getMessageWithDeliveries(log, messageId(p))),
     listDeliveries: async (event) => json(200, await listDeliveries(log, query(event))),

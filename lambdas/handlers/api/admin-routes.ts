@@ -3,6 +3,12 @@ import * as z from 'zod';
 import { listDeliveriesQuerySchema } from '../../core/services/delivery-log.js';
 import { replayRequestSchema } from '../../core/services/replay.js';
 import { listSubscriptionsQuerySchema, rotateSecretRequestSchema } from '../../core/services/subscriptions.js';
+import {
+  listTenantSubscriptionsQuerySchema,
+  tenantEventParamsSchema,
+  tenantPathParamsSchema,
+  tenantSubscriptionSchema,
+} from '../../core/services/tenant-subscriptions.js';
 import { createSubscriptionSchema, patchSubscriptionSchema } from '../../core/subscription-schema.js';
 import {
   createdSubscriptionSchema,
@@ -135,6 +141,42 @@ export const ADMIN_ROUTES = [
     body: { schema: replayRequestSchema, required: true },
     ok: { status: 202, description: 'The replay job', schema: replayJobSchema },
   }),
+  {
+    operationId: 'listTenantSubscriptions',
+    method: 'GET',
+    path: '/v1/tenants/{tenant}/subscriptions',
+    target: 'admin',
+    access: 'read',
+    summary: "A tenant's subscriptions (as GET /v1/subscriptions?tenant=…)",
+    params: { path: tenantPathParamsSchema, query: listTenantSubscriptionsQuerySchema },
+    ok: { status: 200, description: 'A page', schema: subscriptionPageSchema },
+  },
+  {
+    operationId: 'putTenantSubscription',
+    method: 'PUT',
+    // Greedy last segment: an event type with `/` (orders/create) matches encoded or not, and
+    // API Gateway hands the handler the path already decoded.
+    path: '/v1/tenants/{tenant}/subscriptions/{eventType+}',
+    target: 'admin',
+    access: 'operator',
+    summary: "Create or replace the tenant's one subscription for an event type (TikTok Shop's Event API shape)",
+    params: { path: tenantEventParamsSchema },
+    body: { schema: tenantSubscriptionSchema, required: true },
+    ok: { status: 200, description: 'Replaced (same id; the secret is not shown again)', schema: subscriptionViewSchema },
+    alsoOk: [{ status: 201, description: 'Created; the secret is shown once', schema: createdSubscriptionSchema }],
+    problems: { '409': 'The pair is held by a subscription with other event types, or by a `*` subscription: conflictingId names it' },
+  },
+  {
+    operationId: 'deleteTenantSubscription',
+    method: 'DELETE',
+    path: '/v1/tenants/{tenant}/subscriptions/{eventType+}',
+    target: 'admin',
+    access: 'operator',
+    summary: "Delete the tenant's one subscription for an event type",
+    params: { path: tenantEventParamsSchema },
+    ok: { status: 204, description: 'Deleted' },
+    problems: { '409': 'The pair is held by a subscription with other event types: conflictingId names it' },
+  },
   {
     operationId: 'getReplay',
     method: 'GET',

@@ -40,10 +40,16 @@ function operation(route: ApiRoute): ZodOpenApiOperationObject {
   };
 }
 
+/** OpenAPI has no greedy variable: API Gateway's `{eventType+}` is the parameter `eventType`. */
+export function openApiPath(path: string): string {
+  return path.replace(/\{(\w+)\+\}/g, '{$1}');
+}
+
 export function openApiDocument(): Record<string, unknown> {
   const paths: ZodOpenApiPathsObject = {};
   for (const route of API_ROUTES) {
-    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route) };
+    const path = openApiPath(route.path);
+    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route) };
   }
   return createDocument({
     openapi: '3.1.0',

@@ -11,6 +11,8 @@ import type { ApiRoute, OperationIds } from './route-types.js';
 export type RouteHandler = (event: HttpEvent, params: Record<string, string>) => Promise<Result>;
 
 interface Route {
+  /** `METHOD /path`, as API Gateway names the route it matched (`event.routeKey`). */
+  key: string;
   method: string;
   pattern: RegExp;
   names: string[];
@@ -22,17 +24,22 @@ export class Router {
 
   on(method: string, path: string, handler: RouteHandler): this {
     const names: string[] = [];
+    // `{name}` is one segment; `{name+}` (last only, API Gateway's greedy variable) the rest of the path.
     const pattern = new RegExp(
-      `^${path.replace(/\{(\w+)\}/g, (_, name: string) => {
+      `^${path.replace(/\{(\w+)(\+?)\}/g, (_, name: string, greedy: string) => {
         names.push(name);
-        return '([^/]+)';
+        return greedy === '+' ? '(.+?)' : '([^/]+)';
       })}/?$`,
     );
-    this.routes.push({ method, pattern, names, handler });
+    this.routes.push({ key: `${method} ${path}`, method, pattern, names, handler });
     return this;
   }
 
   async handle(event: HttpEvent): Promise<Result> {
+    // API Gateway matched this very route: its path parameters are decoded once already (its
+    // rawPath is decoded too, so decoding that again would turn a tenant's `%25` into `%`).
+    const matched = event.pathParameters !== undefined ? this.routes.find((r) => r.key === event.routeKey) : undefined;
+    if (matched !== undefined) return matched.handler(event, { ...event.pathParameters } as Record<string, string>);
     const method = event.requestContext.http.method.toUpperCase();
     const path = event.rawPath ?? event.requestContext.http.path;
     const allowed: string[] = [];
@@ -43,7 +50,7 @@ export class Router {
         allowed.push(route.method);
         continue;
       }
-      const params = Object.fromEntries(route.names.map((name, i) => [name, decodeSegment(match[i + 1] ?? '', path)]));
+      const params = Object.fromEntries(route.names.map((name, i) => [name, decodePath(match[i + 1] ?? '', path)]));
       return route.handler(event, params);
     }
     if (allowed.length > 0) throw new MethodNotAllowedError(`${method} is not allowed on ${path}`, [...new Set(allowed)]);
@@ -58,9 +65,10 @@ export function routerFor<R extends readonly ApiRoute[]>(routes: R, handlers: { 
   return router;
 }
 
-function decodeSegment(segment: string, path: string): string {
+/** A matched part, decoded segment by segment (a greedy one spans several). */
+function decodePath(part: string, path: string): string {
   try {
-    return decodeURIComponent(segment);
+    return part.split('/').map(decodeURIComponent).join('/');
   } catch {
     throw new NotFoundError(`no resource at ${path}`);
   }

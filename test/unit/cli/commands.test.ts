@@ -386,6 +386,29 @@ describe('subscriptions: the other commands', () => {
     expect(err).toBe('Not found: no route GET /v1/subscriptions/sub_missing\n');
   });
 
+  it('put creates or replaces the tenant\'s subscription for an event type (topic `/` sent as is); remove deletes it', async () => {
+    recorder.on('PUT', '/v1/tenants/shop%201/subscriptions/orders/create', { status: 201, body: { ...SUB, tenant: 'shop 1', eventTypes: ['orders/create'], secret: 'whsec_once' } });
+    recorder.on('DELETE', '/v1/tenants/shop%201/subscriptions/orders/create', { status: 204 });
+    const put = await cli(['subscriptions', 'put', 'shop 1', 'orders/create', '--url', 'https://hooks.example.com/orders', '--preset', 'shopify']);
+    expect(put.code).toBe(0);
+    expect(recorder.requests[0]).toMatchObject({ method: 'PUT', url: '/v1/tenants/shop%201/subscriptions/orders/create' });
+    expect(JSON.parse(recorder.requests[0]!.body)).toEqual({ url: 'https://hooks.example.com/orders', preset: 'shopify' });
+    expect(put.out).toMatch(/^Created the subscription of shop 1 for orders\/create\n/);
+    expect(put.out).toContain('Signing secret (shown once, store it now): whsec_once');
+    const removed = await cli(['subscriptions', 'remove', 'shop 1', 'orders/create']);
+    expect(removed).toEqual({ code: 0, out: 'Removed the subscription of shop 1 for orders/create\n', err: '' });
+  });
+
+  it('put takes tenant and event type only as arguments, and checks the body before sending', async () => {
+    const named = await cli(['subscriptions', 'put', 'shop_1', 'order.created', '--url', 'https://x.example.com/', '--tenant', 'other']);
+    expect(named.code).toBe(2);
+    expect(named.err).toContain('takes the tenant and the event type as arguments');
+    const bad = await cli(['subscriptions', 'put', 'shop_1', 'order.created', '--timeout-ms', '5']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('invalid subscription; nothing was sent');
+    expect(recorder.requests).toHaveLength(0);
+  });
+
   it('ids are path-encoded', async () => {
     await cli(['subscriptions', 'get', '../deliveries']);
     expect(recorder.requests[0]!.url).toBe('/v1/subscriptions/..%2Fdeliveries');
