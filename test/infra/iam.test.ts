@@ -201,7 +201,7 @@ describe("API callers' managed policies (stack outputs, attached to nobody)", ()
 
   it('ReadOnlyPolicy: the GET routes, with the signing secret denied (the id wildcard would match it)', () => {
     expect(resources('ReadOnlyPolicy', 'Allow')).toEqual(
-      ['GET/v1/subscriptions', 'GET/v1/subscriptions/*', 'GET/v1/replays/*', 'GET/v1/messages/*', 'GET/v1/deliveries', 'GET/v1/deliveries/*'].map(route).sort(),
+      ['GET/v1/subscriptions', 'GET/v1/subscriptions/*', 'GET/v1/tenants/*/subscriptions', 'GET/v1/replays/*', 'GET/v1/messages/*', 'GET/v1/deliveries', 'GET/v1/deliveries/*'].map(route).sort(),
     );
     expect(resources('ReadOnlyPolicy', 'Deny')).toEqual([route('GET/v1/subscriptions/*/secret')]);
   });

@@ -91,6 +91,8 @@ function inputFiles(): string[] {
     'cdk.json',
     'package-lock.json',
     'lambdas/adapters/dynamodb/table-schema.ts',
+    // The route registry: the CDK routes and the API callers' policies are derived from it.
+    ...readdirSync(join(ROOT, 'lambdas/handlers/api')).map((f) => join('lambdas/handlers/api', f)),
     'test/infra/support.ts',
     'test/infra/cdk-app.ts',
   ].sort();
