@@ -18,6 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import type { AttemptLogLine } from '../lambdas/core/attempt-log.js';
+import { EndpointLoad } from '../lambdas/core/endpoint-load.js';
 import { newMessageId, newSubscriptionId } from '../lambdas/core/ids.js';
 import type { Message, Subscription } from '../lambdas/core/model.js';
 import type { OutboundRequest, SendResult, WebhookSender } from '../lambdas/core/ports.js';
@@ -122,6 +123,7 @@ async function engineSide(url: string, total: number, loops: number, overHttp = 
   const log: AttemptLogLine[] = [];
   const deps: DispatchDeps = {
     ...world,
+    endpointLoad: new EndpointLoad(),
     attemptLog: { write: (line) => log.push(line) },
     sender: timed,
     clock,

@@ -10,7 +10,7 @@ import type * as z from 'zod';
 import { FAILURE_CLASSES } from '../lambdas/core/model.js';
 import { subscriptionFields as fields, type patchSubscriptionSchema } from '../lambdas/core/subscription-schema.js';
 import { UsageError } from './errors.js';
-import { parseInteger, parseJsonObject, parseList, parsePairs, parseStatuses } from './parse.js';
+import { parseInteger, parseJsonObject, parseList, parsePairs, parsePositiveNumber, parseStatuses } from './parse.js';
 
 export interface SubscriptionFlags {
   fromFile?: string;
@@ -41,6 +41,9 @@ export interface SubscriptionFlags {
   retryOn?: string;
   retryPolicy?: string;
   failurePolicy?: string;
+  circuitBreaker?: string;
+  /** `false` from `--no-rate-limit` (update only): clears it. */
+  rateLimit?: string | false;
   /** `false` from `--no-description` (update only): clears it. */
   description?: string | false;
   metadata: string[];
@@ -84,6 +87,8 @@ export function addSubscriptionFlags(cmd: Command, options: { update?: boolean }
     .option('--retry-on <list>', `failure classes that retry: ${FAILURE_CLASSES.join(',')}`)
     .option('--retry-policy <json>', 'retry policy as JSON, e.g. {"type":"fixed","delays":[60,600]}')
     .option('--failure-policy <json>', 'failure policy as JSON')
+    .option('--circuit-breaker <on|off>', 'per-endpoint circuit breaker (default: on for exponential retry policies, off for fixed schedules)')
+    .option('--rate-limit <perSecond>', 'at most this many requests per second to the endpoint (more wait, never fail)')
     .option('--description <text>', 'free text')
     .option('--metadata <key=value>', 'metadata entry (repeatable)', collect, []);
   // Declared after `--tenant`/`--description`, so their default stays undefined (commander).
@@ -91,8 +96,14 @@ export function addSubscriptionFlags(cmd: Command, options: { update?: boolean }
   if (options.update) {
     cmd.option('--no-tenant', 'remove the tenant (it then receives only events without a tenant)');
     cmd.option('--no-description', 'remove the description');
+    cmd.option('--no-rate-limit', 'remove the rate limit');
   }
   return cmd;
+}
+
+function parseOnOff(flag: string, value: string): boolean {
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new UsageError(`${flag} must be on or off, got "${value}"`);
 }
 
 function buildAuth(f: SubscriptionFlags): Record<string, unknown> | null | undefined {
@@ -163,6 +174,8 @@ export async function buildSubscriptionBody(f: SubscriptionFlags): Promise<Subsc
   set('retryOn', f.retryOn === undefined ? undefined : parseList(f.retryOn));
   set('retryPolicy', f.retryPolicy === undefined ? undefined : parseJsonObject('--retry-policy', f.retryPolicy));
   set('failurePolicy', f.failurePolicy === undefined ? undefined : parseJsonObject('--failure-policy', f.failurePolicy));
+  set('circuitBreaker', f.circuitBreaker === undefined ? undefined : { enabled: parseOnOff('--circuit-breaker', f.circuitBreaker) });
+  set('rateLimit', f.rateLimit === false ? null : f.rateLimit === undefined ? undefined : { perSecond: parsePositiveNumber('--rate-limit', f.rateLimit) });
   set('description', f.description === false ? null : f.description);
   if (f.metadata.length) body.metadata = { ...(body.metadata as object | undefined), ...parsePairs('--metadata', f.metadata) };
   return body;

@@ -2,6 +2,10 @@
  * The worker loop: Lambda's SQS event source mapping, locally. Several pollers long-poll the
  * deliveries queue, hand each batch to the very worker handler as an `SQSEvent`, delete what
  * succeeded and leave reported failures for the visibility timeout (ReportBatchItemFailures).
+ * A batch still running after `patienceMs` (it waits on a slow endpoint) no longer holds its
+ * poller: the poller goes on receiving while the batch finishes and settles by itself, up to
+ * `maxBatches` batches in flight (the event source's `MaximumConcurrency`), so one slow request
+ * never stops a poller's other work for its whole timeout.
  */
 import {
   DeleteMessageBatchCommand,
@@ -27,6 +31,10 @@ export interface WorkerLoopOptions {
   pollers?: number;
   /** @default 10 */
   batchSize?: number;
+  /** How long a poller waits for its batch before it receives again. @default 250 */
+  patienceMs?: number;
+  /** Batches in flight at most (those left running by their pollers included). @default pollers × 4 */
+  maxBatches?: number;
   /** Short, so a stop never waits long for an empty poll. @default 1 */
   waitTimeSeconds?: number;
   /** Pause after a failed ReceiveMessage before polling again. @default 500 */
@@ -58,6 +66,9 @@ export class WorkerLoop {
   private running = false;
   private abort = new AbortController();
   private loops: Promise<void>[] = [];
+  private readonly patienceMs: number;
+  private readonly maxBatches: number;
+  private readonly inFlight = new Set<Promise<void>>();
   /** Batches handled so far (for logs and tests). */
   batches = 0;
 
@@ -66,6 +77,8 @@ export class WorkerLoop {
     this.batchSize = options.batchSize ?? 10;
     this.waitTimeSeconds = options.waitTimeSeconds ?? 1;
     this.errorBackoffMs = options.errorBackoffMs ?? 500;
+    this.patienceMs = options.patienceMs ?? 250;
+    this.maxBatches = options.maxBatches ?? this.pollers * 4;
   }
 
   start(): void {
@@ -81,6 +94,7 @@ export class WorkerLoop {
     this.running = false;
     this.abort.abort();
     await Promise.all(this.loops);
+    await Promise.all([...this.inFlight]);
     this.loops = [];
   }
 
@@ -107,8 +121,19 @@ export class WorkerLoop {
         continue;
       }
       // Once received, a batch is always handled and settled, even during stop.
-      if (messages.length > 0) await this.handleBatch(messages);
+      if (messages.length > 0) await this.hold(this.handleBatch(messages));
     }
+  }
+
+  /** Waits for `batch` up to the patience, then only while the loop is at its batch limit. */
+  private async hold(batch: Promise<void>): Promise<void> {
+    const tracked = batch.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.patienceMs)));
+    await Promise.race([tracked, patience]);
+    clearTimeout(timer);
+    while (this.inFlight.size >= this.maxBatches) await Promise.race([...this.inFlight]);
   }
 
   private async handleBatch(messages: Message[]): Promise<void> {

@@ -8,6 +8,7 @@ import type { Delivery, DeliveryId, Subscription, SubscriptionId } from '../../l
 import type {
   AlertPublisher,
   DeliveryStore,
+  EndpointHealthStore,
   JobStore,
   MessageStore,
   PayloadStore,
@@ -30,6 +31,8 @@ export interface DeliveryWorld {
   retryScheduler: RetryScheduler;
   alerts: AlertPublisher;
   jobs: JobStore;
+  /** Off the path: a healthy delivery never touches the breaker's state (it comes with the subscription read). */
+  endpointHealth: EndpointHealthStore;
   /** Every task sent to the queue, in order. */
   sent: QueuedTask[];
   /** The stored deliveries, by id. */
@@ -79,6 +82,13 @@ export function deliveryWorld(subscription: Subscription): DeliveryWorld {
     retryScheduler: { schedule: offPath('retryScheduler.schedule'), cancel: offPath('retryScheduler.cancel') },
     alerts: { publish: offPath('alerts.publish') },
     jobs: { put: offPath('jobs.put'), get: offPath('jobs.get') },
+    endpointHealth: {
+      recordTransportFailure: offPath('endpointHealth.recordTransportFailure'),
+      open: offPath('endpointHealth.open'),
+      claimProbe: offPath('endpointHealth.claimProbe'),
+      close: offPath('endpointHealth.close'),
+      reserveSlot: offPath('endpointHealth.reserveSlot'),
+    },
     sent,
     stored,
   };

@@ -4,6 +4,7 @@
  * and counts requests. The path picks the answer:
  *   `/fail-until/N/...`  500 while the `X-Hookline-Attempt` header is below N, then 200
  *   `/status/CODE/...`   always CODE
+ *   `/delay/MS/...`      200 after MS milliseconds (an endpoint at or past its timeout)
  *   anything else        200
  * With `record`, it also keeps one receipt per request (arrival time in epoch ms, path, the
  * `webhook-id` and attempt headers, and `seq`/`sentAt` from a JSON body that has them).
@@ -66,8 +67,14 @@ const server = http.createServer({ keepAlive: true, keepAliveTimeout: 60000, req
       } catch {}
       receipts.push(receipt);
     }
-    res.writeHead(status, { 'content-length': '0' });
-    res.end();
+    const delay = /^\\/delay\\/(\\d+)/.exec(req.url || '/');
+    const answer = () => {
+      if (res.destroyed) return; // the sender gave up (its timeout)
+      res.writeHead(status, { 'content-length': '0' });
+      res.end();
+    };
+    if (delay) setTimeout(answer, Number(delay[1]));
+    else answer();
   });
 });
 server.keepAliveTimeout = 60000;

@@ -29,6 +29,10 @@ export interface AttemptLogLine {
   reason?: string;
   responseExcerpt?: string;
   nextAttemptAt?: string;
+  /** Times the attempt was put back before it was made (circuit breaker, in-flight cap, pacing). */
+  deferrals?: number;
+  /** true for the half-open circuit breaker's probe. */
+  breakerProbe?: true;
   /** The delivery's status after this attempt. */
   status: DeliveryStatus;
 }
@@ -59,6 +63,8 @@ export function attemptLogLine(delivery: Delivery, attempt: Attempt): AttemptLog
     ...(attempt.reason !== undefined && { reason: attempt.reason }),
     ...(attempt.responseExcerpt !== undefined && { responseExcerpt: attempt.responseExcerpt }),
     ...(attempt.nextAttemptAt !== undefined && { nextAttemptAt: attempt.nextAttemptAt }),
+    ...(attempt.deferrals !== undefined && { deferrals: attempt.deferrals }),
+    ...(attempt.breakerProbe === true && { breakerProbe: true as const }),
     status: delivery.status,
   };
 }

@@ -3,6 +3,7 @@
  * header values are write-only, so every read shows `****` instead of passwords, tokens, API keys
  * and secrets (custom headers' names stay visible).
  */
+import { breakerEnabled, breakerMode, breakerOf, type BreakerMode } from './breaker.js';
 import type { AuthConfig, MaskedAuth, Subscription } from './model.js';
 import { MASK } from './subscription-schema.js';
 
@@ -47,12 +48,50 @@ export function maskCustomHeaders(headers: Record<string, string>): Record<strin
 /** What the API returns for a stored subscription: no secrets, credentials masked. */
 export interface SubscriptionHealth {
   failureStreak: { count: number; startedAt?: string };
+  breaker: BreakerHealth;
 }
 
-export type PublicSubscription = Omit<Subscription, 'secrets' | 'auth' | 'failureStreakStartedAt'> & { auth?: MaskedAuth; health: SubscriptionHealth };
+/** Stored state the API shows under `health` instead. */
+type HealthFields = 'failureStreakStartedAt' | 'breakerFailures' | 'breakerOpenUntil' | 'breakerOpens' | 'breakerProbeUntil' | 'breakerClosedAt' | 'paceNextAt';
 
-export function maskSubscription(sub: Subscription): PublicSubscription {
-  const { secrets: _secrets, auth, failureStreakStartedAt, customHeaders, ...rest } = sub;
+export type PublicSubscription = Omit<Subscription, 'secrets' | 'auth' | HealthFields> & { auth?: MaskedAuth; health: SubscriptionHealth };
+
+/** `now` decides whether an open breaker's cool-down has passed (half-open). */
+export function maskSubscription(sub: Subscription, now: number = Date.now()): PublicSubscription {
+  const { secrets: _secrets, auth, failureStreakStartedAt, customHeaders, breakerFailures: _f, breakerOpenUntil: _o, breakerOpens: _n, breakerProbeUntil: _p, breakerClosedAt: _c, paceNextAt: _a, ...rest } = sub;
   const failureStreak = { count: sub.consecutiveFailures, ...(failureStreakStartedAt !== undefined && { startedAt: failureStreakStartedAt }) };
-  return { ...rest, customHeaders: maskCustomHeaders(customHeaders), ...(auth !== undefined && { auth: maskAuth(auth) }), health: { failureStreak } };
+  return {
+    ...rest,
+    customHeaders: maskCustomHeaders(customHeaders),
+    ...(auth !== undefined && { auth: maskAuth(auth) }),
+    health: { failureStreak, breaker: breakerHealth(sub, now) },
+  };
+}
+
+export interface BreakerHealth {
+  enabled: boolean;
+  state: BreakerMode;
+  /** Consecutive timeouts and transport failures counted toward opening it. */
+  transportFailures: number;
+  /** While open: when the next probe may go. */
+  openUntil?: string;
+  /** Times it re-opened without closing in between. */
+  opens?: number;
+  /** When it last closed after being open (the paced drain runs from there). */
+  closedAt?: string;
+}
+
+function breakerHealth(sub: Subscription, now: number): BreakerHealth {
+  const state = breakerOf(sub);
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  const openUntil = iso(state.openUntil);
+  const closedAt = iso(state.closedAt);
+  return {
+    enabled: breakerEnabled(sub),
+    state: breakerMode(state, now),
+    transportFailures: state.failures,
+    ...(openUntil !== undefined && { openUntil }),
+    ...(state.opens !== undefined && { opens: state.opens }),
+    ...(closedAt !== undefined && { closedAt }),
+  };
 }

@@ -53,6 +53,14 @@ export interface Subscription extends SubscriptionSettings {
   consecutiveFailures: number;
   /** When the current failure streak began; absent while there is none. */
   failureStreakStartedAt?: string;
+  /** The breaker's state (core/breaker.ts `BreakerState`), epoch ms; written only by the worker. */
+  breakerFailures?: number;
+  breakerOpenUntil?: number;
+  breakerOpens?: number;
+  breakerProbeUntil?: number;
+  breakerClosedAt?: number;
+  /** The pacer's next free slot (epoch ms), under `rateLimit` or while draining after the breaker closed. */
+  paceNextAt?: number;
   createdAt: string;
   updatedAt: string;
   /** Optimistic-concurrency counter, incremented on every write. */
@@ -99,6 +107,10 @@ export interface Attempt {
   /** Host the request went to (never the full URL: it may carry secrets in its query). */
   urlHost?: string;
   trigger: TaskTrigger;
+  /** Times the attempt was put back before it was made (circuit breaker, in-flight cap, pacing). */
+  deferrals?: number;
+  /** The half-open circuit breaker's probe: its answer closes the breaker or re-opens it. */
+  breakerProbe?: true;
 }
 
 /**
@@ -157,6 +169,10 @@ export interface DeliveryTask {
   replayJobId?: ReplayJobId;
   /** The payload, when small enough to travel with the task; otherwise read from the message. */
   payload?: unknown;
+  /** Times this attempt was put back without being made (circuit breaker, in-flight cap, pacing). */
+  deferrals?: number;
+  /** The task holds its paced slot at `dueAt` (rate limit or drain): it takes no second one. */
+  paced?: true;
 }
 
 /** Fans a message out in pages in the worker (the receiver sends at most one batch of tasks itself). */

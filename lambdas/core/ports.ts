@@ -20,6 +20,7 @@ import type {
   SubscriptionStatus,
 } from './model.js';
 import type { RetryBucket } from './retry-buckets.js';
+import type { BreakerState } from './breaker.js';
 
 export interface Page<T> {
   items: T[];
@@ -243,4 +244,21 @@ export interface OutboundRequest {
 
 export interface WebhookSender {
   send(request: OutboundRequest): Promise<SendResult>;
+}
+
+/**
+ * The circuit breaker's and the pacer's shared state, on the subscription's own item (which every
+ * batch reads anyway, so a healthy delivery adds no read). Every change is one conditional update.
+ */
+export interface EndpointHealthStore {
+  /** Adds one transport failure; the state after it (undefined when the subscription is gone). */
+  recordTransportFailure(id: SubscriptionId): Promise<BreakerState | undefined>;
+  /** Opens (or re-opens) the breaker if it is still as `seen`; false when another worker changed it first. */
+  open(id: SubscriptionId, seen: BreakerState, openUntil: number, opens: number): Promise<boolean>;
+  /** Takes the half-open breaker's one probe, leased until `leaseUntil`; false when another worker holds it. */
+  claimProbe(id: SubscriptionId, seen: BreakerState, now: number, leaseUntil: number): Promise<boolean>;
+  /** Closes the breaker and clears its failures; `drainFrom` (it was open) starts the paced drain. */
+  close(id: SubscriptionId, drainFrom?: number): Promise<void>;
+  /** Reserves the next send slot at least `intervalMs` after the previous one (and not before `now`). */
+  reserveSlot(id: SubscriptionId, now: number, intervalMs: number): Promise<number>;
 }

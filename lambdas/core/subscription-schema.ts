@@ -266,6 +266,17 @@ export const subscriptionFields = {
     .refine((classes) => new Set(classes).size === classes.length, 'must not repeat a class'),
   retryPolicy: retryPolicySchema,
   failurePolicy: failurePolicySchema,
+  circuitBreaker: z
+    .object({ enabled: z.boolean() })
+    .strict()
+    .meta({
+      description:
+        'The per-endpoint circuit breaker: after a burst of timeouts or transport failures, tasks wait on the queue (no attempt, no retry spent) until a probe succeeds. Absent: on for exponential retry policies, off for fixed schedules (a fixed schedule is a contract of exact attempt times).',
+    }),
+  rateLimit: z
+    .object({ perSecond: z.number().min(0.01).max(10_000) })
+    .strict()
+    .meta({ description: 'At most this many requests per second toward the endpoint; more wait on the queue, never fail.' }),
   description: z.string().max(1024),
   metadata: metadataSchema,
 };
@@ -298,6 +309,8 @@ export const createSubscriptionSchema = z
     retryOn: subscriptionFields.retryOn.optional(),
     retryPolicy: subscriptionFields.retryPolicy.optional(),
     failurePolicy: subscriptionFields.failurePolicy.optional(),
+    circuitBreaker: subscriptionFields.circuitBreaker.optional(),
+    rateLimit: subscriptionFields.rateLimit.optional(),
     description: subscriptionFields.description.optional(),
     /** @default {} */
     metadata: subscriptionFields.metadata.default({}),
@@ -326,6 +339,8 @@ export const patchSubscriptionSchema = z
     retryOn: subscriptionFields.retryOn.optional(),
     retryPolicy: subscriptionFields.retryPolicy.optional(),
     failurePolicy: subscriptionFields.failurePolicy.optional(),
+    circuitBreaker: subscriptionFields.circuitBreaker.nullable().optional(),
+    rateLimit: subscriptionFields.rateLimit.nullable().optional(),
     description: subscriptionFields.description.nullable().optional(),
     metadata: subscriptionFields.metadata.optional(),
   })
@@ -345,6 +360,8 @@ export const subscriptionSettingsSchema = z.object({
   xmlRoot: subscriptionFields.xmlRoot.optional(),
   apiVersion: subscriptionFields.apiVersion.optional(),
   auth: subscriptionFields.auth.optional(),
+  circuitBreaker: subscriptionFields.circuitBreaker.optional(),
+  rateLimit: subscriptionFields.rateLimit.optional(),
   description: subscriptionFields.description.optional(),
 });
 

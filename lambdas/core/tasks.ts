@@ -22,6 +22,8 @@ const deliveryTaskSchema = z.object({
   replayJobId: z.string().min(1).optional(),
   trigger: z.enum(['event', 'retry', 'manual', 'replay', 'test']),
   payload: z.unknown().optional(),
+  deferrals: z.number().int().min(1).optional(),
+  paced: z.literal(true).optional(),
 });
 
 const queueTaskSchema = z.union([

@@ -16,9 +16,10 @@ import { createHttpSender } from '../outbound/http-sender.js';
 import type { AttemptLog } from '../core/attempt-log.js';
 import { stdoutAttemptLog } from '../adapters/cloudwatch-logs/attempt-log-writer.js';
 import type { SubscriptionPolicy } from '../core/url-policy.js';
-import type { AlertPublisher, DataKeyProvider, DeliveryStore, JobStore, RetryBucketStore, RetryScheduler, TaskQueue, WebhookSender } from '../core/ports.js';
+import type { AlertPublisher, DataKeyProvider, DeliveryStore, EndpointHealthStore, JobStore, RetryBucketStore, RetryScheduler, TaskQueue, WebhookSender } from '../core/ports.js';
 import type { Config } from './config.js';
 import { DynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.js';
+import { DynamoEndpointHealthStore } from '../adapters/dynamodb/endpoint-health-store.js';
 import { awsClientConfig, buildIntakeDependencies, lazyHandler, storeOptions, unconfiguredDataKeys, type IntakeDependencies } from './intake-dependencies.js';
 
 export interface Dependencies extends IntakeDependencies {
@@ -30,6 +31,7 @@ export interface Dependencies extends IntakeDependencies {
   alerts: AlertPublisher;
   sender: WebhookSender;
   attemptLog: AttemptLog;
+  endpointHealth: EndpointHealthStore;
 }
 
 export { intakeLimits, loadConfig } from './intake-dependencies.js';
@@ -47,6 +49,7 @@ export function buildDependencies(config: Config, overrides: DependencyOverrides
   return {
     ...intake,
     deliveries: new DynamoDeliveryStore(store),
+    endpointHealth: new DynamoEndpointHealthStore(store),
     jobs: new DynamoJobStore(store),
     retryBuckets,
     retryScheduler: overrides.retryScheduler ?? awsRetryScheduler(config, intake.queue, retryBuckets),

@@ -71,6 +71,14 @@ export function dispatchObserver({ logger, metrics }: Observability): DispatchOb
         count('ControlTaskDeferred');
         logger.info('control task deferred to the next invocation', { recordId: event.recordId, kind: event.kind });
         return;
+      case 'deferred':
+        count('DeliveryDeferred');
+        logger.debug('task deferred', { deliveryId: event.task.deliveryId, subscriptionId: event.task.subscriptionId, reason: event.reason, until: event.until });
+        return;
+      case 'breaker':
+        count(event.state === 'open' ? 'CircuitBreakerOpened' : 'CircuitBreakerClosed');
+        logger.warn(`circuit breaker ${event.state}`, { subscriptionId: event.subscriptionId, failures: event.failures, until: event.until });
+        return;
       case 'invalid-task':
         logger.error('invalid task dropped', { recordId: event.recordId, reason: event.reason });
         return;

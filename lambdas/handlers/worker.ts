@@ -1,5 +1,6 @@
 /** `worker` Lambda: SQS batch in, partial batch failures out. Wiring only; the work is `processBatch`. */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { EndpointLoad } from '../core/endpoint-load.js';
 import { processBatch } from '../core/services/dispatch.js';
 import { intakeLimits, lazyDependencies, type Dependencies } from './dependencies.js';
 import { createObservability, dispatchObserver } from './observability.js';
@@ -19,6 +20,8 @@ export function createWorkerHandler(deps: Dependencies): WorkerHandler {
     concurrency: deps.config.workerConcurrency,
     uniqueTenantEvent: deps.config.uniqueTenantEvent,
     successRecords: deps.config.successRecords,
+    // One per worker process: its batches share what they know of each endpoint's load.
+    endpointLoad: new EndpointLoad(),
     observe: observer.observe,
   };
   return async (event, context) => {

@@ -6,6 +6,7 @@ import type {
   AlertPublisher,
   DeliveryQuery,
   DeliveryStore,
+  EndpointHealthStore,
   IdempotencyClaim,
   JobStore,
   MessageStore,
@@ -25,6 +26,7 @@ import type {
 import type { Delivery, DeliveryId, DeliveryTask, FailureStreak, Message, MessageId, ReplayJob, Subscription, SubscriptionId } from '../../lambdas/core/model.js';
 import { ConflictError } from '../../lambdas/core/errors.js';
 import type { RetryBucket } from '../../lambdas/core/retry-buckets.js';
+import { breakerOf, type BreakerState } from '../../lambdas/core/breaker.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -88,6 +90,44 @@ export class MemorySubscriptions implements SubscriptionStore {
     if (s === undefined) return;
     s.consecutiveFailures = 0;
     delete s.failureStreakStartedAt;
+  }
+}
+
+/** The breaker's and pacer's fields on the in-memory subscriptions, with the adapter's conditions. */
+export class MemoryEndpointHealth implements EndpointHealthStore {
+  constructor(private readonly subscriptions: MemorySubscriptions) {}
+  async recordTransportFailure(id: SubscriptionId): Promise<BreakerState | undefined> {
+    const s = this.subscriptions.items.get(id);
+    if (s === undefined) return undefined;
+    s.breakerFailures = (s.breakerFailures ?? 0) + 1;
+    return breakerOf(s);
+  }
+  async open(id: SubscriptionId, seen: BreakerState, openUntil: number, opens: number): Promise<boolean> {
+    const s = this.subscriptions.items.get(id);
+    if (s === undefined || s.breakerOpenUntil !== seen.openUntil) return false;
+    Object.assign(s, { breakerOpenUntil: openUntil, breakerOpens: opens });
+    delete s.breakerProbeUntil;
+    delete s.breakerClosedAt;
+    return true;
+  }
+  async claimProbe(id: SubscriptionId, seen: BreakerState, now: number, leaseUntil: number): Promise<boolean> {
+    const s = this.subscriptions.items.get(id);
+    if (s === undefined || s.breakerOpenUntil !== seen.openUntil || (s.breakerProbeUntil !== undefined && s.breakerProbeUntil > now)) return false;
+    s.breakerProbeUntil = leaseUntil;
+    return true;
+  }
+  async close(id: SubscriptionId, drainFrom?: number): Promise<void> {
+    const s = this.subscriptions.items.get(id);
+    if (s === undefined) return;
+    for (const key of ['breakerFailures', 'breakerOpenUntil', 'breakerOpens', 'breakerProbeUntil'] as const) delete s[key];
+    if (drainFrom !== undefined) s.breakerClosedAt = drainFrom;
+  }
+  async reserveSlot(id: SubscriptionId, now: number, intervalMs: number): Promise<number> {
+    const s = this.subscriptions.items.get(id);
+    if (s === undefined) return now;
+    const slot = Math.max(now, s.paceNextAt ?? now);
+    s.paceNextAt = slot + intervalMs;
+    return slot;
   }
 }
 

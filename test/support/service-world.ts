@@ -3,12 +3,14 @@ import type { AttemptLog } from '../../lambdas/core/attempt-log.js';
 import { processBatch, type DispatchDeps, type DispatchEvent } from '../../lambdas/core/services/dispatch.js';
 import type { IntakeDeps, IntakeLimits } from '../../lambdas/core/services/intake.js';
 import type { OutboundRequest, SendResult } from '../../lambdas/core/ports.js';
+import { EndpointLoad } from '../../lambdas/core/endpoint-load.js';
 import { createSubscription, type SubscriptionDeps } from '../../lambdas/core/services/subscriptions.js';
 import type { SubscriptionId } from '../../lambdas/core/model.js';
 import {
   ManualClock,
   MemoryAlerts,
   MemoryDeliveries,
+  MemoryEndpointHealth,
   MemoryJobs,
   MemoryMessages,
   MemoryPayloads,
@@ -33,8 +35,11 @@ export interface MemoryServiceOptions {
 /** Intake, worker and subscription dependencies over the in-memory ports, on a manual clock at `T0`. */
 export function memoryServiceDeps(options: MemoryServiceOptions = {}) {
   const clock = new ManualClock(T0);
+  const subscriptions = new MemorySubscriptions();
   const deps = {
-    subscriptions: new MemorySubscriptions(),
+    subscriptions,
+    endpointHealth: new MemoryEndpointHealth(subscriptions),
+    endpointLoad: new EndpointLoad(),
     messages: new MemoryMessages(clock.now),
     deliveries: new MemoryDeliveries(),
     payloads: new MemoryPayloads(),

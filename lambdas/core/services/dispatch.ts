@@ -10,6 +10,7 @@ import type { DeliveryTask } from '../model.js';
 import { runControlTasks, type InvocationBudget } from './dispatch/control.js';
 import { redeliverAfter } from './dispatch/error-class.js';
 import { splitEarly, topUp } from './dispatch/early.js';
+import { deferTasks, type Deferral } from './dispatch/isolation.js';
 import { parseBatch } from './dispatch/parse.js';
 import { runTask } from './dispatch/run-task.js';
 import type { BatchContext, DispatchDeps, QueueRecord } from './dispatch/types.js';
@@ -42,9 +43,15 @@ async function processDeliveryTasks(deps: DispatchDeps, items: readonly Item<Del
   } catch (error) {
     for (const item of early) if (redeliverAfter(deps, error, item)) failed.push(item.recordId);
   }
-  if (due.length === 0) return failed;
-  const context = await loadBatch(deps, due.map((i) => i.task));
-  await forEachLimited(due, deps.concurrency, async (item) => {
+  const { run, held } = splitKnownOpen(deps, due, now);
+  try {
+    await deferTasks(deps, held);
+  } catch (error) {
+    for (const item of held) if (redeliverAfter(deps, error, item)) failed.push(item.recordId);
+  }
+  if (run.length === 0) return failed;
+  const context = await loadBatch(deps, run.map((i) => i.task));
+  await forEachLimited(run, deps.concurrency, async (item) => {
     try {
       await runTask(deps, context, item.task);
     } catch (error) {
@@ -55,6 +62,18 @@ async function processDeliveryTasks(deps: DispatchDeps, items: readonly Item<Del
   return failed;
 }
 
+/** Tasks toward an endpoint this process saw with its breaker open: deferred before any read. */
+function splitKnownOpen(deps: DispatchDeps, items: readonly Item<DeliveryTask>[], now: number) {
+  const run: Item<DeliveryTask>[] = [];
+  const held: (Item<DeliveryTask> & { deferral: Deferral })[] = [];
+  for (const item of items) {
+    const until = deps.endpointLoad.knownOpenUntil(item.task.subscriptionId, now);
+    if (until === undefined) run.push(item);
+    else held.push({ ...item, deferral: { kind: 'defer', until, reason: 'circuit breaker open' } });
+  }
+  return { run, held };
+}
+
 /** The batch's reads, once for all its due tasks. */
 async function loadBatch(deps: DispatchDeps, tasks: readonly DeliveryTask[]): Promise<BatchContext> {
   const [deliveries, subscriptions, messages] = await Promise.all([
@@ -62,7 +81,7 @@ async function loadBatch(deps: DispatchDeps, tasks: readonly DeliveryTask[]): Pr
     deps.subscriptions.getMany(unique(tasks.map((t) => t.subscriptionId))),
     deps.messages.getMany(unique(tasks.filter((t) => t.payload === undefined).map((t) => t.messageId))),
   ]);
-  return { deliveries, subscriptions, messages, payloads: new Map(), failuresReset: new Set(), claimed: new Set(), startedAt: deps.clock.now() };
+  return { deliveries, subscriptions, messages, payloads: new Map(), failuresReset: new Set(), breakersClosed: new Set(), claimed: new Set(), startedAt: deps.clock.now() };
 }
 
 const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];

@@ -65,7 +65,7 @@ export async function getSubscription(deps: Pick<SubscriptionDeps, 'subscription
 export async function listSubscriptions(deps: SubscriptionDeps, query: unknown): Promise<Page<PublicSubscription>> {
   const q = parseOrThrow(listSubscriptionsQuerySchema, query);
   const page = await deps.subscriptions.list(q);
-  return { items: page.items.map(maskSubscription), ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) };
+  return { items: page.items.map((sub) => maskSubscription(sub, deps.clock.now())), ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) };
 }
 
 export async function updateSubscription(deps: SubscriptionDeps, id: SubscriptionId, body: unknown): Promise<PublicSubscription> {

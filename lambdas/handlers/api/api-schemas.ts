@@ -33,11 +33,23 @@ export const subscriptionViewSchema = z
     disabledReason: z.string().optional(),
     keying: z.literal(2).optional().meta({ description: 'Absent on subscriptions stored before hmac-sha256/authorization keyed with the secret string: rotate-secret re-keys them.' }),
     consecutiveFailures: z.number().int(),
+    circuitBreaker: z.object({ enabled: z.boolean() }).optional(),
+    rateLimit: z.object({ perSecond: z.number() }).optional(),
     health: z
       .object({
         failureStreak: z
           .object({ count: z.number().int(), startedAt: iso.optional() })
           .meta({ description: 'Failed attempts since the last success, and when the first of them ended.' }),
+        breaker: z
+          .object({
+            enabled: z.boolean(),
+            state: z.enum(['closed', 'open', 'half-open']),
+            transportFailures: z.number().int().meta({ description: 'Consecutive timeouts and transport failures; any answer resets it.' }),
+            openUntil: iso.optional().meta({ description: 'While open: when one probe may go.' }),
+            opens: z.number().int().optional().meta({ description: 'Times it re-opened without closing (the cool-down doubles each time).' }),
+            closedAt: iso.optional().meta({ description: 'When it last closed after being open; the backlog is paced for a while after.' }),
+          })
+          .meta({ description: "The endpoint's circuit breaker: while open, tasks wait on the queue (no attempt, no retry spent)." }),
       })
       .meta({ description: "The endpoint's health as the failure policy sees it." }),
     createdAt: iso,
@@ -71,6 +83,8 @@ export const attemptSchema = z
     nextAttemptAt: iso.optional(),
     urlHost: z.string().optional(),
     trigger: z.enum(['event', 'retry', 'manual', 'replay', 'test']),
+    deferrals: z.number().int().optional().meta({ description: 'Times the attempt was put back before it was made (circuit breaker, in-flight cap, pacing).' }),
+    breakerProbe: z.literal(true).optional().meta({ description: "The half-open circuit breaker's probe." }),
   })
   .strict()
   .meta({ id: 'Attempt' });

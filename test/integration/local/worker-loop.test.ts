@@ -160,4 +160,63 @@ describe('WorkerLoop', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await visibleAndInFlight(q.queueUrl)).toBe(1);
   });
+
+  it('a batch waiting on a slow request does not hold its poller: the next batch is handled meanwhile, up to maxBatches', async () => {
+    // Prepare: one poller; the first batch hangs until released
+    const q = await newQueue('30');
+    let release: () => void = () => undefined;
+    const hanging = new Promise<void>((resolve) => (release = resolve));
+    const handled: string[] = [];
+    const handler: SqsBatchHandler = async (e) => {
+      const body = e.Records[0]!.body;
+      handled.push(body);
+      if (body === 'slow') await hanging;
+    };
+    loop = new WorkerLoop({ sqs, queueUrl: q.queueUrl, queueArn: q.queueArn, region, pollers: 1, batchSize: 1, patienceMs: 50, maxBatches: 2, handler });
+    loop.start();
+    await sqs.send(new SendMessageCommand({ QueueUrl: q.queueUrl, MessageBody: 'slow' }));
+    await until(() => handled.length === 1, 'the slow batch');
+    // Act: two more; the loop may hold two batches, so one of them waits for the slow batch
+    await sqs.send(new SendMessageCommand({ QueueUrl: q.queueUrl, MessageBody: 'fast-1' }));
+    await until(() => handled.length === 2, 'the batch after the slow one');
+    await sqs.send(new SendMessageCommand({ QueueUrl: q.queueUrl, MessageBody: 'fast-2' }));
+    await until(() => handled.length === 3, 'the third batch');
+    // Assess: handled while the slow one still runs; all three settle once it ends
+    expect(handled).toEqual(['slow', 'fast-1', 'fast-2']);
+    expect(await visibleAndInFlight(q.queueUrl)).toBe(1); // only the slow one is left, still in flight
+    release();
+    await until(async () => (await visibleAndInFlight(q.queueUrl)) === 0, 'the slow batch settled');
+  });
+
+  it('at maxBatches, a poller waits for a batch to end before it receives again', async () => {
+    // Prepare
+    const q = await newQueue('30');
+    let release: () => void = () => undefined;
+    const hanging = new Promise<void>((resolve) => (release = resolve));
+    const handled: string[] = [];
+    loop = new WorkerLoop({
+      sqs,
+      queueUrl: q.queueUrl,
+      queueArn: q.queueArn,
+      region,
+      pollers: 1,
+      batchSize: 1,
+      patienceMs: 50,
+      maxBatches: 1,
+      handler: async (e) => {
+        handled.push(e.Records[0]!.body);
+        await hanging;
+      },
+    });
+    loop.start();
+    await sqs.send(new SendMessageCommand({ QueueUrl: q.queueUrl, MessageBody: 'slow' }));
+    await until(() => handled.length === 1, 'the slow batch');
+    // Act
+    await sqs.send(new SendMessageCommand({ QueueUrl: q.queueUrl, MessageBody: 'next' }));
+    await new Promise((r) => setTimeout(r, 500));
+    // Assess: not received while the one batch allowed is running; received after it ends
+    expect(handled).toEqual(['slow']);
+    release();
+    await until(() => handled.length === 2, 'the next batch');
+  });
 });

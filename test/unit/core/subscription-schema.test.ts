@@ -317,7 +317,7 @@ describe('create', () => {
     expect(schema.required).toEqual(['url', 'eventTypes']);
     expect(Object.keys(schema.properties ?? {})).toEqual([
       'url', 'eventTypes', 'tenant', 'fallback', 'method', 'format', 'envelope', 'xmlRoot', 'apiVersion', 'preset', 'signing', 'secret', 'auth', 'customHeaders',
-      'timeoutMs', 'acceptStatuses', 'retryOn', 'retryPolicy', 'failurePolicy', 'description', 'metadata',
+      'timeoutMs', 'acceptStatuses', 'retryOn', 'retryPolicy', 'failurePolicy', 'circuitBreaker', 'rateLimit', 'description', 'metadata',
     ]);
   });
 });

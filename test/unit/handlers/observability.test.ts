@@ -15,6 +15,7 @@ import { createObservability, dispatchObserver } from '../../../lambdas/handlers
 import {
   MemoryAlerts,
   MemoryDeliveries,
+  MemoryEndpointHealth,
   MemoryJobs,
   MemoryMessages,
   MemoryPayloads,
@@ -70,10 +71,12 @@ describe('handlers: what they print', () => {
   it('emits attempt lines and EMF metrics, and never a secret, credential or signature', async () => {
     const queue = new MemoryQueue();
     const sender = new ScriptedSender((_req, i) => (i === 0 ? respond(503) : respond(200)));
+    const subscriptions = new MemorySubscriptions();
     const deps: Dependencies = {
       config: loadConfig({ TABLE_NAME: 't', QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', PAYLOAD_BUCKET: 'b' }),
       clock: systemClock,
-      subscriptions: new MemorySubscriptions(),
+      subscriptions,
+      endpointHealth: new MemoryEndpointHealth(subscriptions),
       messages: new MemoryMessages(),
       deliveries: new MemoryDeliveries(),
       jobs: new MemoryJobs(),

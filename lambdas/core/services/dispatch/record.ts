@@ -6,9 +6,10 @@ import { attemptLogLine } from '../../attempt-log.js';
 import type { Delivery, DeliveryTask } from '../../model.js';
 import type { AttemptOutcome } from './attempt-step.js';
 import { recordFailure, recordSuccess } from './health.js';
+import { updateBreaker } from './isolation.js';
 import type { BatchContext, DispatchDeps } from './types.js';
 
-export async function recordOutcome(deps: DispatchDeps, context: BatchContext, outcome: AttemptOutcome): Promise<void> {
+export async function recordOutcome(deps: DispatchDeps, context: BatchContext, outcome: AttemptOutcome, probe = false): Promise<void> {
   const { task, subscription, attempt, next, retry } = outcome;
   if (retry !== undefined) {
     if (!retry.inline) await deps.retryScheduler.schedule(retry.task, retry.task.dueAt);
@@ -18,6 +19,7 @@ export async function recordOutcome(deps: DispatchDeps, context: BatchContext, o
   await Promise.all([
     keepsNoRecord(deps, context, next) ? Promise.resolve() : deps.deliveries.putMany([next]),
     attempt.outcome === 'success' ? recordSuccess(deps, context, subscription) : recordFailure(deps, context, subscription, attempt),
+    updateBreaker(deps, context, subscription, attempt.outcome, probe),
   ]);
   deps.attemptLog.write(attemptLogLine(next, attempt));
   deps.observe?.({

@@ -4,9 +4,10 @@
  * of the attempt before it missing.
  */
 import type { Delivery, DeliveryTask } from '../../model.js';
-import { attemptStep } from './attempt-step.js';
+import { attemptStep, type AttemptOutcome } from './attempt-step.js';
 import { redeliverAfter } from './error-class.js';
 import { gateTask } from './gate.js';
+import { deferTasks, isolate } from './isolation.js';
 import { recordOutcome, settle } from './record.js';
 import { sleep, type BatchContext, type DispatchDeps } from './types.js';
 
@@ -25,11 +26,21 @@ export async function runTask(deps: DispatchDeps, context: BatchContext, receive
     case 'run':
       break;
   }
-  await waitUntil(deps, gate.task.dueAt);
+  const isolation = await isolate(deps, gate.task, gate.subscription);
+  if (isolation.kind === 'defer') return deferTasks(deps, [{ task: gate.task, deferral: isolation }]);
+  await waitUntil(deps, Math.max(gate.task.dueAt, isolation.startAt ?? 0));
   const payload = await payloadOf(deps, context, gate.task);
   if (payload === MISSING) return settle(deps, gate.delivery, gate.task, 'dropped', 'message has expired');
-  const outcome = await attemptStep(deps, context, gate, payload);
-  await recordOutcome(deps, context, outcome);
+  const end = deps.endpointLoad.begin(gate.subscription.id, deps.clock.now());
+  let outcome: AttemptOutcome;
+  try {
+    outcome = await attemptStep(deps, context, gate, payload);
+  } finally {
+    end();
+  }
+  if (gate.task.deferrals !== undefined) outcome.attempt.deferrals = gate.task.deferrals;
+  if (isolation.probe) outcome.attempt.breakerProbe = true;
+  await recordOutcome(deps, context, outcome, isolation.probe);
   if (outcome.retry?.inline === true) await retryInline(deps, context, outcome.next, outcome.retry.task);
 }
 

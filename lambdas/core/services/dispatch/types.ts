@@ -4,6 +4,7 @@ import type { Attempt, Delivery, DeliveryTask, Message, MessageId, Subscription,
 import type {
   AlertPublisher,
   DeliveryStore,
+  EndpointHealthStore,
   MessageStore,
   PayloadStore,
   RetryBucketStore,
@@ -12,6 +13,7 @@ import type {
   SuccessRecords,
   TaskQueue,
 } from '../../ports.js';
+import type { EndpointLoad } from '../../endpoint-load.js';
 import type { AttemptDeps } from '../attempt.js';
 import type { IntakeLimits } from '../intake.js';
 import type { ReplayDeps } from '../replay.js';
@@ -24,6 +26,9 @@ export type DispatchEvent =
   | { type: 'retry-scheduled'; task: DeliveryTask; delayMs: number }
   | { type: 'skipped'; task: DeliveryTask; reason: string }
   | { type: 'subscription'; action: 'warn' | 'disable' | 'delete'; subscriptionId: SubscriptionId; failures: number }
+  /** Put back without an attempt (circuit breaker, in-flight cap, pacing), due again at `until`. */
+  | { type: 'deferred'; task: DeliveryTask; until: number; reason: string }
+  | { type: 'breaker'; subscriptionId: SubscriptionId; state: 'open' | 'closed'; failures: number; until?: number }
   | { type: 'invalid-task'; recordId: string; reason: string }
   /** A control task put back on the queue: the invocation had run its share of them, or was near its timeout. */
   | { type: 'control-deferred'; recordId: string; kind: string }
@@ -46,6 +51,10 @@ export interface DispatchDeps extends AttemptDeps, ReplayDeps {
   timeScale: number;
   /** Tasks attempted at once within one batch. @default 10 */
   concurrency: number;
+  /** The circuit breaker's and the pacer's shared state. */
+  endpointHealth: EndpointHealthStore;
+  /** This process's requests in flight per endpoint (one per worker process, shared by its batches). */
+  endpointLoad: EndpointLoad;
   /** Whether the uniqueness rule is on (a disable rewrites the subscription's claims). */
   uniqueTenantEvent: boolean;
   /** `log-only`: a first-attempt success writes no delivery record (attempt log only). @default 'all' */
@@ -65,6 +74,8 @@ export interface BatchContext {
   messages: Map<MessageId, Message>;
   payloads: Map<MessageId, Promise<unknown>>;
   failuresReset: Set<SubscriptionId>;
+  /** Breakers this batch closed (one write per subscription). */
+  breakersClosed: Set<SubscriptionId>;
   /** `deliveryId#generation#attempt` already taken in this batch (a duplicate receive inside one batch). */
   claimed: Set<string>;
   /** When the batch arrived: bounds the time spent on in-line retries. */
