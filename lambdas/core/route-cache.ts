@@ -27,11 +27,19 @@ export function withRouteCache(store: SubscriptionStore, options: RouteCacheOpti
     const hit = cache.get(key);
     if (hit !== undefined && now() - hit.at < ttlMs) return hit.entries;
     if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-    const entries = load();
-    cache.set(key, { at: now(), entries });
-    // A failed read is not remembered.
-    entries.catch(() => cache.get(key)?.entries === entries && cache.delete(key));
-    return entries;
+    // An async wrapper, not a `.catch` beside the caller's await: the caller stays the promise's
+    // only reaction, so async stack traces (the cost benchmark's attribution) still reach it.
+    const entry = { at: now() } as { at: number; entries: Promise<RouteEntry[]> };
+    cache.set(key, entry);
+    entry.entries = (async () => {
+      try {
+        return await load();
+      } catch (error) {
+        if (cache.get(key) === entry) cache.delete(key); // a failed read is not remembered
+        throw error;
+      }
+    })();
+    return entry.entries;
   };
   const lookups: Pick<SubscriptionStore, 'routes' | 'fallbackRoutes'> = {
     routes: (tenant, eventType) => cached(JSON.stringify(['t', tenant ?? null, eventType]), () => store.routes(tenant, eventType)),
