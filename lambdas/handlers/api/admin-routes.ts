@@ -33,6 +33,15 @@ function onSubscription<const R extends Omit<ApiRoute, 'target' | 'params'>>(rou
   return { ...route, target: 'admin', params: { path: subscriptionIdParam } } as const;
 }
 
+/**
+ * A tenant's one subscription for an event type (TikTok Shop's Event API shape). The greedy last
+ * variable takes an event type with `/` (orders/create) encoded or not; API Gateway hands the
+ * handler the path already decoded.
+ */
+function onTenantEventType<const R extends Omit<ApiRoute, 'target' | 'params' | 'path'>>(route: R) {
+  return { ...route, path: '/v1/tenants/{tenant}/subscriptions/{eventType+}', target: 'admin', params: { path: tenantEventParamsSchema } } as const;
+}
+
 export const ADMIN_ROUTES = [
   {
     operationId: 'createSubscription',
@@ -151,32 +160,24 @@ export const ADMIN_ROUTES = [
     params: { path: tenantPathParamsSchema, query: listTenantSubscriptionsQuerySchema },
     ok: { status: 200, description: 'A page', schema: subscriptionPageSchema },
   },
-  {
+  onTenantEventType({
     operationId: 'putTenantSubscription',
     method: 'PUT',
-    // Greedy last segment: an event type with `/` (orders/create) matches encoded or not, and
-    // API Gateway hands the handler the path already decoded.
-    path: '/v1/tenants/{tenant}/subscriptions/{eventType+}',
-    target: 'admin',
     access: 'operator',
     summary: "Create or replace the tenant's one subscription for an event type (TikTok Shop's Event API shape)",
-    params: { path: tenantEventParamsSchema },
     body: { schema: tenantSubscriptionSchema, required: true },
     ok: { status: 200, description: 'Replaced (same id; the secret is not shown again)', schema: subscriptionViewSchema },
     alsoOk: [{ status: 201, description: 'Created; the secret is shown once', schema: createdSubscriptionSchema }],
     problems: { '409': 'The pair is held by a subscription with other event types, or by a `*` subscription: conflictingId names it' },
-  },
-  {
+  }),
+  onTenantEventType({
     operationId: 'deleteTenantSubscription',
     method: 'DELETE',
-    path: '/v1/tenants/{tenant}/subscriptions/{eventType+}',
-    target: 'admin',
     access: 'operator',
     summary: "Delete the tenant's one subscription for an event type",
-    params: { path: tenantEventParamsSchema },
     ok: { status: 204, description: 'Deleted' },
     problems: { '409': 'The pair is held by a subscription with other event types: conflictingId names it' },
-  },
+  }),
   {
     operationId: 'getReplay',
     method: 'GET',
