@@ -181,7 +181,8 @@ export class Alarms extends Construct {
 
     const non2xxAckRatio = new cloudwatch.MathExpression({
       // A receiver answering 401 to every signature still "succeeds" under TikTok Shop's contract.
-      expression: 'IF(succeeded >= 10, 100 * acknowledgedNon2xx / succeeded, 0)',
+      // The worker publishes the count only when non-zero: a window without one is 0.
+      expression: 'IF(succeeded >= 10, 100 * FILL(acknowledgedNon2xx, 0) / succeeded, 0)',
       usingMetrics: {
         acknowledgedNon2xx: workerMetric('DeliveryAcknowledgedNon2xx', 'Sum', fifteen),
         succeeded: workerMetric('DeliverySucceeded', 'Sum', fifteen),

@@ -270,7 +270,7 @@ describe('alarms and dashboard', () => {
     expect(props).toMatchObject({ Threshold: 50, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
     const metrics = props.Metrics as { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { MetricName: string; Namespace: string }; Period: number; Stat: string } }[];
     const expression = metrics.find((m) => m.Expression !== undefined)!;
-    expect(expression.Expression).toBe('IF(succeeded >= 10, 100 * acknowledgedNon2xx / succeeded, 0)');
+    expect(expression.Expression).toBe('IF(succeeded >= 10, 100 * FILL(acknowledgedNon2xx, 0) / succeeded, 0)');
     const stats = Object.fromEntries(metrics.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat!]));
     expect(stats.acknowledgedNon2xx).toMatchObject({ Metric: { MetricName: 'DeliveryAcknowledgedNon2xx', Namespace: 'Hookline' }, Period: 900, Stat: 'Sum' });
     expect(stats.succeeded).toMatchObject({ Metric: { MetricName: 'DeliverySucceeded', Namespace: 'Hookline' }, Period: 900, Stat: 'Sum' });

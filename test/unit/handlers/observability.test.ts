@@ -143,7 +143,7 @@ describe('handlers: what they print', () => {
     for (const value of sensitive) expect(printed, `printed ${value.slice(0, 12)}…`).not.toContain(value);
   });
 
-  it('counts successes acknowledged by a non-2xx status in DeliveryAcknowledgedNon2xx (0 for a 2xx success)', () => {
+  it('counts successes acknowledged by a non-2xx status in DeliveryAcknowledgedNon2xx (nothing for a 2xx success)', () => {
     const observer = dispatchObserver(createObservability('worker'));
     const attempt = (statusCode: number, extra: Partial<Attempt> = {}): Attempt => ({
       attempt: 1,
@@ -187,7 +187,9 @@ describe('handlers: what they print', () => {
     const docs = output.join('').split('\n').filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
     const main = docs.filter((d) => d.DeliveryAttempted !== undefined);
     expect(main).toHaveLength(1);
-    expect(main[0]).toMatchObject({ DeliveryAttempted: 10, DeliverySucceeded: 8, DeliveryFailed: 2, DeliveryAcknowledgedNon2xx: 0 });
+    expect(main[0]).toMatchObject({ DeliveryAttempted: 10, DeliverySucceeded: 8, DeliveryFailed: 2 });
+    // No success was acknowledged by a non-2xx status: the count is left out, not published as 0.
+    expect(main[0]).not.toHaveProperty('DeliveryAcknowledgedNon2xx');
     expect(main[0]!.EndToEndLatency).toEqual([100, 101, 102, 103, 104, 105, 106, 107]);
     const byClass = docs.filter((d) => d.DeliveryFailedByClass !== undefined).map((d) => [d.FailureClass, d.DeliveryFailedByClass]);
     expect(byClass.sort()).toEqual([['5xx', 1], ['timeout', 1]]);
