@@ -11,13 +11,14 @@ import { acknowledgeWildcardResources } from './nag.js';
 
 /**
  * What the receiver does (lambdas/adapters/dynamodb): query routes (base table, no index), put the
- * message (with its idempotency claim in a transaction of Puts), conditionally put each delivery,
- * read them back.
+ * message (with its idempotency claim in a transaction of Puts), read claims and messages back,
+ * update the claim once the tasks are queued (or the message when they could not be).
  * A transaction also needs the permission of each operation inside it (here PutItem).
  */
 export const RECEIVER_TABLE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
   'dynamodb:BatchGetItem',
   'dynamodb:Query',
   'dynamodb:TransactWriteItems',

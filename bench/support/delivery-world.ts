@@ -73,6 +73,7 @@ export function deliveryWorld(subscription: Subscription): DeliveryWorld {
       getMany: async () => new Map(),
       put: offPath('messages.put'),
       markQueued: offPath('messages.markQueued'),
+      markIntakeFailed: offPath('messages.markIntakeFailed'),
       claimQueued: offPath('messages.claimQueued'),
       listUnrouted: offPath('messages.listUnrouted'),
       addRoute: offPath('messages.addRoute'),

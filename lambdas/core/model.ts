@@ -84,6 +84,16 @@ export interface Message {
   payloadRef?: string;
   payloadBytes: number;
   idempotencyKey?: string;
+  /**
+   * Set when intake stored the message but could not queue its tasks and answered 5xx: the
+   * message was not accepted (a producer without an idempotency key posts it again as a new one).
+   */
+  intakeFailed?: IntakeFailure;
+}
+
+export interface IntakeFailure {
+  at: string;
+  reason: string;
 }
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'paused' | 'dropped';

@@ -10,6 +10,7 @@ import type {
   DeliveryStatus,
   DeliveryTask,
   FailureStreak,
+  IntakeFailure,
   QueueTask,
   ReplayJob,
   ReplayJobId,
@@ -97,6 +98,8 @@ export interface MessageStore {
   put(message: Message, claim?: IdempotencyClaim): Promise<{ duplicateOf?: MessageId; queued?: boolean }>;
   /** Records on the claim of `key` that its message's tasks were sent (a retry must not send them again). */
   markQueued(key: string): Promise<void>;
+  /** Records that the message's tasks could not be queued (see `Message.intakeFailed`); no-op when it is gone. */
+  markIntakeFailed(id: MessageId, failure: IntakeFailure): Promise<void>;
   /**
    * Takes the right to send the tasks of the claim of `key` for the deferred check `checkId`:
    * true unless the tasks are recorded as sent, or another check took it. The same check (a

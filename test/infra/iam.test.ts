@@ -31,7 +31,8 @@ const TABLE_ITEM_ACTIONS = [
   'dynamodb:TransactWriteItems',
   'dynamodb:UpdateItem',
 ];
-const RECEIVER_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:TransactWriteItems'];
+// UpdateItem: the claim's queued mark and a failed intake's mark (intake-leading-keys.test records both).
+const RECEIVER_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:TransactWriteItems', 'dynamodb:UpdateItem'];
 const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 
 /** JSON-encoded resource expressions, as rolePermissions() reports them. */

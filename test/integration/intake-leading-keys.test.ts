@@ -3,15 +3,19 @@
  * INTAKE_KEY_PREFIXES (dynamodb:LeadingKeys, lib/store.ts). This runs the very receiver handler
  * on DynamoDB Local and records the partition key of every item each of its requests names
  * (Get, Put, Query, BatchGet, each item of a transaction): all must fall under those prefixes, or
- * the deployed receiver would be denied.
+ * the deployed receiver would be denied. Every operation must also be one of the role's
+ * RECEIVER_TABLE_ACTIONS (the claim's and a failed intake's UpdateItem were once missing).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTAKE_KEY_PREFIXES } from '../../lambdas/adapters/dynamodb/table-schema.js';
+import { RECEIVER_TABLE_ACTIONS } from '../../lib/store.js';
 import { startInProcess, type InProcessHookline } from '../support/fault-runtime.js';
+import { refuseSendsWhile } from '../support/refused-sends.js';
 
 let hookline: InProcessHookline;
 let recording = false;
+let refusing = false;
 const seen: { operation: string; pk: string }[] = [];
 
 /** A key attribute, marshalled (`{ S }`) or not (the document client's input, depending on middleware order). */
@@ -50,7 +54,7 @@ function record(client: DynamoDBClient): void {
 }
 
 beforeAll(async () => {
-  hookline = await startInProcess({ label: 'leading-keys', worker: false, onDynamoClient: record });
+  hookline = await startInProcess({ label: 'leading-keys', worker: false, onDynamoClient: record, onSqsClient: (client) => refuseSendsWhile(client, () => refusing) });
   for (const body of [
     { url: 'https://hooks.example.com/a', eventTypes: ['order.created'], tenant: 'shop-1' },
     { url: 'https://hooks.example.com/b', eventTypes: ['*'], fallback: true },
@@ -61,18 +65,24 @@ beforeAll(async () => {
 afterAll(() => hookline?.stop());
 
 describe('receiver table access', () => {
-  it('touches only items under the intake key prefixes: routed, fallback, unrouted and duplicate events', async () => {
+  it('touches only items under the intake key prefixes, with the role\'s actions: routed, fallback, unrouted, duplicate and failed events', async () => {
     recording = true;
     const send = (body: object, headers: Record<string, string> = {}) => hookline.invoke('POST', '/v1/events', { body, headers });
     expect((await send({ type: 'order.created', tenant: 'shop-1', payload: { n: 1 } }, { 'idempotency-key': 'k-1' })).status).toBe(202);
     expect((await send({ type: 'order.created', tenant: 'shop-1', payload: { n: 1 } }, { 'idempotency-key': 'k-1' })).status).toBeLessThan(300);
     expect((await send({ type: 'order.created', tenant: 'other', payload: { n: 2 } })).status).toBe(202);
     expect((await send({ type: 'nothing.routes', payload: { n: 3 } })).status).toBe(202);
+    refusing = true;
+    expect((await send({ type: 'order.created', tenant: 'shop-1', payload: { n: 4 } })).status).toBeGreaterThanOrEqual(500);
+    refusing = false;
     recording = false;
 
     expect(seen.length).toBeGreaterThan(0);
     expect(new Set(seen.map((s) => s.operation)).size).toBeGreaterThan(1);
     const outside = seen.filter(({ pk }) => !INTAKE_KEY_PREFIXES.some((prefix) => pk.startsWith(prefix)));
     expect(outside).toEqual([]);
+    const operations = [...new Set(seen.map((s) => `dynamodb:${s.operation}`))];
+    expect(operations).toEqual(expect.arrayContaining(['dynamodb:UpdateItem']));
+    expect(operations.filter((op) => !(RECEIVER_TABLE_ACTIONS as readonly string[]).includes(op))).toEqual([]);
   });
 });

@@ -23,7 +23,7 @@ import type {
   TaskQueue,
   WebhookSender,
 } from '../../lambdas/core/ports.js';
-import type { Delivery, DeliveryId, DeliveryTask, FailureStreak, Message, MessageId, ReplayJob, Subscription, SubscriptionId } from '../../lambdas/core/model.js';
+import type { Delivery, DeliveryId, DeliveryTask, FailureStreak, IntakeFailure, Message, MessageId, ReplayJob, Subscription, SubscriptionId } from '../../lambdas/core/model.js';
 import { ConflictError } from '../../lambdas/core/errors.js';
 import type { RetryBucket } from '../../lambdas/core/retry-buckets.js';
 import { breakerOf, type BreakerState } from '../../lambdas/core/breaker.js';
@@ -148,6 +148,10 @@ export class MemoryMessages implements MessageStore {
   async markQueued(key: string) {
     const held = this.claims.get(key);
     if (held) held.queued = 'intake';
+  }
+  async markIntakeFailed(id: MessageId, failure: IntakeFailure) {
+    const m = this.items.get(id);
+    if (m) m.intakeFailed = { ...failure };
   }
   async claimQueued(key: string, checkId: string) {
     const held = this.claims.get(key);

@@ -3,7 +3,7 @@
  * written in one transaction, so concurrent duplicates resolve to exactly one message.
  */
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Message, MessageId, SubscriptionId } from '../../core/model.js';
+import type { IntakeFailure, Message, MessageId, SubscriptionId } from '../../core/model.js';
 import type { IdempotencyClaim, MessageStore, Page } from '../../core/ports.js';
 import { errorName } from '../errors.js';
 import { getRecords } from './batch.js';
@@ -71,6 +71,25 @@ export class DynamoMessageStore implements MessageStore {
         new UpdateCommand({ TableName: this.options.tableName, Key: claimKey(key), UpdateExpression: 'SET queued = :by', ExpressionAttributeValues: { ':by': 'intake' } }),
       ),
     );
+  }
+
+  /** Also leaves the unrouted index: a replay must not deliver a message its producer re-posted. */
+  async markIntakeFailed(id: MessageId, failure: IntakeFailure): Promise<void> {
+    try {
+      await dynamo('UpdateItem', () =>
+        this.options.client.send(
+          new UpdateCommand({
+            TableName: this.options.tableName,
+            Key: messageKey(id),
+            UpdateExpression: 'SET intakeFailed = :failure REMOVE gsi3pk, gsi3sk',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':failure': failure },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // the message is gone (expired)
+    }
   }
 
   async claimQueued(key: string, checkId: string): Promise<boolean> {

@@ -49,18 +49,24 @@ export async function getMessageWithDeliveries(deps: DeliveryLogDeps, id: Messag
   const ids = message.subscriptionIds.map((s) => deliveryIdFor(message.id, s));
   const logOnly = deps.successRecords === 'log-only';
   const found = await deps.deliveries.getMany(ids);
-  const deliveries: DeliverySummary[] = message.subscriptionIds.map((subscriptionId, i) => {
+  const deliveries = message.subscriptionIds.flatMap((subscriptionId, i): DeliverySummary[] => {
     const d = found.get(ids[i] as DeliveryId);
-    // No record yet: a delivery is recorded when its first attempt ends (its task is on the queue);
-    // with successRecords log-only, a first-attempt success never gets one.
-    if (d === undefined) return { id: ids[i] as DeliveryId, subscriptionId, status: 'pending', attemptCount: 0, ...(logOnly && { recorded: false as const }) };
-    return {
-      id: d.id,
-      subscriptionId,
-      status: d.status,
-      attemptCount: d.attemptCount,
-      ...(d.nextAttemptAt !== undefined && { nextAttemptAt: d.nextAttemptAt }),
-    };
+    // No record yet: a delivery is recorded when its first attempt ends (its task is on the queue;
+    // with successRecords log-only, a first-attempt success never gets one), unless intake failed
+    // to queue the tasks: then nothing is pending (a task sent before the failure shows once recorded).
+    if (d === undefined) {
+      if (message.intakeFailed !== undefined) return [];
+      return [{ id: ids[i] as DeliveryId, subscriptionId, status: 'pending', attemptCount: 0, ...(logOnly && { recorded: false as const }) }];
+    }
+    return [
+      {
+        id: d.id,
+        subscriptionId,
+        status: d.status,
+        attemptCount: d.attemptCount,
+        ...(d.nextAttemptAt !== undefined && { nextAttemptAt: d.nextAttemptAt }),
+      },
+    ];
   });
   const payload = message.payloadRef !== undefined ? JSON.parse(await deps.payloads.get(message.payloadRef)) : message.payload;
   return {
@@ -70,6 +76,7 @@ export async function getMessageWithDeliveries(deps: DeliveryLogDeps, id: Messag
     eventTime: message.eventTime,
     createdAt: message.createdAt,
     routing: message.routing,
+    ...(message.intakeFailed !== undefined && { intakeFailed: message.intakeFailed }),
     payload,
     deliveries,
   };

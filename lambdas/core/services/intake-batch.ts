@@ -7,15 +7,14 @@
 import * as z from 'zod';
 import { forEachLimited } from '../concurrency.js';
 import { HooklineError, PayloadTooLargeError, type FieldError } from '../errors.js';
-import type { QueuedTask } from '../ports.js';
 import { parseOrThrow } from '../validation.js';
 import { EVENT_TYPE_PATTERN, eventRequestSchema } from '../event-schema.js';
 import {
   acceptedResult,
-  fanOutTasks,
   markQueued,
   prepareEvent,
   routeLookup,
+  sendTasks,
   storeEvent,
   type IntakeDeps,
   type IntakeResult,
@@ -72,8 +71,7 @@ export async function acceptEventBatch(deps: IntakeDeps, body: unknown): Promise
     }
   });
   const stored = entries.filter((e): e is PreparedEvent => 'message' in e);
-  const tasks: QueuedTask[] = stored.flatMap((p) => fanOutTasks(deps, p.message, p.routes));
-  if (tasks.length > 0) await deps.queue.sendMany(tasks);
+  await sendTasks(deps, stored);
   await Promise.all(stored.flatMap((p) => (p.claim !== undefined ? [markQueued(deps, p.claim.key)] : [])));
   const results = entries.map((e) => ('message' in e ? withoutDuplicate(acceptedResult(e)) : e));
   const refused = results.filter((r) => 'status' in r).length;

@@ -77,9 +77,29 @@ export async function acceptEvent(
   const prepared = await prepareEvent(deps, body, options.idempotencyKey, routeLookup(deps));
   const duplicate = await storeEvent(deps, prepared);
   if (duplicate !== undefined) return duplicate;
-  await deps.queue.sendMany(fanOutTasks(deps, prepared.message, prepared.routes));
+  await sendTasks(deps, [prepared]);
   if (prepared.claim !== undefined) await markQueued(deps, prepared.claim.key);
   return acceptedResult(prepared);
+}
+
+/**
+ * Queues the tasks of stored messages. When that fails the request answers 5xx, and each message
+ * stored without an idempotency key is marked as not accepted first: its producer posts it again
+ * as a new message, so it must not show as pending forever (or be replayed to a new subscription).
+ * A keyed message stays as it is: the producer's retry with the key completes it (`resumeFanOut`).
+ */
+export async function sendTasks(deps: Pick<IntakeDeps, 'queue' | 'messages' | 'clock' | 'limits'>, stored: readonly PreparedEvent[]): Promise<void> {
+  const tasks = stored.flatMap((p) => fanOutTasks(deps, p.message, p.routes));
+  if (tasks.length === 0) return;
+  try {
+    await deps.queue.sendMany(tasks);
+  } catch (error) {
+    const failure = { at: new Date(deps.clock.now()).toISOString(), reason: `its tasks could not be queued: ${(error as Error).message}` };
+    const unkeyed = stored.filter((p) => p.claim === undefined);
+    // Best effort: this request fails with the send's error either way.
+    await Promise.allSettled(unkeyed.map((p) => deps.messages.markIntakeFailed(p.message.id, failure)));
+    throw error;
+  }
 }
 
 export const acceptedResult = ({ message, routes }: PreparedEvent): IntakeResult => ({

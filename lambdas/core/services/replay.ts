@@ -114,7 +114,7 @@ async function replayDeliveriesPage(deps: ReplayDeps, job: ReplayJob, now: numbe
 /** Messages that reached nobody at intake but match the subscription now get a first delivery. */
 async function replayUnroutedPage(deps: ReplayDeps, job: ReplayJob, subscription: Subscription, now: number): Promise<ReplayJob> {
   const page = await deps.messages.listUnrouted(job.since, job.until, job.cursor);
-  const matching = page.items.filter((m) => matches(subscription, m));
+  const matching = page.items.filter((m) => m.intakeFailed === undefined && matches(subscription, m));
   const existing = await deps.deliveries.getMany(matching.map((m) => deliveryIdFor(m.id, subscription.id)));
   const requeued = matching
     .filter((m) => !existing.has(deliveryIdFor(m.id, subscription.id)))

@@ -158,6 +158,13 @@ export const messageViewSchema = z
     eventTime: iso,
     createdAt: iso,
     routing: z.enum(['tenant', 'fallback', 'unrouted']),
+    intakeFailed: z
+      .object({ at: iso, reason: z.string() })
+      .optional()
+      .meta({
+        description:
+          'Present when the message was NOT accepted: it was stored but its tasks could not be queued, and the request answered 5xx (a producer without an Idempotency-Key posts it again as a new message). Nothing of it is pending; a delivery sent before the failure is listed once its attempt ends.',
+      }),
     payload: z.unknown(),
     deliveries: z.array(
       z

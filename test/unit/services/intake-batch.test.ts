@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { acceptEventBatch, MAX_BATCH_EVENTS } from '../../../lambdas/core/services/intake-batch.js';
 import { PayloadTooLargeError, TransientDependencyError, ValidationError } from '../../../lambdas/core/errors.js';
-import { serviceWorld } from '../../support/service-world.js';
+import { startReplay } from '../../../lambdas/core/services/replay.js';
+import { serviceWorld, T0 } from '../../support/service-world.js';
 
 const world = () => serviceWorld();
 
@@ -95,5 +96,29 @@ describe('acceptEventBatch', () => {
     const events = Array.from({ length: 5 }, (_, i) => ({ type: 'order.created', payload: { i }, idempotencyKey: `k-${i}` }));
     await expect(acceptEventBatch(w.deps, { events })).rejects.toBeInstanceOf(TransientDependencyError);
     expect(w.deps.queue.sent).toEqual([]);
+  });
+
+  it('marks every stored event without a key as not accepted when the send fails, unrouted ones included; keyed ones stay for their retry', async () => {
+    const w = world();
+    await w.subscribe({ tenant: 'shop_1' });
+    const send = w.deps.queue.sendMany.bind(w.deps.queue);
+    w.deps.queue.sendMany = async () => {
+      throw new TransientDependencyError('sqs SendMessageBatch throttled');
+    };
+    const events = [
+      { type: 'order.created', tenant: 'shop_1', payload: { i: 0 } },
+      { type: 'order.created', tenant: 'shop_1', payload: { i: 1 }, idempotencyKey: 'b-1' },
+      { type: 'nothing.routes', payload: { i: 2 } },
+    ];
+    await expect(acceptEventBatch(w.deps, { events })).rejects.toBeInstanceOf(TransientDependencyError);
+    const marked = [...w.deps.messages.items.values()].map((m) => `${m.type} key=${m.idempotencyKey ?? '-'} failed=${m.intakeFailed !== undefined}`);
+    expect(marked.sort()).toEqual(['nothing.routes key=- failed=true', 'order.created key=- failed=true', 'order.created key=b-1 failed=false']);
+    // The unrouted one is not given to a subscription that matches it later: its producer posts the batch again.
+    const late = await w.subscribe({ eventTypes: ['nothing.routes'] });
+    w.deps.queue.sendMany = send;
+    await startReplay(w.deps, late, { since: new Date(T0 - 1000).toISOString(), until: new Date(T0 + 1000).toISOString() });
+    await w.drain();
+    expect(w.deps.sender.requests).toHaveLength(0);
+    expect((await w.deps.jobs.get([...w.deps.jobs.items.keys()][0]!))?.status).toBe('done');
   });
 });

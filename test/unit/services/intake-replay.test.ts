@@ -119,6 +119,39 @@ describe('acceptEvent', () => {
     expect([...w.deps.deliveries.items.values()].every((d) => d.status === 'succeeded' && d.attemptCount === 1)).toBe(true);
   });
 
+  it('marks a message without an Idempotency-Key as not accepted when its send fails: nothing pending', async () => {
+    // Prepare
+    const w = world();
+    await w.subscribe({ tenant: 'shop_1' });
+    const send = w.deps.queue.sendMany.bind(w.deps.queue);
+    w.deps.queue.sendMany = async () => {
+      throw new Error('SQS unavailable');
+    };
+    // Act
+    await expect(acceptEvent(w.deps, { type: 'order.created', tenant: 'shop_1', payload: {} })).rejects.toThrow('SQS unavailable');
+    w.deps.queue.sendMany = send;
+    // Assess
+    const [stored] = [...w.deps.messages.items.values()];
+    expect(stored!.intakeFailed).toEqual({ at: new Date(w.clock.t).toISOString(), reason: 'its tasks could not be queued: SQS unavailable' });
+    const view = await getMessageWithDeliveries(w.deps, stored!.id);
+    expect(view).toMatchObject({ id: stored!.id, intakeFailed: stored!.intakeFailed, deliveries: [] });
+  });
+
+  it('leaves a keyed message unmarked when its send fails (the retry with the key completes it), and answers with the send\'s error even when the mark fails too', async () => {
+    const w = world();
+    await w.subscribe({});
+    w.deps.queue.sendMany = async () => {
+      throw new Error('SQS unavailable');
+    };
+    w.deps.messages.markIntakeFailed = async () => {
+      throw new Error('DynamoDB unavailable');
+    };
+    await expect(acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-kept' })).rejects.toThrow('SQS unavailable');
+    await expect(acceptEvent(w.deps, { type: 'order.created', payload: {} })).rejects.toThrow('SQS unavailable');
+    const keyed = [...w.deps.messages.items.values()].find((m) => m.idempotencyKey === 'k-kept');
+    expect(keyed?.intakeFailed).toBeUndefined();
+  });
+
   it('hands fan-outs beyond one batch to the worker and delivers to every subscription exactly once', async () => {
     const w = world();
     for (let i = 0; i < 12; i++) await w.subscribe({});
