@@ -5,6 +5,7 @@ import { TestDeliveryFailedError, UsageError } from '../errors.js';
 import { duration, renderFields, renderTable } from '../format.js';
 import { createSubscriptionSchema, patchSubscriptionSchema } from '../../lambdas/core/subscription-schema.js';
 import { tenantSubscriptionSchema } from '../../lambdas/core/services/tenant-subscriptions.js';
+import { SUBSCRIPTION_STATUSES } from '../../lambdas/core/model.js';
 import { parseInteger } from '../parse.js';
 import { checkBody, checkChoice } from '../request-checks.js';
 import { addSubscriptionFlags, buildSubscriptionBody, type SubscriptionFlags } from '../subscription-body.js';
@@ -107,14 +108,14 @@ export function registerSubscriptions(program: Command, io: CliIo, deps: CliDeps
     .description('list subscriptions')
     .option('--tenant <tenant>', 'only this tenant')
     .option('--event-type <type>', 'only subscriptions receiving this event type')
-    .option('--status <status>', 'active or disabled')
+    .option('--status <status>', `${SUBSCRIPTION_STATUSES.join(', ')} (deleted: by the failure policy, listed only when asked for)`)
     .option('--limit <n>', 'page size')
     .option('--cursor <cursor>', 'continue from a previous page')
     .action(async (o: { tenant?: string; eventType?: string; status?: string; limit?: string; cursor?: string }, cmd: Command) => {
       const c = ctx(cmd);
       const limit = o.limit === undefined ? undefined : parseInteger('--limit', o.limit, 1);
       const res = await c.request('GET', '/v1/subscriptions', {
-        query: { tenant: o.tenant, eventType: o.eventType, status: checkChoice('--status', o.status, ['active', 'disabled']), limit, cursor: o.cursor },
+        query: { tenant: o.tenant, eventType: o.eventType, status: checkChoice('--status', o.status, SUBSCRIPTION_STATUSES), limit, cursor: o.cursor },
       });
       c.print(res, renderSubscriptionList);
       const next = obj(res.body).nextCursor;

@@ -1,12 +1,13 @@
 /**
  * The API shapes the console reads. Deliveries, attempts and replay jobs are the domain's own
- * types (type-only imports: nothing of lambdas/ reaches the bundle but the two lists below);
+ * types (type-only imports: nothing of lambdas/ reaches the bundle but the lists below);
  * a subscription is its masked read view, a message its API view with delivery summaries.
  */
-import type { Attempt as DomainAttempt, DeliveryStatus } from '../../lambdas/core/model.js';
+import type { Attempt as DomainAttempt, DeliveryStatus, SubscriptionStatus } from '../../lambdas/core/model.js';
 export type { Delivery, DeliveryStatus, ReplayJob } from '../../lambdas/core/model.js';
 export { PRESET_NAMES as PRESETS } from '../../lambdas/core/presets.js';
 export { FAILURE_CLASSES } from '../../lambdas/core/model.js';
+export { SUBSCRIPTION_STATUSES } from '../../lambdas/core/vocabulary.js';
 
 export const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'paused', 'dropped'];
 
@@ -47,8 +48,11 @@ export interface Subscription {
   retryOn?: string[];
   retryPolicy?: unknown;
   failurePolicy?: unknown;
-  status: 'active' | 'disabled';
+  status: SubscriptionStatus;
   disabledReason?: string;
+  /** Deleted by its failure policy: kept until `retainedUntil`, restorable (`enable`). */
+  deletedAt?: string;
+  retainedUntil?: string;
   description?: string;
   metadata?: Record<string, string>;
   consecutiveFailures?: number;

@@ -39,7 +39,7 @@ async function loadOverview(): Promise<OverviewData> {
     collect<Subscription>('/v1/subscriptions', {}, 1000),
   ]);
   const failing = subs.items
-    .filter((s) => streakOf(s).count > 0 || s.status === 'disabled')
+    .filter((s) => streakOf(s).count > 0 || s.status !== 'active')
     .sort((a, b) => streakOf(b).count - streakOf(a).count);
   return { now, deliveries: day.items, truncated: day.truncated, failing };
 }

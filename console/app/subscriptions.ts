@@ -1,7 +1,7 @@
 /** Subscription list (filter by tenant, event type, status) and one subscription with its actions. */
 import { useState } from 'preact/hooks';
 import { api, query, type Page } from './api.js';
-import { streakOf, type Attempt, type Subscription } from './model.js';
+import { streakOf, SUBSCRIPTION_STATUSES, type Attempt, type Subscription } from './model.js';
 import { navigate, type Route } from './router.js';
 import { AttemptsTable } from './attempts.js';
 import { time } from './format.js';
@@ -25,7 +25,7 @@ export function SubscriptionList({ route }: { route: Route }) {
     <form class="filters" role="search" aria-label="Filter subscriptions" onSubmit=${apply}>
       <${Field} label="Tenant" value=${draft.tenant} onInput=${(v: string) => setDraft({ ...draft, tenant: v })} error=${state.error?.fieldError('tenant')} />
       <${Field} label="Event type" value=${draft.eventType} onInput=${(v: string) => setDraft({ ...draft, eventType: v })} error=${state.error?.fieldError('eventType')} />
-      <${Select} label="Status" value=${draft.status} options=${['active', 'disabled']} empty="any" onChange=${(v: string) => setDraft({ ...draft, status: v })} />
+      <${Select} label="Status" value=${draft.status} options=${SUBSCRIPTION_STATUSES} empty="any" onChange=${(v: string) => setDraft({ ...draft, status: v })} />
       <button type="submit">Filter</button>
     </form>
     <${Problem} error=${state.error} />
@@ -121,7 +121,7 @@ export function SubscriptionPage({ id }: { id: string }) {
         <a class="button" href=${`#/subscriptions/${id}/edit`}>Edit</a>
         ${sub.status === 'active'
           ? html`<button type="button" onClick=${() => act('POST', `/v1/subscriptions/${id}/disable`, state.reload)}>Disable</button>`
-          : html`<button type="button" onClick=${() => act('POST', `/v1/subscriptions/${id}/enable`, state.reload)}>Enable</button>`}
+          : html`<button type="button" onClick=${() => act('POST', `/v1/subscriptions/${id}/enable`, state.reload)}>${sub.status === 'deleted' ? 'Restore' : 'Enable'}</button>`}
         <a class="button" href=${`#/deliveries?subscriptionId=${id}`}>Deliveries</a>
         <a class="button" href=${`#/replay?subscriptionId=${id}`}>Replay</a>
         <${ConfirmButton} label="Delete" question=${`Delete ${id}? Its deliveries stop.`} confirmLabel="Yes, delete" danger

@@ -4,7 +4,7 @@
  * Field names follow DESIGN.md §4 (they are a public contract).
  */
 import type { SubscriptionSettings } from './subscription-schema.js';
-import type { Outcome } from './vocabulary.js';
+import type { Outcome, SubscriptionStatus } from './vocabulary.js';
 
 type Brand<T, B extends string> = T & { readonly __brand: B };
 
@@ -17,7 +17,15 @@ export type DeliveryId = Brand<string, 'DeliveryId'>;
 /** `rpl_` + 24 hex characters (96 CSPRNG bits). */
 export type ReplayJobId = Brand<string, 'ReplayJobId'>;
 
-export { FAILURE_CLASSES, OUTCOMES, type FailureClass, type Outcome, type PresetName } from './vocabulary.js';
+export {
+  FAILURE_CLASSES,
+  OUTCOMES,
+  SUBSCRIPTION_STATUSES,
+  type FailureClass,
+  type Outcome,
+  type PresetName,
+  type SubscriptionStatus,
+} from './vocabulary.js';
 export type { AuthConfig, FailurePolicy, MaskedAuth, RetryPolicy, SigningConfig, StatusMatcher } from './subscription-schema.js';
 
 /** The current run of failed attempts across a subscription's deliveries, as stored. */
@@ -34,13 +42,19 @@ export interface SigningSecret {
   expiresAt?: string; // ISO-8601, set on rotation for the previous secret
 }
 
-export type SubscriptionStatus = 'active' | 'disabled';
+/** Why a delivery of a subscription its failure policy deleted ended without an attempt (prefix of its `reason`). */
+export const DELETED_BY_POLICY = 'subscription_deleted_by_policy';
 
 /** A stored subscription: its settings (the schema's, after defaults and preset) and what the service keeps. */
 export interface Subscription extends SubscriptionSettings {
   id: SubscriptionId;
   status: SubscriptionStatus;
+  /** Why it is disabled or (by its failure policy) deleted. */
   disabledReason?: string;
+  /** When its failure policy deleted it (status `deleted`). */
+  deletedAt?: string;
+  /** A deleted subscription is kept until then (ISO-8601: the deliveries' retention), then removed. */
+  retainedUntil?: string;
   description?: string;
   metadata: Record<string, string>;
   secrets: SigningSecret[];

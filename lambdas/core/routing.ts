@@ -27,14 +27,21 @@ export function tenantKeyOf(tenant: string | undefined): string {
   return tenant ?? NO_TENANT_KEY;
 }
 
-/** The route items `sub` owns: one per event type, plus one fallback item per event type when `fallback`. */
-export function routeKeys(sub: Pick<Subscription, 'tenant' | 'eventTypes' | 'fallback'>): RouteKey[] {
+/**
+ * The route items `sub` owns: one per event type, plus one fallback item per event type when
+ * `fallback`; none once its failure policy deleted it (it receives nothing new until restored).
+ */
+export function routeKeys(sub: Pick<Subscription, 'tenant' | 'eventTypes' | 'fallback'> & Partial<Pick<Subscription, 'status'>>): RouteKey[] {
+  if (!ownsRoutes(sub)) return [];
   const tenantKey = tenantKeyOf(sub.tenant);
   const types = [...new Set(sub.eventTypes)];
   const keys: RouteKey[] = types.map((eventType) => ({ tenantKey, eventType, fallback: false }));
   if (sub.fallback) keys.push(...types.map((eventType) => ({ tenantKey, eventType, fallback: true })));
   return keys;
 }
+
+/** Whether `sub` holds routes and uniqueness claims: a subscription deleted by its policy gives them up. */
+export const ownsRoutes = (sub: Partial<Pick<Subscription, 'status'>>): boolean => sub.status !== 'deleted';
 
 export interface RoutingInput {
   tenant?: string | undefined;

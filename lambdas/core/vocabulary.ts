@@ -12,3 +12,10 @@ export type Outcome = (typeof OUTCOMES)[number];
 
 export const PRESET_NAMES = ['standard', 'tiktok-shop', 'shopify', 'partoo'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
+
+/**
+ * `deleted`: deleted by its failure policy (soft): readable and restorable (`enable`) until
+ * `retainedUntil`, but it owns no route or uniqueness claim, so it receives nothing new.
+ */
+export const SUBSCRIPTION_STATUSES = ['active', 'disabled', 'deleted'] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];

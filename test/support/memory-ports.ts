@@ -27,6 +27,7 @@ import type { Delivery, DeliveryId, DeliveryTask, FailureStreak, IntakeFailure, 
 import { ConflictError } from '../../lambdas/core/errors.js';
 import type { RetryBucket } from '../../lambdas/core/retry-buckets.js';
 import { breakerOf, type BreakerState } from '../../lambdas/core/breaker.js';
+import { ownsRoutes } from '../../lambdas/core/routing.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -65,10 +66,12 @@ export class MemorySubscriptions implements SubscriptionStore {
   async getMany(ids: readonly SubscriptionId[]) {
     return new Map(ids.flatMap((id) => (this.items.has(id) ? [[id, clone(this.items.get(id)!)] as const] : [])));
   }
-  async list(_q: SubscriptionQuery): Promise<Page<Subscription>> {
-    return { items: [...this.items.values()].map(clone) };
+  async list(q: SubscriptionQuery): Promise<Page<Subscription>> {
+    const listed = (s: Subscription) => (q.status === undefined ? s.status !== 'deleted' : s.status === q.status);
+    return { items: [...this.items.values()].filter(listed).map(clone) };
   }
   private match(s: Subscription, tenant: string | undefined, type: string, fallback: boolean): boolean {
+    if (!ownsRoutes(s)) return false; // deleted by its failure policy
     const typeOk = s.eventTypes.includes('*') || s.eventTypes.includes(type);
     return typeOk && (fallback ? s.fallback : !s.fallback && s.tenant === tenant);
   }

@@ -7,7 +7,7 @@ import type { EnvelopeCipher } from '../../core/envelope.js';
 import { ConcurrentUpdateError } from '../../core/errors.js';
 import type { FailureStreak, Subscription, SubscriptionId } from '../../core/model.js';
 import type { Page, RouteEntry, SubscriptionQuery, SubscriptionStore } from '../../core/ports.js';
-import { ANY_EVENT_TYPE, routeKeys, tenantKeyOf, type RouteKey } from '../../core/routing.js';
+import { ANY_EVENT_TYPE, ownsRoutes, routeKeys, tenantKeyOf, type RouteKey } from '../../core/routing.js';
 import { claimKey, claimsOf, claimWrites, heldClaims, type Claim, type PlannedWrite, type TransactItem } from './uniqueness-claims.js';
 import { errorName } from '../errors.js';
 import { getRecords } from './batch.js';
@@ -81,7 +81,8 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       },
       ...[...before.keys()].filter((pk) => !after.has(pk)).map((pk) => ({ item: { Delete: { TableName: this.table, Key: { pk, sk: prev.id } } } })),
       ...[...after.values()].map((Item) => ({ item: { Put: { TableName: this.table, Item } } })),
-      ...this.claimWrites(next.id, held, options.unique || held.length > 0 ? claimsOf(next) : []),
+      // A subscription its failure policy deleted releases every claim (and takes them again when restored).
+      ...this.claimWrites(next.id, held, ownsRoutes(next) && (options.unique || held.length > 0) ? claimsOf(next) : []),
     ];
     await this.transact(writes, next);
   }
@@ -122,8 +123,9 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       limit: query.limit,
       ...(query.cursor !== undefined && { cursor: query.cursor }),
       decode: decodeStored,
+      // Subscriptions deleted by their policy are listed only when asked for (`status=deleted`).
       accept: (sub) =>
-        (query.status === undefined || sub.status === query.status) &&
+        (query.status === undefined ? sub.status !== 'deleted' : sub.status === query.status) &&
         (query.eventType === undefined || sub.eventTypes.includes(query.eventType) || sub.eventTypes.includes(ANY_EVENT_TYPE)),
     });
     return { ...page, items: await Promise.all(page.items.map((sub) => this.reveal(sub))) };
@@ -182,6 +184,8 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   private async subscriptionItem(sub: Subscription): Promise<Item> {
     const { secrets, auth, customHeaders, ...rest } = sub;
     const sortKey = `${sub.createdAt}#${sub.id}`;
+    // DynamoDB's TTL (epoch seconds) removes a deleted subscription after the retention period.
+    const ttl = sub.retainedUntil !== undefined ? { expiresAt: Math.floor(Date.parse(sub.retainedUntil) / 1000) } : {};
     return {
       ...subscriptionKey(sub.id),
       kind: 'subscription',
@@ -190,6 +194,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       ...(sub.tenant !== undefined && { gsi2pk: `SUB#TENANT#${sub.tenant}`, gsi2sk: sortKey }),
       ...rest,
       sealed: await this.seal(sub.id, { secrets, auth, customHeaders }),
+      ...ttl,
     };
   }
 

@@ -13,6 +13,7 @@ import type { Clock, DeliveryStore, JobStore, MessageStore, RetryScheduler, Subs
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
 import { nextTaskFor } from '../tasks.js';
+import { deletedConflict } from './subscriptions.js';
 
 export interface ReplayDeps {
   jobs: JobStore;
@@ -42,9 +43,9 @@ export async function startReplay(deps: ReplayDeps, subscriptionId: Subscription
   const since = new Date(request.since).toISOString();
   const until = new Date(request.until ?? now).toISOString();
   if (since >= until) throw new ValidationError([{ field: 'since', message: 'must be before until' }]);
-  if ((await deps.subscriptions.get(subscriptionId)) === undefined) {
-    throw new NotFoundError(`subscription ${subscriptionId} does not exist`);
-  }
+  const subscription = await deps.subscriptions.get(subscriptionId);
+  if (subscription === undefined) throw new NotFoundError(`subscription ${subscriptionId} does not exist`);
+  if (subscription.status === 'deleted') throw deletedConflict(subscription);
   const iso = new Date(now).toISOString();
   const job: ReplayJob = {
     id: newReplayJobId(),
@@ -77,7 +78,8 @@ export async function runReplayPage(deps: ReplayDeps, jobId: ReplayJobId): Promi
   const subscription = await deps.subscriptions.get(job.subscriptionId);
   const now = deps.clock.now();
   let next: ReplayJob;
-  if (subscription === undefined) next = { ...job, status: 'done' };
+  // Deleted meanwhile (for good, or by its failure policy): nothing more is sent.
+  if (subscription === undefined || subscription.status === 'deleted') next = { ...job, status: 'done' };
   else if (job.phase === 'deliveries') next = await replayDeliveriesPage(deps, job, now);
   else next = await replayUnroutedPage(deps, job, subscription, now);
   next.updatedAt = new Date(now).toISOString();
@@ -132,9 +134,11 @@ async function replayUnroutedPage(deps: ReplayDeps, job: ReplayJob, subscription
 export async function retryDelivery(deps: ReplayDeps, id: DeliveryId): Promise<Delivery> {
   const delivery = await deps.deliveries.get(id);
   if (delivery === undefined) throw new NotFoundError(`delivery ${id} does not exist`);
-  if ((await deps.subscriptions.get(delivery.subscriptionId)) === undefined) {
+  const subscription = await deps.subscriptions.get(delivery.subscriptionId);
+  if (subscription === undefined) {
     throw new ConflictError(`subscription ${delivery.subscriptionId} was deleted; the delivery cannot be retried`);
   }
+  if (subscription.status === 'deleted') throw deletedConflict(subscription);
   const message = await deps.messages.get(delivery.messageId);
   if (message === undefined) throw new ConflictError(`message ${delivery.messageId} has expired`);
   const now = deps.clock.now();

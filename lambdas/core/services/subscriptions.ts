@@ -9,9 +9,9 @@ import { applySubscriptionPatch, buildSubscription, parseCreateSubscription, typ
 import { secretSchema } from '../subscription-schema.js';
 import { CURRENT_KEYING, generateSecret, rotateSecrets, secretProblem } from '../secrets.js';
 import { maskSubscription, type PublicSubscription } from '../auth.js';
-import type { Subscription, SubscriptionId, SubscriptionStatus } from '../model.js';
+import { SUBSCRIPTION_STATUSES, type Subscription, type SubscriptionId } from '../model.js';
 import type { Clock, DeliveryStore, Page, RetryScheduler, SubscriptionStore } from '../ports.js';
-import { ConcurrentUpdateError, NotFoundError, ValidationError } from '../errors.js';
+import { ConcurrentUpdateError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { pageCursorSchema, pageLimitSchema, parseOrThrow, zodFieldErrors } from '../validation.js';
 import { performAttempt, signatureHeadersOf, type AttemptDeps } from './attempt.js';
 import type { Attempt } from '../model.js';
@@ -29,7 +29,7 @@ export const listSubscriptionsQuerySchema = z
   .object({
     tenant: z.string().min(1).max(128).optional().meta({ description: 'only this tenant' }),
     eventType: z.string().min(1).max(128).optional().meta({ description: 'only subscriptions receiving this type' }),
-    status: z.enum(['active', 'disabled']).optional(),
+    status: z.enum(SUBSCRIPTION_STATUSES).optional().meta({ description: 'only this status (subscriptions deleted by their failure policy are listed only with `deleted`)' }),
     limit: pageLimitSchema,
     cursor: pageCursorSchema,
   })
@@ -69,16 +69,34 @@ export async function listSubscriptions(deps: SubscriptionDeps, query: unknown):
 }
 
 export async function updateSubscription(deps: SubscriptionDeps, id: SubscriptionId, body: unknown): Promise<PublicSubscription> {
-  return maskSubscription(await mutate(deps, id, (current) => applySubscriptionPatch(current, body, deps.policy, deps.clock.now())));
+  return maskSubscription(
+    await mutate(deps, id, (current) => {
+      if (current.status === 'deleted') throw deletedConflict(current);
+      return applySubscriptionPatch(current, body, deps.policy, deps.clock.now());
+    }),
+  );
 }
 
+/** A subscription its failure policy deleted is changed, replayed or retried only once restored. */
+export function deletedConflict(subscription: Pick<Subscription, 'id'>): ConflictError {
+  return new ConflictError(
+    `subscription ${subscription.id} was deleted by its failure policy; restore it first (POST /v1/subscriptions/${subscription.id}/enable)`,
+  );
+}
+
+/**
+ * `enable` / `disable`. Enabling a subscription its failure policy deleted restores it: its routes
+ * and uniqueness claims are written again (409 when another subscription took a claim meanwhile).
+ */
 export async function setSubscriptionStatus(
   deps: SubscriptionDeps,
   id: SubscriptionId,
-  status: SubscriptionStatus,
+  status: 'active' | 'disabled',
 ): Promise<PublicSubscription> {
   const updated = await mutate(deps, id, (current) => {
     const next: Subscription = { ...current, status, updatedAt: nowIso(deps), version: current.version + 1 };
+    delete next.deletedAt;
+    delete next.retainedUntil;
     if (status === 'active') {
       delete next.disabledReason;
       next.consecutiveFailures = 0;

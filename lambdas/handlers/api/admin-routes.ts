@@ -90,14 +90,14 @@ export const ADMIN_ROUTES = [
     summary: 'Update a subscription',
     body: { schema: patchSubscriptionSchema, required: true },
     ok: { status: 200, description: 'Updated', schema: subscriptionViewSchema },
-    problems: { '409': 'Uniqueness rule or concurrent update' },
+    problems: { '409': 'Uniqueness rule, concurrent update, or deleted by its failure policy (restore it first)' },
   }),
   onSubscription({
     operationId: 'deleteSubscription',
     method: 'DELETE',
     path: '/v1/subscriptions/{id}',
     access: 'operator',
-    summary: 'Delete a subscription',
+    summary: 'Delete a subscription for good (also one its failure policy deleted)',
     ok: { status: 204, description: 'Deleted' },
   }),
   onSubscription({
@@ -122,8 +122,9 @@ export const ADMIN_ROUTES = [
     method: 'POST',
     path: '/v1/subscriptions/{id}/enable',
     access: 'operator',
-    summary: 'Enable',
+    summary: 'Enable; restores a subscription its failure policy deleted (its routes and claims again)',
     ok: { status: 200, description: 'Enabled', schema: subscriptionViewSchema },
+    problems: { '409': 'Uniqueness rule: another subscription took the route meanwhile, or a concurrent update' },
   }),
   onSubscription({
     operationId: 'disableSubscription',
@@ -149,6 +150,7 @@ export const ADMIN_ROUTES = [
     summary: 'Replay a time window (all, or only failed)',
     body: { schema: replayRequestSchema, required: true },
     ok: { status: 202, description: 'The replay job', schema: replayJobSchema },
+    problems: { '409': 'The subscription was deleted by its failure policy: restore it (enable) first' },
   }),
   {
     operationId: 'listTenantSubscriptions',
@@ -227,6 +229,6 @@ export const ADMIN_ROUTES = [
     summary: 'Redeliver now',
     params: { path: deliveryIdParam },
     ok: { status: 202, description: 'Requeued', schema: deliverySchema },
-    problems: { '409': 'Subscription deleted or message expired' },
+    problems: { '409': 'Subscription deleted (for good, or by its failure policy: restore it first) or message expired' },
   },
 ] as const satisfies readonly ApiRoute[];

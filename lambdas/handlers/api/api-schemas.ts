@@ -4,7 +4,7 @@
  */
 import { eventRequestSchema } from '../../core/event-schema.js';
 import * as z from 'zod';
-import { OUTCOMES, STORED_ATTEMPTS_MAX } from '../../core/model.js';
+import { OUTCOMES, STORED_ATTEMPTS_MAX, SUBSCRIPTION_STATUSES } from '../../core/model.js';
 import { MASK, maskedAuthSchema, subscriptionSettingsSchema } from '../../core/subscription-schema.js';
 
 const iso = z.string().meta({ format: 'date-time' });
@@ -29,8 +29,12 @@ export const subscriptionViewSchema = z
     ...subscriptionSettingsSchema.shape,
     auth: maskedAuthSchema.optional(),
     customHeaders: z.record(z.string(), z.literal(MASK)).meta({ description: 'The custom headers\' names; every value masked (write-only).' }),
-    status: z.enum(['active', 'disabled']),
-    disabledReason: z.string().optional(),
+    status: z.enum(SUBSCRIPTION_STATUSES).meta({
+      description: '`deleted`: deleted by its failure policy; kept (readable, no new deliveries) until retainedUntil; `enable` restores it.',
+    }),
+    disabledReason: z.string().optional().meta({ description: 'Why it is disabled, or deleted by its failure policy.' }),
+    deletedAt: iso.optional().meta({ description: 'When its failure policy deleted it.' }),
+    retainedUntil: iso.optional().meta({ description: 'A subscription deleted by its failure policy is removed for good after this.' }),
     keying: z.literal(2).optional().meta({ description: 'Absent on subscriptions stored before hmac-sha256/authorization keyed with the secret string: rotate-secret re-keys them.' }),
     consecutiveFailures: z.number().int(),
     circuitBreaker: z.object({ enabled: z.boolean() }).optional(),

@@ -72,6 +72,30 @@ describe('DynamoSubscriptionStore on DynamoDB Local', () => {
     expect((await store.get(clash.id))?.id).toBe(clash.id);
   });
 
+  it('a subscription its failure policy deleted keeps its item (with a TTL) but no route or claim, and takes them back when restored', async () => {
+    // Prepare
+    const sub = subscription({ tenant: 'shop-soft', eventTypes: ['s.d'] });
+    await store.create(sub, { unique: true });
+    const deleted: Subscription = { ...sub, status: 'deleted', deletedAt: '2030-01-01T00:00:00.000Z', retainedUntil: '2030-01-31T00:00:00.000Z', version: sub.version + 1 };
+    // Act
+    await store.replace(sub, deleted, { unique: true });
+    // Assess: readable, unrouted, claim free, listed only when asked for, removed by TTL at retainedUntil.
+    expect(await store.get(sub.id)).toEqual(deleted);
+    expect(await store.routes('shop-soft', 's.d')).toEqual([]);
+    expect(await store.claimHolder('shop-soft', 's.d')).toBeUndefined();
+    expect((await store.list({ tenant: 'shop-soft', limit: 10 })).items).toEqual([]);
+    expect((await store.list({ tenant: 'shop-soft', status: 'deleted', limit: 10 })).items.map((s) => s.id)).toEqual([sub.id]);
+    const raw = await engines.doc.send(new GetCommand({ TableName: engines.names.table, Key: { pk: `SUB#${sub.id}`, sk: 'META' } }));
+    expect(raw.Item?.expiresAt).toBe(Date.parse('2030-01-31T00:00:00.000Z') / 1000);
+    // Restored: routes and claim again, no TTL.
+    const restored: Subscription = { ...sub, version: deleted.version + 1 };
+    await store.replace(deleted, restored, { unique: true });
+    expect(await store.routes('shop-soft', 's.d')).toEqual([{ subscriptionId: sub.id, status: 'active' }]);
+    expect(await store.claimHolder('shop-soft', 's.d')).toBe(sub.id);
+    const rawAfter = await engines.doc.send(new GetCommand({ TableName: engines.names.table, Key: { pk: `SUB#${sub.id}`, sk: 'META' } }));
+    expect(rawAfter.Item?.expiresAt).toBeUndefined();
+  });
+
   it('counts consecutive failures atomically and resets them', async () => {
     const sub = subscription({ tenant: 'shop-f' });
     await store.create(sub, { unique: false });

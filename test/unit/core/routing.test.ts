@@ -55,6 +55,13 @@ describe('route keys', () => {
     expect(routeKeys({ eventTypes: ['*'], fallback: false })).toEqual([{ tenantKey: NO_TENANT_KEY, eventType: '*', fallback: false }]);
   });
 
+  it('a subscription its failure policy deleted owns no route until restored; a disabled one keeps its routes', () => {
+    const sub = { tenant: 'shop_1', eventTypes: ['a'], fallback: true };
+    expect(routeKeys({ ...sub, status: 'deleted' })).toEqual([]);
+    expect(routeKeys({ ...sub, status: 'disabled' })).toHaveLength(2);
+    expect(routeKeys({ ...sub, status: 'active' })).toHaveLength(2);
+  });
+
   it('a fallback subscription also owns one fallback route per type (additive), duplicates removed', () => {
     expect(routeKeys({ tenant: 'shop_1', eventTypes: ['a', 'a', '*'], fallback: true })).toEqual([
       { tenantKey: 'shop_1', eventType: 'a', fallback: false },

@@ -398,7 +398,7 @@ describe('processBatch', () => {
     await post(w);
     await w.drainQueue();
     for (let retry = 1; retry <= 19; retry++) {
-      expect(w.deps.subscriptions.items.has(id)).toBe(true);
+      expect(w.deps.subscriptions.items.get(id)?.status).toBe('active');
       const scheduled = w.deps.retryScheduler.scheduled.shift()!;
       w.clock.t = scheduled.dueAt;
       expect(await w.runTask(scheduled.task)).toEqual([]);
@@ -406,8 +406,16 @@ describe('processBatch', () => {
     expect(w.deps.sender.requests).toHaveLength(20);
     expect(w.clock.t - T0).toBeGreaterThanOrEqual(48 * 3_600_000);
     expect(w.clock.t - T0).toBeLessThan(48 * 3_600_000 + 1000);
-    expect(w.deps.subscriptions.items.has(id)).toBe(false);
+    // Deleted softly: kept for the retention period (30 days here) with the reason, owning no route.
+    expect(w.deps.subscriptions.items.get(id)).toMatchObject({
+      status: 'deleted',
+      disabledReason: expect.stringMatching(/^subscription_deleted_by_policy: 20 consecutive failed attempts since /),
+      deletedAt: new Date(w.clock.t).toISOString(),
+      retainedUntil: new Date(w.clock.t + 30 * 86_400_000).toISOString(),
+    });
+    expect(await w.deps.subscriptions.routes(undefined, 'order.created')).toEqual([]);
     expect(w.deps.alerts.published.map((a) => a.kind)).toEqual(['subscription-failing', 'subscription-deleted']);
+    expect(w.deps.alerts.published[1]!.message).toContain(`POST /v1/subscriptions/${id}/enable`);
     const delivery = [...w.deps.deliveries.items.values()][0]!;
     expect(delivery).toMatchObject({ status: 'failed', attemptCount: 20 });
   });

@@ -2,7 +2,7 @@
  * Step 2b, gate: after the batch's reads, each due task is skipped (stale or duplicate), put back
  * (its previous attempt is not recorded yet), settled without an attempt (paused / dropped), or run.
  */
-import type { Delivery, DeliveryTask, Subscription } from '../../model.js';
+import { DELETED_BY_POLICY, type Delivery, type DeliveryTask, type Subscription } from '../../model.js';
 import { sleep, type BatchContext, type DispatchDeps } from './types.js';
 
 export type Gate =
@@ -41,6 +41,10 @@ export async function gateTask(deps: DispatchDeps, context: BatchContext, receiv
 
   const subscription = context.subscriptions.get(task.subscriptionId);
   if (subscription === undefined) return { kind: 'settle', task, delivery: current, status: 'dropped', reason: 'subscription was deleted' };
+  // Deleted by its failure policy: ended with the recorded reason, replayable once it is restored.
+  if (subscription.status === 'deleted') {
+    return { kind: 'settle', task, delivery: current, status: 'dropped', reason: subscription.disabledReason ?? DELETED_BY_POLICY };
+  }
   if (subscription.status === 'disabled') {
     return { kind: 'settle', task, delivery: current, status: 'paused', reason: subscription.disabledReason ?? 'subscription is disabled' };
   }

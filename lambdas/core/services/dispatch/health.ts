@@ -1,13 +1,13 @@
 /**
  * Step 5, subscription health: a success ends the failure streak; a failure extends it and may
- * warn, then disable or delete the subscription (DESIGN §6 "Failure policy"). The action's
+ * warn, then disable or (softly) delete the subscription (DESIGN §6 "Failure policy"). The action's
  * threshold is `>=`, so it may be decided more than once; it is announced only by the caller
  * whose write changed the subscription.
  */
 import { ConcurrentUpdateError } from '../../errors.js';
 import { failureDecision } from '../../failure-policy.js';
 import { urlHost } from '../../url-policy.js';
-import type { Attempt, FailureStreak, Subscription, SubscriptionId } from '../../model.js';
+import { DELETED_BY_POLICY, type Attempt, type FailureStreak, type Subscription } from '../../model.js';
 import type { BatchContext, DispatchDeps } from './types.js';
 
 export async function recordSuccess(deps: DispatchDeps, context: BatchContext, subscription: Subscription): Promise<void> {
@@ -28,17 +28,20 @@ export async function recordFailure(deps: DispatchDeps, context: BatchContext, s
     return;
   }
   const reason = `${streak.count} consecutive failed attempts since ${streak.startedAt}`;
-  const changed = decision === 'delete' ? await remove(deps, context, subscription.id) : await disable(deps, context, subscription, reason);
-  if (!changed) return;
+  const changed = await applyPolicy(deps, context, subscription, decision, reason);
+  if (changed === undefined) return;
   deps.observe?.({ type: 'subscription', action: decision, subscriptionId: subscription.id, failures: streak.count });
   const done = decision === 'delete' ? 'deleted' : 'disabled';
+  const restore =
+    decision === 'delete'
+      ? `It receives no new events; it can be restored (POST /v1/subscriptions/${subscription.id}/enable) until ${changed.retainedUntil}, ` +
+        'and its undelivered events stay visible and can be replayed.'
+      : 'Its undelivered events stay visible and can be replayed once it is enabled.';
   await deps.alerts.publish({
     kind: decision === 'delete' ? 'subscription-deleted' : 'subscription-disabled',
     subscriptionId: subscription.id,
     subject: `Hookline: endpoint ${done} (${subscription.id})`,
-    message:
-      `Subscription ${subscription.id} (${urlHost(subscription.url) ?? 'invalid url'}) was ${done} ` +
-      `after ${reason}. Its undelivered events stay visible and can be replayed.`,
+    message: `Subscription ${subscription.id} (${urlHost(subscription.url) ?? 'invalid url'}) was ${done} after ${reason}. ${restore}`,
   });
 }
 
@@ -56,35 +59,39 @@ function warning(subscription: Subscription, streak: FailureStreak) {
   };
 }
 
-/** Deletes the subscription; false when it was already gone (another worker acted first). */
-async function remove(deps: DispatchDeps, context: BatchContext, id: SubscriptionId): Promise<boolean> {
-  const latest = await deps.subscriptions.get(id);
-  context.subscriptions.delete(id);
-  if (latest === undefined) return false;
-  await deps.subscriptions.delete(latest);
-  return true;
-}
-
-/** Disables the subscription, re-reading it when a concurrent write won; false when already disabled or gone. */
-async function disable(deps: DispatchDeps, context: BatchContext, subscription: Subscription, reason: string): Promise<boolean> {
-  context.subscriptions.set(subscription.id, { ...subscription, status: 'disabled', disabledReason: reason });
+/**
+ * The policy's action on the subscription: disabled, or deleted softly (status `deleted`: kept,
+ * readable and restorable for the retention period, but owning no route, so it receives nothing
+ * new). Re-reads it when a concurrent write won; undefined when it is already so, or gone (another
+ * worker acted first).
+ */
+async function applyPolicy(
+  deps: DispatchDeps,
+  context: BatchContext,
+  subscription: Subscription,
+  decision: 'disable' | 'delete',
+  reason: string,
+): Promise<Subscription | undefined> {
+  const now = deps.clock.now();
+  const change = (s: Subscription): Subscription => {
+    const changed: Subscription = { ...s, updatedAt: new Date(now).toISOString(), version: s.version + 1 };
+    if (decision === 'disable') return { ...changed, status: 'disabled', disabledReason: reason };
+    const retainedUntil = new Date(now + deps.limits.retentionDays * DAY_MS).toISOString();
+    return { ...changed, status: 'deleted', disabledReason: `${DELETED_BY_POLICY}: ${reason}`, deletedAt: changed.updatedAt, retainedUntil };
+  };
+  context.subscriptions.set(subscription.id, change(subscription));
   for (let tries = 0; tries < 3; tries++) {
     const latest = await deps.subscriptions.get(subscription.id);
-    if (latest === undefined || latest.status === 'disabled') return false;
-    const next: Subscription = {
-      ...latest,
-      status: 'disabled',
-      disabledReason: reason,
-      updatedAt: new Date(deps.clock.now()).toISOString(),
-      version: latest.version + 1,
-    };
+    if (latest === undefined || latest.status === 'deleted' || (decision === 'disable' && latest.status === 'disabled')) return undefined;
+    const next = change(latest);
     try {
       await deps.subscriptions.replace(latest, next, { unique: deps.uniqueTenantEvent });
-      return true;
+      return next;
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError)) throw error;
     }
   }
-  throw new ConcurrentUpdateError(`subscription ${subscription.id}: disable lost three concurrent updates`);
+  throw new ConcurrentUpdateError(`subscription ${subscription.id}: ${decision} lost three concurrent updates`);
 }
 
+const DAY_MS = 86_400_000;
