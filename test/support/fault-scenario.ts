@@ -24,6 +24,20 @@ export const PATIENT_SUBSCRIPTION = {
   failurePolicy: { afterConsecutiveFailures: null, action: 'none' },
 };
 
+/** The API of whichever local instance is current (a test restarts local mode under the same `Api`). */
+export const apiOf =
+  (instance: () => { api: Api } | undefined): Api =>
+  (method, path, body, headers) =>
+    instance()!.api(method, path, body, headers);
+
+/** A subscription with `preset`'s own policies (retries, failure policy) at `{receiverUrl}/hooks/{preset}`. */
+export async function subscribePreset(api: Api, receiverUrl: string, preset: string): Promise<ScenarioSubscription> {
+  const path = `/hooks/${preset}`;
+  const r = await api('POST', '/v1/subscriptions', { url: `${receiverUrl}${path}`, eventTypes: ['order.created'], preset });
+  if (r.status !== 201) throw new Error(`subscription ${preset}: ${r.status} ${JSON.stringify(r.body)}`);
+  return { id: r.body.id, path };
+}
+
 export async function subscribe(api: Api, receiverUrl: string, names: readonly string[], extra: Record<string, unknown> = {}): Promise<ScenarioSubscription[]> {
   const subs: ScenarioSubscription[] = [];
   for (const name of names) {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startLocal, type LocalInstance } from '../harness.js';
 import { startFaultReceiver, type FaultReceiver } from '../../support/fault-receiver.js';
-import { publish, waitAllSucceeded, type Api, type ScenarioSubscription } from '../../support/fault-scenario.js';
+import { apiOf, publish, subscribePreset, waitAllSucceeded } from '../../support/fault-scenario.js';
 
 const EVENTS = 60; // × 2 subscriptions = 120 deliveries
 /** The endpoint recovers once this many attempts have failed: past both presets' counts (19, 50). */
@@ -25,22 +25,10 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const apiOf =
-  (instance: () => LocalInstance | undefined): Api =>
-  (method, path, body, headers) =>
-    instance()!.api(method, path, body, headers);
-
-async function subscribePreset(api: Api, preset: string): Promise<ScenarioSubscription> {
-  const path = `/hooks/${preset}`;
-  const r = await api('POST', '/v1/subscriptions', { url: `${receiver.url}${path}`, eventTypes: ['order.created'], preset });
-  if (r.status !== 201) throw new Error(`subscription ${preset}: ${r.status} ${JSON.stringify(r.body)}`);
-  return { id: r.body.id, path };
-}
-
 it('a burst during a short outage ends with every delivery succeeded and every subscription active', async () => {
   first = await startLocal({ timeScale: 100 });
   const api = apiOf(() => first);
-  const subs = [await subscribePreset(api, 'shopify'), await subscribePreset(api, 'standard')];
+  const subs = [await subscribePreset(api, receiver.url, 'shopify'), await subscribePreset(api, receiver.url, 'standard')];
   const outageStartedAt = Date.now();
   const pairs = await publish(api, EVENTS, subs, { parallel: 8 });
   expect(pairs.length).toBeGreaterThanOrEqual(100);

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startLocal, type LocalInstance } from '../harness.js';
 import { startFaultReceiver, type FaultReceiver } from '../../support/fault-receiver.js';
-import { loseQueue, publish, waitAllSucceeded, type Api, type ScenarioSubscription } from '../../support/fault-scenario.js';
+import { apiOf, loseQueue, publish, subscribePreset, waitAllSucceeded } from '../../support/fault-scenario.js';
 
 const EVENTS = 100; // × 2 subscriptions = 200 deliveries
 /**
@@ -35,21 +35,9 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const apiOf =
-  (instance: () => LocalInstance | undefined): Api =>
-  (method, path, body, headers) =>
-    instance()!.api(method, path, body, headers);
-
-async function subscribePreset(api: Api, preset: string): Promise<ScenarioSubscription> {
-  const path = `/hooks/${preset}`;
-  const r = await api('POST', '/v1/subscriptions', { url: `${receiver.url}${path}`, eventTypes: ['order.created'], preset });
-  if (r.status !== 201) throw new Error(`subscription ${preset}: ${r.status} ${JSON.stringify(r.body)}`);
-  return { id: r.body.id, path };
-}
-
 it('a burst during a short outage with local mode killed in it ends with every delivery succeeded and every subscription active', async () => {
   first = await startLocal({ timeScale: 100 });
-  const subs = [await subscribePreset(apiOf(() => first), 'shopify'), await subscribePreset(apiOf(() => first), 'standard')];
+  const subs = [await subscribePreset(apiOf(() => first), receiver.url, 'shopify'), await subscribePreset(apiOf(() => first), receiver.url, 'standard')];
   const outageStartedAt = Date.now();
   const pairs = await publish(apiOf(() => first), EVENTS, subs, { parallel: 8 });
   expect(pairs.length).toBeGreaterThanOrEqual(100);
