@@ -52,14 +52,18 @@ export interface TenantUpsert {
 export async function putTenantSubscription(deps: SubscriptionDeps, params: unknown, body: unknown): Promise<TenantUpsert> {
   const key = parseOrThrow(tenantEventParamsSchema, params);
   const input = parseCreateSubscription(withKey(body, key), deps.policy);
+  let refusedCreate = false;
   for (let tries = 0; ; tries++) {
     const current = await keyedSubscription(deps, key);
     try {
       return current === undefined ? await createKeyed(deps, input) : await replaceKeyed(deps, current, input);
     } catch (error) {
-      // Another PUT for the same key won the race: read again and replace what it created.
-      const raced = error instanceof ConcurrentUpdateError || (error instanceof ConflictError && current === undefined);
+      // Another PUT for the same key won the race: read again and replace what it created. A
+      // create refused twice with nobody holding the pair is a real conflict (`*`, a fallback).
+      const createRefused = error instanceof ConflictError && current === undefined;
+      const raced = error instanceof ConcurrentUpdateError || (createRefused && !refusedCreate);
       if (!raced || tries >= UPSERT_TRIES - 1) throw error;
+      refusedCreate ||= createRefused;
     }
   }
 }
