@@ -2,7 +2,9 @@
  * isolation: does one endpoint at its timeout delay the others? Local mode (a child process, as
  * `npm start` runs it) delivers to loopback receivers on a thread of this process:
  *   phase A: two healthy endpoints, RATE events/s each for SECONDS;
- *   phase B: the same, but the second endpoint (`standard` preset, timeout 5 s) answers after 8 s.
+ *   phase B: the same, but the second endpoint (`standard` preset, timeout 5 s) answers after 8 s;
+ *   phase A again (the slow endpoint's backlog still waiting on its breaker), so the baseline is
+ *   taken on both sides of B and the machine's drift (a shared, loaded machine) cancels out.
  * Both phases post the same events at the same rate, so the machine's work for intake is the same
  * and the difference is the slow endpoint.
  * Figure: the healthy endpoint's p95 intake→receipt in B ÷ in A, same run (target ≤ 1.5×; issue 18
@@ -22,7 +24,7 @@ import { startThreadReceiver, type Receipt, type ThreadReceiver } from './suppor
 const TARGET_RATIO = 1.5;
 const SLOW_ANSWER_MS = 8000;
 /** Sequence ranges, so each phase's and endpoint's receipts are told apart. */
-const SEQ = { warmup: -1_000_000, baseline: 0, healthy: 1_000_000, slow: 2_000_000, other: 3_000_000 } as const;
+const SEQ = { warmup: -1_000_000, baseline: 0, baselineAfter: 500_000, healthy: 1_000_000, slow: 2_000_000, other: 3_000_000 } as const;
 
 interface Stream {
   type: string;
@@ -80,13 +82,17 @@ async function measure(): Promise<Record<string, unknown>> {
   });
   const healthy = (firstSeq: number): Stream => ({ type: 'bench.healthy', firstSeq });
 
-  progress('isolation: warm-up');
-  await postAtRate(api, [healthy(SEQ.warmup)], rate, 3);
-  await receiptsIn(receiver, SEQ.warmup, rate * 3, 60_000);
+  progress('isolation: warm-up, 10 s');
+  await postAtRate(api, [healthy(SEQ.warmup)], rate, 10);
+  await receiptsIn(receiver, SEQ.warmup, rate * 10, 120_000);
 
-  progress(`isolation: phase A, two healthy endpoints, ${rate}/s each for ${seconds} s`);
-  const n = await postAtRate(api, [healthy(SEQ.baseline), { type: 'bench.other', firstSeq: SEQ.other }], rate, seconds);
-  const baseline = await receiptsIn(receiver, SEQ.baseline, n, 120_000);
+  const phaseA = async (firstSeq: number): Promise<Receipt[]> => {
+    progress(`isolation: phase A, two healthy endpoints, ${rate}/s each for ${seconds} s`);
+    const count = await postAtRate(api, [healthy(firstSeq), { type: 'bench.other', firstSeq: SEQ.other + firstSeq }], rate, seconds);
+    return receiptsIn(receiver, firstSeq, count, 300_000);
+  };
+  const n = rate * seconds;
+  const before = await phaseA(SEQ.baseline);
 
   progress(`isolation: phase B, next to an endpoint answering after ${SLOW_ANSWER_MS} ms (timeout 5 s), ${rate}/s each`);
   const phaseStart = Date.now();
@@ -94,8 +100,9 @@ async function measure(): Promise<Record<string, unknown>> {
   const withSlow = await receiptsIn(receiver, SEQ.healthy, n, 300_000);
   const slowRequests = (await receiver.receipts()).filter((r) => r.path.startsWith('/delay/') && r.at >= phaseStart).length;
   const slowView = await api.call<{ health: unknown }>('GET', `/v1/subscriptions/${slow.id}`);
+  const after = await phaseA(SEQ.baselineAfter);
 
-  const a = figures(latencies(baseline));
+  const a = figures([...latencies(before), ...latencies(after)]);
   const b = figures(latencies(withSlow));
   const ratio = round(b.p95 / a.p95, 2);
   return {
@@ -103,6 +110,7 @@ async function measure(): Promise<Record<string, unknown>> {
     secondsPerPhase: seconds,
     slowEndpoint: { answersAfterMs: SLOW_ANSWER_MS, timeoutMs: 5000, events: n, requests: slowRequests, health: slowView.health },
     healthyNextToHealthyMs: a,
+    healthyNextToHealthyBeforeAfterP95Ms: [figures(latencies(before)).p95, figures(latencies(after)).p95],
     healthyNextToSlowMs: b,
     p95Ratio: ratio,
     target: TARGET_RATIO,

@@ -256,6 +256,15 @@ export class Alarms extends Construct {
             width: 8,
           }),
         ],
+        [
+          // Isolation (DESIGN §6): deferred tasks are not attempts; a breaker opening names a slow or dead endpoint in the worker's log.
+          new cloudwatch.GraphWidget({ title: 'Tasks deferred (breaker, in-flight cap, pacing)', left: [workerMetric('DeliveryDeferred')], width: 12 }),
+          new cloudwatch.GraphWidget({
+            title: 'Circuit breakers opened / closed',
+            left: [workerMetric('CircuitBreakerOpened'), workerMetric('CircuitBreakerClosed')],
+            width: 12,
+          }),
+        ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
       ],
     });

@@ -280,7 +280,10 @@ describe('alarms and dashboard', () => {
     const dashboards = Object.values(synth.ofType('AWS::CloudWatch::Dashboard'));
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
-    for (const metric of ['DeliveryAttempted', 'DeliverySucceeded', 'DeliveryAcknowledgedNon2xx', 'RetryScheduled', 'ApproximateAgeOfOldestMessage', 'Errors']) {
+    const metrics = ['DeliveryAttempted', 'DeliverySucceeded', 'DeliveryAcknowledgedNon2xx', 'RetryScheduled', 'ApproximateAgeOfOldestMessage', 'Errors'];
+    // Isolation: deferrals and circuit breakers (DESIGN §6).
+    metrics.push('DeliveryDeferred', 'CircuitBreakerOpened', 'CircuitBreakerClosed');
+    for (const metric of metrics) {
       expect(body).toContain(metric);
     }
   });
