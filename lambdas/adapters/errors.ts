@@ -3,12 +3,10 @@
  * errors so nothing above a port ever sees an SDK type.
  */
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
-import { HooklineError, TransientDependencyError } from '../core/errors.js';
+import { HooklineError, problemError, TransientDependencyError } from '../core/errors.js';
 
 /** A dependency answered in a way the adapter cannot use (bad request, missing resource, partial failure). */
-export class DependencyError extends HooklineError {
-  readonly status = 500;
-  readonly title = 'Dependency failure';
+export class DependencyError extends problemError(500, 'Dependency failure') {
   constructor(
     message: string,
     readonly service: string,

@@ -10,17 +10,14 @@
  * Sealed form: `v1.<encrypted data key>.<iv>.<ciphertext>.<tag>`, each part base64url.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { HooklineError } from './errors.js';
+import { problemError } from './errors.js';
 import type { DataKeyProvider } from './ports.js';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
 
 /** A sealed value that does not open (tampered, moved to another record, or under an unknown key). */
-export class SealedValueError extends HooklineError {
-  readonly status = 500;
-  readonly title = 'Stored secret unreadable';
-}
+export class SealedValueError extends problemError(500, 'Stored secret unreadable') {}
 
 export interface EnvelopeCacheOptions {
   /** @default 300000 (5 min) */

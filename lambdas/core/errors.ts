@@ -17,9 +17,15 @@ export abstract class HooklineError extends Error {
   }
 }
 
-export class ValidationError extends HooklineError {
-  readonly status = 400;
-  readonly title = 'Invalid request';
+/** The base of an error answered with one status and title: `class NotFoundError extends problemError(404, 'Not found') {}`. */
+export function problemError(status: number, title: string) {
+  return class extends HooklineError {
+    readonly status = status;
+    readonly title = title;
+  };
+}
+
+export class ValidationError extends problemError(400, 'Invalid request') {
   constructor(
     readonly errors: FieldError[],
     options?: ErrorOptions,
@@ -28,19 +34,11 @@ export class ValidationError extends HooklineError {
   }
 }
 
-export class MalformedJsonError extends HooklineError {
-  readonly status = 400;
-  readonly title = 'Malformed JSON';
-}
+export class MalformedJsonError extends problemError(400, 'Malformed JSON') {}
 
-export class NotFoundError extends HooklineError {
-  readonly status = 404;
-  readonly title = 'Not found';
-}
+export class NotFoundError extends problemError(404, 'Not found') {}
 
-export class MethodNotAllowedError extends HooklineError {
-  readonly status = 405;
-  readonly title = 'Method not allowed';
+export class MethodNotAllowedError extends problemError(405, 'Method not allowed') {
   constructor(
     message: string,
     readonly allow: string[],
@@ -49,9 +47,7 @@ export class MethodNotAllowedError extends HooklineError {
   }
 }
 
-export class ConflictError extends HooklineError {
-  readonly status = 409;
-  readonly title = 'Conflict';
+export class ConflictError extends problemError(409, 'Conflict') {
   constructor(
     message: string,
     readonly conflictingId?: string,
@@ -62,23 +58,11 @@ export class ConflictError extends HooklineError {
 }
 
 /** Optimistic concurrency lost: the caller re-reads and retries. */
-export class ConcurrentUpdateError extends HooklineError {
-  readonly status = 409;
-  readonly title = 'Concurrent update';
-}
+export class ConcurrentUpdateError extends problemError(409, 'Concurrent update') {}
 
-export class PayloadTooLargeError extends HooklineError {
-  readonly status = 413;
-  readonly title = 'Payload too large';
-}
+export class PayloadTooLargeError extends problemError(413, 'Payload too large') {}
 
-export class UnsupportedMediaTypeError extends HooklineError {
-  readonly status = 415;
-  readonly title = 'Unsupported media type';
-}
+export class UnsupportedMediaTypeError extends problemError(415, 'Unsupported media type') {}
 
 /** A transient failure of a dependency (throttling, timeouts): the caller may retry. */
-export class TransientDependencyError extends HooklineError {
-  readonly status = 503;
-  readonly title = 'Service temporarily unavailable';
-}
+export class TransientDependencyError extends problemError(503, 'Service temporarily unavailable') {}

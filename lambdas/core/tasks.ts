@@ -3,7 +3,7 @@
  * future format change can never be half-understood.
  */
 import * as z from 'zod';
-import { HooklineError } from './errors.js';
+import { problemError } from './errors.js';
 import type { Delivery, DeliveryTask, Message, QueueTask } from './model.js';
 
 const deliveryTaskSchema = z.object({
@@ -41,10 +41,7 @@ const queueTaskSchema = z.union([
 ]);
 
 /** A queue body that can never be processed (not JSON, not a v1 task): acknowledged, never retried. */
-export class InvalidTaskError extends HooklineError {
-  readonly status = 400;
-  readonly title = 'Invalid task';
-}
+export class InvalidTaskError extends problemError(400, 'Invalid task') {}
 
 /** Parses a queue message body; throws `InvalidTaskError` for anything that is not a v1 task. */
 export function parseQueueTask(body: string): QueueTask {

@@ -3,7 +3,7 @@
  * (lib/) and local mode (local/main.ts); a missing or invalid value fails fast, naming the variable.
  */
 import * as z from 'zod';
-import { HooklineError } from '../core/errors.js';
+import { problemError } from '../core/errors.js';
 import { SUCCESS_RECORDS, type SuccessRecords } from '../core/ports.js';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -85,10 +85,7 @@ export const HOOKLINE_VERSION = '0.1.0';
  * permanent for a queued record: the API answers 500, the worker redelivers (`unknown`), so the
  * records wait in the queue or the DLQ until the configuration is fixed.
  */
-export class ConfigError extends HooklineError {
-  readonly status = 500;
-  readonly title = 'Configuration error';
-}
+export class ConfigError extends problemError(500, 'Configuration error') {}
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = envSchema.safeParse(env);
