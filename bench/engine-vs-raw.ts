@@ -22,7 +22,7 @@ import { EndpointLoad } from '../lambdas/core/endpoint-load.js';
 import { newMessageId, newSubscriptionId } from '../lambdas/core/ids.js';
 import type { Message, Subscription } from '../lambdas/core/model.js';
 import type { OutboundRequest, SendResult, WebhookSender } from '../lambdas/core/ports.js';
-import { presetValues } from '../lambdas/core/presets.js';
+import { buildSubscription, parseCreateSubscription } from '../lambdas/core/subscription-build.js';
 import { generateSecret } from '../lambdas/core/secrets.js';
 import { processBatch, type DispatchDeps, type QueueRecord } from '../lambdas/core/services/dispatch.js';
 import { fanOut, type IntakeLimits } from '../lambdas/core/services/intake.js';
@@ -60,35 +60,18 @@ function body(i: number): Record<string, unknown> {
   };
 }
 
+/** The subscription as the API would store it: the standard preset, loopback http allowed as in local mode. */
 function subscriptionFor(url: string): Subscription {
-  const now = new Date().toISOString();
-  return {
-    id: newSubscriptionId(),
-    url,
-    eventTypes: ['order.paid'],
-    fallback: false,
-    method: 'POST',
-    format: 'json',
-    envelope: 'none',
-    preset: 'standard',
-    customHeaders: {},
-    ...presetValues('standard'),
-    status: 'active',
-    metadata: {},
-    secrets: [{ secret: generateSecret(), createdAt: now }],
-    consecutiveFailures: 0,
-    createdAt: now,
-    updatedAt: now,
-    version: 1,
-  };
+  const input = parseCreateSubscription({ url, eventTypes: ['order.paid'] }, { allowHttpLoopback: true, allowedPorts: [] });
+  return buildSubscription(input, { id: newSubscriptionId(), now: Date.now(), secret: generateSecret() });
 }
 
-/** The engine side: deliveries created by the real fan-out, tasks as SQS would carry them. */
 /** Answers every request 200 at once: the engine's own work without HTTP. */
 const instantSender: WebhookSender = {
   send: async () => ({ kind: 'response', statusCode: 200, headers: {}, bodyExcerpt: '', durationMs: 0, remoteAddress: '127.0.0.1' }),
 };
 
+/** The engine side: deliveries created by the real fan-out, tasks as SQS would carry them. */
 async function engineSide(url: string, total: number, loops: number, overHttp = true): Promise<{ side: Side; world: DeliveryWorld; log: AttemptLogLine[]; close(): Promise<void> }> {
   const subscription = subscriptionFor(`${url}/hooks/orders`);
   const world = deliveryWorld(subscription);

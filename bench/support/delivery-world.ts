@@ -5,39 +5,20 @@
  * Anything off the success path throws: a benchmark that strays there is broken, not slow.
  */
 import type { Delivery, DeliveryId, Subscription, SubscriptionId } from '../../lambdas/core/model.js';
-import type {
-  AlertPublisher,
-  DeliveryStore,
-  EndpointHealthStore,
-  JobStore,
-  MessageStore,
-  PayloadStore,
-  QueuedTask,
-  RetryScheduler,
-  SubscriptionStore,
-  TaskQueue,
-} from '../../lambdas/core/ports.js';
+import type { DeliveryStore, QueuedTask, SubscriptionStore } from '../../lambdas/core/ports.js';
+import type { DispatchDeps } from '../../lambdas/core/services/dispatch.js';
 
 const offPath = (port: string) => (): never => {
   throw new Error(`${port} is off the benchmarked delivery path`);
 };
 
-export interface DeliveryWorld {
-  subscriptions: SubscriptionStore;
-  messages: MessageStore;
-  deliveries: DeliveryStore;
-  payloads: PayloadStore;
-  queue: TaskQueue;
-  retryScheduler: RetryScheduler;
-  alerts: AlertPublisher;
-  jobs: JobStore;
-  /** Off the path: a healthy delivery never touches the breaker's state (it comes with the subscription read). */
-  endpointHealth: EndpointHealthStore;
+/** The stores and queues of `DispatchDeps`, plus what the benchmark reads back. */
+export type DeliveryWorld = Pick<DispatchDeps, 'subscriptions' | 'messages' | 'deliveries' | 'payloads' | 'queue' | 'retryScheduler' | 'alerts' | 'jobs' | 'endpointHealth'> & {
   /** Every task sent to the queue, in order. */
   sent: QueuedTask[];
   /** The stored deliveries, by id. */
   stored: Map<DeliveryId, Delivery>;
-}
+};
 
 export function deliveryWorld(subscription: Subscription): DeliveryWorld {
   const stored = new Map<DeliveryId, Delivery>();
@@ -83,6 +64,7 @@ export function deliveryWorld(subscription: Subscription): DeliveryWorld {
     retryScheduler: { schedule: offPath('retryScheduler.schedule'), cancel: offPath('retryScheduler.cancel') },
     alerts: { publish: offPath('alerts.publish') },
     jobs: { put: offPath('jobs.put'), get: offPath('jobs.get') },
+    // Off the path: a healthy delivery never touches the breaker's state (it comes with the subscription read).
     endpointHealth: {
       recordTransportFailure: offPath('endpointHealth.recordTransportFailure'),
       open: offPath('endpointHealth.open'),
