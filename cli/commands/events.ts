@@ -28,6 +28,9 @@ function preview(payload: unknown): string | undefined {
   return text !== undefined && text.length > PAYLOAD_PREVIEW_CHARS ? `${text.slice(0, PAYLOAD_PREVIEW_CHARS)}… (--json for all)` : text;
 }
 
+const notAccepted = (failure: Obj) =>
+  ['Accepted', `no: intake failed at ${String(failure.at)}, ${String(failure.reason)}; nothing of it is pending`] as const;
+
 /** `GET /v1/messages/{id}`: the message, then one row per delivery it fanned out to. */
 export function renderMessage(body: unknown): string {
   const m = obj(body);
@@ -39,6 +42,8 @@ export function renderMessage(body: unknown): string {
     ['Event time', m.eventTime],
     ['Received', m.createdAt],
     ['Routing', m.routing],
+    // Only for a message whose intake failed (GET /v1/messages/{id}'s intakeFailed).
+    ...(m.intakeFailed !== undefined ? [notAccepted(obj(m.intakeFailed))] : []),
     ['Payload', preview(m.payload)],
   ]);
   const table = renderTable(deliveries, [

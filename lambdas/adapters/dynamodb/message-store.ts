@@ -2,7 +2,7 @@
  * Messages (the accepted events) and their idempotency claims. A message and its claim are
  * written in one transaction, so concurrent duplicates resolve to exactly one message.
  */
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { IntakeFailure, Message, MessageId, SubscriptionId } from '../../core/model.js';
 import type { IdempotencyClaim, MessageStore, Page } from '../../core/ports.js';
 import { errorName } from '../errors.js';
@@ -75,39 +75,32 @@ export class DynamoMessageStore implements MessageStore {
 
   /** Also leaves the unrouted index: a replay must not deliver a message its producer re-posted. */
   async markIntakeFailed(id: MessageId, failure: IntakeFailure): Promise<void> {
-    try {
-      await dynamo('UpdateItem', () =>
-        this.options.client.send(
-          new UpdateCommand({
-            TableName: this.options.tableName,
-            Key: messageKey(id),
-            UpdateExpression: 'SET intakeFailed = :failure REMOVE gsi3pk, gsi3sk',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':failure': failure },
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error; // the message is gone (expired)
-    }
+    // A failed condition: the message is gone (expired).
+    await this.updateIf({
+      Key: messageKey(id),
+      UpdateExpression: 'SET intakeFailed = :failure REMOVE gsi3pk, gsi3sk',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':failure': failure },
+    });
   }
 
-  async claimQueued(key: string, checkId: string): Promise<boolean> {
+  /** False when the tasks were sent by its intake or by another check (or the claim expired). */
+  claimQueued(key: string, checkId: string): Promise<boolean> {
+    return this.updateIf({
+      Key: claimKey(key),
+      UpdateExpression: 'SET queued = :by',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(queued) OR queued = :by)',
+      ExpressionAttributeValues: { ':by': checkId },
+    });
+  }
+
+  /** An UpdateItem under a condition: false when the condition failed. */
+  private async updateIf(input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
     try {
-      await dynamo('UpdateItem', () =>
-        this.options.client.send(
-          new UpdateCommand({
-            TableName: this.options.tableName,
-            Key: claimKey(key),
-            UpdateExpression: 'SET queued = :by',
-            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(queued) OR queued = :by)',
-            ExpressionAttributeValues: { ':by': checkId },
-          }),
-        ),
-      );
+      await dynamo('UpdateItem', () => this.options.client.send(new UpdateCommand({ TableName: this.options.tableName, ...input })));
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false; // sent by its intake or by another check (or expired)
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -135,22 +128,15 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   async addRoute(id: MessageId, subscriptionId: SubscriptionId): Promise<void> {
-    try {
-      await dynamo('UpdateItem', () =>
-        this.options.client.send(
-          new UpdateCommand({
-            TableName: this.options.tableName,
-            Key: messageKey(id),
-            UpdateExpression: 'SET subscriptionIds = list_append(subscriptionIds, :route)',
-            ConditionExpression: 'attribute_exists(pk) AND NOT contains(subscriptionIds, :id)',
-            ExpressionAttributeValues: { ':route': [subscriptionId], ':id': subscriptionId },
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error; // already routed there, or the message expired
-    }
+    // A failed condition: already routed there, or the message expired.
+    await this.updateIf({
+      Key: messageKey(id),
+      UpdateExpression: 'SET subscriptionIds = list_append(subscriptionIds, :route)',
+      ConditionExpression: 'attribute_exists(pk) AND NOT contains(subscriptionIds, :id)',
+      ExpressionAttributeValues: { ':route': [subscriptionId], ':id': subscriptionId },
+    });
   }
+
 
   private item(message: Message): Item {
     const { payload, ...rest } = message;

@@ -547,6 +547,27 @@ describe('events get', () => {
       ].join('\n'),
     );
   });
+
+  it('says when the message was not accepted (its intake failed): no deliveries pending', async () => {
+    recorder.on('GET', '/v1/messages/msg_2', {
+      status: 200,
+      body: {
+        id: 'msg_2',
+        type: 'order.created',
+        eventTime: '2024-05-06T11:59:00.000Z',
+        createdAt: '2024-05-06T11:59:01.000Z',
+        routing: 'tenant',
+        intakeFailed: { at: '2024-05-06T11:59:02.000Z', reason: 'its tasks could not be queued: throttled' },
+        payload: { k: 1 },
+        deliveries: [],
+      },
+    });
+
+    const { code, out } = await cli(['events', 'get', 'msg_2']);
+
+    expect(code).toBe(0);
+    expect(out).toContain('Routing:     tenant\nAccepted:    no: intake failed at 2024-05-06T11:59:02.000Z, its tasks could not be queued: throttled; nothing of it is pending\n');
+  });
 });
 
 describe('deliveries and replay', () => {
