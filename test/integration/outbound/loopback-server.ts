@@ -73,23 +73,14 @@ export function startHttpServer(options: ServerOptions = {}): Promise<LoopbackSe
 /** A raw TCP server: `onSocket` decides what (if anything) is ever sent. */
 export async function startTcpServer(onSocket: (socket: net.Socket) => void, options: ServerOptions = {}): Promise<LoopbackServer> {
   const server = net.createServer();
-  const sockets = new Set<net.Socket>();
-  let connections = 0;
-  server.on('connection', (socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+  const sockets = trackSockets(server, (socket) => {
     socket.on('error', () => undefined);
     onSocket(socket);
   });
-  const host = options.host ?? '127.0.0.1';
-  server.listen(options.port ?? 0, host);
-  await once(server, 'listening');
   return {
-    host,
-    port: (server.address() as net.AddressInfo).port,
+    ...(await listen(server, options)),
     get connections() {
-      return connections;
+      return sockets.opened;
     },
     requests: [],
     resetConnection: () => {
@@ -100,15 +91,9 @@ export async function startTcpServer(onSocket: (socket: net.Socket) => void, opt
 }
 
 async function track(server: http.Server | https.Server, options: ServerOptions): Promise<LoopbackServer> {
-  const sockets = new Set<net.Socket>();
+  const sockets = trackSockets(server);
   const requests: RecordedRequest[] = [];
-  let connections = 0;
   const handler = options.handler ?? ok;
-  server.on('connection', (socket: net.Socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
   server.on('tlsClientError', () => undefined);
   server.on('clientError', (_err, socket) => socket.destroy());
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -127,14 +112,10 @@ async function track(server: http.Server | https.Server, options: ServerOptions)
       handler(req, res, recorded);
     });
   });
-  const host = options.host ?? '127.0.0.1';
-  server.listen(options.port ?? 0, host);
-  await once(server, 'listening');
   return {
-    host,
-    port: (server.address() as net.AddressInfo).port,
+    ...(await listen(server, options)),
     get connections() {
-      return connections;
+      return sockets.opened;
     },
     requests,
     resetConnection: (req) => {
@@ -145,6 +126,25 @@ async function track(server: http.Server | https.Server, options: ServerOptions)
     },
     close: () => closeServer(server, sockets),
   };
+}
+
+/** The server's open sockets (so close() can destroy them), and how many were ever opened. */
+function trackSockets(server: net.Server, onSocket?: (socket: net.Socket) => void): Set<net.Socket> & { opened: number } {
+  const sockets = Object.assign(new Set<net.Socket>(), { opened: 0 });
+  server.on('connection', (socket: net.Socket) => {
+    sockets.opened++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    onSocket?.(socket);
+  });
+  return sockets;
+}
+
+async function listen(server: net.Server, options: ServerOptions): Promise<{ host: string; port: number }> {
+  const host = options.host ?? '127.0.0.1';
+  server.listen(options.port ?? 0, host);
+  await once(server, 'listening');
+  return { host, port: (server.address() as net.AddressInfo).port };
 }
 
 async function closeServer(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
