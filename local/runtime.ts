@@ -4,13 +4,14 @@
  * local retry scheduler, the attempt archiver and the startup recovery sweep.
  */
 import { randomBytes } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { join } from 'node:path';
 import type { AttemptLog, AttemptLogLine } from '../lambdas/core/attempt-log.js';
 import { stdoutAttemptLog } from '../lambdas/adapters/cloudwatch-logs/attempt-log-writer.js';
 import { createDocumentClient, createS3Client, createSqsClient } from '../lambdas/adapters/aws-clients.js';
 import { LocalRetryScheduler } from '../lambdas/adapters/scheduler/local-retry-scheduler.js';
 import { SqsTaskQueue } from '../lambdas/adapters/sqs/task-queue.js';
-import { buildDependencies, loadConfig } from '../lambdas/handlers/dependencies.js';
+import { buildDependencies, loadConfig, type Dependencies } from '../lambdas/handlers/dependencies.js';
 import { createAdminHandler } from '../lambdas/handlers/admin.js';
 import { createReceiverHandler } from '../lambdas/handlers/receiver.js';
 import { createWorkerHandler } from '../lambdas/handlers/worker.js';
@@ -103,6 +104,20 @@ function localDataKeys(options: LocalOptions): LocalDataKeys {
   return options.memory ? LocalDataKeys.inMemory() : LocalDataKeys.fromFile(join(options.dataDir, 'secrets.key'));
 }
 
+/**
+ * Before anything is delivered: old-keying data is named now (not discovered one refused delivery
+ * at a time), the delivery index migrated, pending deliveries recovered. Recovery runs before the
+ * scheduler starts: it skips deliveries whose schedule is still persisted and the scheduler fires
+ * those itself; the other order would enqueue a schedule that came due while stopped twice.
+ */
+async function checkAndRecoverStore(options: LocalOptions, deps: Dependencies, doc: DynamoDBDocumentClient, tableName: string) {
+  const legacyKeying = await legacyKeyedSubscriptions(deps.subscriptions);
+  if (legacyKeying.length > 0 && !options.allowLegacyKeying) throw legacyKeyingRefusal(legacyKeying, options.memory ? 'the store' : options.dataDir);
+  const migratedDeliveries = await migrateDeliveryIndex({ client: doc, tableName });
+  const recovery = await recoverPendingDeliveries({ doc, tableName, deliveries: deps.deliveries, messages: deps.messages, queue: deps.queue });
+  return { legacyKeying, migratedDeliveries, recovery };
+}
+
 export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHooks = {}): Promise<LocalRuntime> {
   const started = performance.now();
   const onError = hooks.onError ?? (() => undefined);
@@ -142,15 +157,7 @@ export async function startLocalRuntime(options: LocalOptions, hooks: RuntimeHoo
       },
     });
 
-    // Before anything is delivered: old-keying data is named now, not discovered one refused delivery at a time.
-    const legacyKeying = await legacyKeyedSubscriptions(deps.subscriptions);
-    if (legacyKeying.length > 0 && !options.allowLegacyKeying) throw legacyKeyingRefusal(legacyKeying, options.memory ? 'the store' : options.dataDir);
-
-    // Recovery first: it skips deliveries whose schedule is still persisted, and the scheduler
-    // then fires those itself; the other order would enqueue a schedule that came due while
-    // stopped twice (once fired, once recovered), and two pollers could attempt it twice.
-    const migratedDeliveries = await migrateDeliveryIndex({ client: doc, tableName: names.table });
-    const recovery = await recoverPendingDeliveries({ doc, tableName: names.table, deliveries: deps.deliveries, messages: deps.messages, queue: deps.queue });
+    const { legacyKeying, migratedDeliveries, recovery } = await checkAndRecoverStore(options, deps, doc, names.table);
 
     archiver.start();
     stack.push(() => archiver.stop());
