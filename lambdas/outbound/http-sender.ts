@@ -98,79 +98,91 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     // Defence in depth: a deployed function that somehow got HOOKLINE_LOCAL must not open the guard.
     throw new HttpSenderConfigError('allowHttpLoopback is for local mode only and cannot be enabled inside AWS Lambda');
   }
-  const policy: TargetPolicy = {
-    allowHttpLoopback: options.allowHttpLoopback ?? false,
-    allowedPorts: options.allowedPorts,
-  };
-  const resolver = options.resolver ?? createDnsResolver(options.dnsServers ? { servers: options.dnsServers } : {});
-  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
-  const pools = new ConnectionPools({
-    ca: trustStore(options.extraCa),
-    connectTimeoutMs: 30_000,
-    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 4_000,
-    maxPools: options.maxPools ?? 64,
-  });
+  return new PinnedHttpSender(options, maxResponseBytes);
+}
 
-  async function send(request: OutboundRequest): Promise<SendResult> {
+type Fail = (outcome: 'timeout' | 'network' | 'refused', reason: string) => SendResult;
+
+/** One attempt's shared state: its start, its failure builder and the phase a timeout names. */
+interface AttemptContext {
+  signal: AbortSignal;
+  state: { phase: string };
+  fail: Fail;
+  elapsed: () => number;
+}
+
+class PinnedHttpSender implements HttpSender {
+  private readonly policy: TargetPolicy;
+  private readonly resolver: Resolver;
+  private readonly userAgent: string;
+  private readonly pools: ConnectionPools;
+
+  constructor(options: HttpSenderOptions, private readonly maxResponseBytes: number) {
+    this.policy = { allowHttpLoopback: options.allowHttpLoopback ?? false, allowedPorts: options.allowedPorts };
+    this.resolver = options.resolver ?? createDnsResolver(options.dnsServers ? { servers: options.dnsServers } : {});
+    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.pools = new ConnectionPools({
+      ca: trustStore(options.extraCa),
+      connectTimeoutMs: 30_000,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 4_000,
+      maxPools: options.maxPools ?? 64,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.pools.close();
+  }
+
+  async send(request: OutboundRequest): Promise<SendResult> {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
-    const fail = (outcome: 'timeout' | 'network' | 'refused', reason: string): SendResult => ({
-      kind: 'failure',
-      outcome,
-      reason,
-      durationMs: elapsed(),
-    });
+    const fail: Fail = (outcome, reason) => ({ kind: 'failure', outcome, reason, durationMs: elapsed() });
 
-    if (pools.closed) return fail('network', 'sender is closed');
-    const checked = checkTarget(request.url, policy);
+    if (this.pools.closed) return fail('network', 'sender is closed');
+    const checked = checkTarget(request.url, this.policy);
     if (!checked.ok) return fail('refused', checked.reason);
     const reserved = Object.keys(request.headers).find((h) => RESERVED_HEADERS.has(h.toLowerCase()));
     if (reserved) return fail('refused', `request header ${reserved} may not be set`);
 
     const cancel = new AbortController();
-    const state = { phase: 'DNS resolution' };
+    const context: AttemptContext = { signal: cancel.signal, state: { phase: 'DNS resolution' }, fail, elapsed };
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<SendResult>((resolve) => {
       timer = setTimeout(() => {
         cancel.abort();
-        resolve(fail('timeout', `timed out after ${request.timeoutMs} ms (${state.phase})`));
+        resolve(fail('timeout', `timed out after ${request.timeoutMs} ms (${context.state.phase})`));
       }, request.timeoutMs);
     });
-    const attempt = runAttempt(checked.target, request, cancel.signal, state, fail, elapsed);
     try {
       // The deadline wins whatever phase the request is stuck in.
-      return await Promise.race([attempt, deadline]);
+      return await Promise.race([this.runAttempt(checked.target, request, context), deadline]);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  type Fail = (outcome: 'timeout' | 'network' | 'refused', reason: string) => SendResult;
-
-  async function runAttempt(
-    target: Target,
-    request: OutboundRequest,
-    signal: AbortSignal,
-    state: { phase: string },
-    fail: Fail,
-    elapsed: () => number,
-  ): Promise<SendResult> {
-    const resolved = target.literalAddress ? { addresses: [target.literalAddress] } : await resolveChecked(target, request.timeoutMs, fail);
+  private async runAttempt(target: Target, request: OutboundRequest, context: AttemptContext): Promise<SendResult> {
+    const { signal, state, fail } = context;
+    const resolved = target.literalAddress
+      ? { addresses: [target.literalAddress] }
+      : await this.resolveChecked(target, request.timeoutMs, fail);
     if ('kind' in resolved) return resolved;
     if (signal.aborted) return fail('timeout', 'timed out during DNS resolution');
 
     state.phase = 'connect, TLS or response headers';
-    const sent = await requestFirstReachable(target, resolved.addresses, request, signal);
+    const sent = await this.requestFirstReachable(target, resolved.addresses, request, signal);
     if ('error' in sent) {
       if (isInvalidArgument(sent.error)) return fail('refused', `invalid request: ${(sent.error as Error).message}`);
       const { outcome, reason } = describeFailure(sent.error);
       return fail(outcome, reason);
     }
-    const { response, address } = sent;
-
     state.phase = 'response body';
+    return this.readResponse(sent.response, sent.address, context);
+  }
+
+  private async readResponse(response: PooledResponse, address: string, context: AttemptContext): Promise<SendResult> {
     try {
-      const excerpt = await readExcerpt(response.body, maxResponseBytes);
+      const excerpt = await readExcerpt(response.body, this.maxResponseBytes);
       if (excerpt.complete) {
         // Node's agent takes the socket back once the response has ended and the request has
         // finished; waiting a turn lets the caller's next send reuse it instead of opening one.
@@ -184,27 +196,27 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
         statusCode: response.statusCode,
         headers: flattenHeaders(response.headers),
         bodyExcerpt: decodeExcerpt(excerpt.bytes),
-        durationMs: elapsed(),
+        durationMs: context.elapsed(),
         remoteAddress: address,
       };
     } catch (err) {
       response.body.destroy();
       const { outcome, reason } = describeFailure(err);
-      return fail(outcome, `${reason} while reading the response body (status ${response.statusCode})`);
+      return context.fail(outcome, `${reason} while reading the response body (status ${response.statusCode})`);
     }
   }
 
   /** One resolution, cancelled at half the attempt's timeout, then every address checked. */
-  async function resolveChecked(target: Target, timeoutMs: number, fail: Fail): Promise<{ addresses: string[] } | SendResult> {
+  private async resolveChecked(target: Target, timeoutMs: number, fail: Fail): Promise<{ addresses: string[] } | SendResult> {
     const deadlineMs = Math.max(1, Math.floor(timeoutMs / 2));
     let records: ResolvedAddress[];
     try {
-      records = await resolver(target.hostname, deadlineMs);
+      records = await this.resolver(target.hostname, deadlineMs);
     } catch (err) {
       if (err instanceof OutboundDnsTimeoutError) return fail('timeout', err.message);
       return fail('network', dnsReason(target.hostname, err));
     }
-    const verdict = checkResolved(target, records.map((r) => r.address), policy);
+    const verdict = checkResolved(target, records.map((r) => r.address), this.policy);
     if (!verdict.ok) return fail(verdict.reason.startsWith('DNS:') ? 'network' : 'refused', verdict.reason);
     return { addresses: verdict.addresses };
   }
@@ -213,18 +225,18 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
    * Sends to the checked addresses in order, moving on only when a connection could not be made
    * (nothing of the request was sent, so the receiver cannot get it twice).
    */
-  async function requestFirstReachable(
+  private async requestFirstReachable(
     target: Target,
     addresses: string[],
     request: OutboundRequest,
     signal: AbortSignal,
   ): Promise<{ response: PooledResponse; address: string } | { error: unknown }> {
     const headers = { ...request.headers };
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'user-agent')) headers['user-agent'] = userAgent;
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'user-agent')) headers['user-agent'] = this.userAgent;
     let error: unknown;
     for (const address of addresses) {
       try {
-        const response = await pools.get(target.url.origin, address).request({
+        const response = await this.pools.get(target.url.origin, address).request({
           method: request.method,
           path: `${target.url.pathname}${target.url.search}`,
           headers,
@@ -239,8 +251,6 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     }
     return { error };
   }
-
-  return { send, close: () => pools.close() };
 }
 
 function runsInAwsLambda(): boolean {
