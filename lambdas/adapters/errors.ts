@@ -16,17 +16,16 @@ export class DependencyError extends problemError(500, 'Dependency failure') {
   }
 }
 
-/** Transient failures smithy's classification does not know (as of @smithy/core 3.41). */
+/** Transient failures smithy's classification does not know (as of @smithy/core 3.41); the HTTP client is node:http, whose socket errors smithy knows. */
 const TRANSIENT_NAMES = new Set(['TransactionConflictException', 'KMSThrottlingException']);
-const TRANSIENT_CODES = new Set(['UND_ERR_SOCKET']);
 
-type SdkLikeError = Parameters<typeof isTransientError>[0] & { code?: string };
+type SdkLikeError = Parameters<typeof isTransientError>[0];
 
 /** True for throttling, 5xx and network failures: retrying later may succeed. */
 export function isTransient(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as SdkLikeError;
-  if (TRANSIENT_NAMES.has(e.name) || (e.code !== undefined && TRANSIENT_CODES.has(e.code))) return true;
+  if (TRANSIENT_NAMES.has(e.name)) return true;
   return isThrottlingError(e) || isTransientError(e) || isServerError(e);
 }
 

@@ -1,6 +1,6 @@
 /**
  * Reads at most `maxBytes` of a response body, then stops. The caller destroys the body stream
- * when it was cut short, which makes undici drop the connection instead of draining a huge or
+ * when it was cut short, which makes the agent drop the connection instead of draining a huge or
  * slow body into a keep-alive socket.
  */
 import type { Readable } from 'node:stream';

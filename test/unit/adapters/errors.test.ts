@@ -23,7 +23,6 @@ describe('isTransient', () => {
     // Smithy does not list these; the short project list does.
     ['a lost DynamoDB transaction race', sdkError('TransactionConflictException', 400)],
     ['KMS throttling', sdkError('KMSThrottlingException', 400)],
-    ['undici socket closed', networkError('UND_ERR_SOCKET')],
   ])('%s is transient', (_what, error) => {
     expect(isTransient(error)).toBe(true);
   });
