@@ -90,10 +90,19 @@ export function renderSecret(body: unknown): string {
   return text;
 }
 
+type ContextOf = (cmd: Command) => CommandContext;
+
 export function registerSubscriptions(program: Command, io: CliIo, deps: CliDeps): void {
   const group = program.command('subscriptions').alias('subs').description('manage subscriptions (endpoints and what they receive)');
-  const ctx = (cmd: Command): CommandContext => CommandContext.of(cmd, io, deps);
+  const ctx: ContextOf = (cmd) => CommandContext.of(cmd, io, deps);
+  registerLifecycle(group, ctx);
+  registerTest(group, ctx);
+  registerSecrets(group, ctx);
+  registerByTenantEventType(group, ctx);
+}
 
+/** create, list, get, update, delete, enable, disable. */
+function registerLifecycle(group: Command, ctx: ContextOf): void {
   addSubscriptionFlags(group.command('create').description('create a subscription; prints the signing secret once')).action(
     async (flags: SubscriptionFlags, cmd: Command) => {
       const c = ctx(cmd);
@@ -157,6 +166,9 @@ export function registerSubscriptions(program: Command, io: CliIo, deps: CliDeps
       });
   }
 
+}
+
+function registerTest(group: Command, ctx: ContextOf): void {
   addSubscriptionFlags(
     group
       .command('test [id]')
@@ -176,6 +188,10 @@ export function registerSubscriptions(program: Command, io: CliIo, deps: CliDeps
     }
   });
 
+}
+
+/** rotate-secret and secret. */
+function registerSecrets(group: Command, ctx: ContextOf): void {
   group
     .command('rotate-secret <id>')
     .description('issue a new signing secret; the old one stays valid for the grace period (standard-webhooks signs with both)')
@@ -191,6 +207,17 @@ export function registerSubscriptions(program: Command, io: CliIo, deps: CliDeps
       c.print(await c.request('POST', path(id, '/rotate-secret'), body ? { body } : {}), renderSecret);
     });
 
+  group
+    .command('secret <id>')
+    .description('print the current signing secret')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const c = ctx(cmd);
+      c.print(await c.request('GET', path(id, '/secret')), renderSecret);
+    });
+}
+
+/** put and remove: the tenant's one subscription per event type (TikTok Shop's Event API shape). */
+function registerByTenantEventType(group: Command, ctx: ContextOf): void {
   addSubscriptionFlags(
     group
       .command('put <tenant> <event-type>')
@@ -210,13 +237,5 @@ export function registerSubscriptions(program: Command, io: CliIo, deps: CliDeps
     .action(async (tenant: string, eventType: string, _o: unknown, cmd: Command) => {
       const c = ctx(cmd);
       c.print(await c.request('DELETE', tenantPath(tenant, eventType)), () => `Removed the subscription of ${tenant} for ${eventType}\n`);
-    });
-
-  group
-    .command('secret <id>')
-    .description('print the current signing secret')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
-      const c = ctx(cmd);
-      c.print(await c.request('GET', path(id, '/secret')), renderSecret);
     });
 }
