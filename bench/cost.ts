@@ -114,21 +114,55 @@ function scenarios(quick: boolean): Scenario[] {
   ];
 }
 
+type ScenarioResult = {
+  measured: Measured;
+  mismatches: string[];
+  unknownCalls: number;
+  standIns: Record<string, number>;
+  callMs: Map<string, number[]>;
+  dataKeyCalls: number;
+};
+
 async function runScenario(
   local: InProcessLocal,
   tracker: BatchTracker,
   scenario: Scenario,
   subscriptionIds: Set<string>,
   payloadBytes: number,
-): Promise<{ measured: Measured; mismatches: string[]; unknownCalls: number; standIns: Record<string, number>; callMs: Map<string, number[]>; dataKeyCalls: number }> {
-  const type = `cost.${scenario.name}`;
-  const tenant = `tenant-${scenario.name}`;
+): Promise<ScenarioResult> {
   local.trace.reset();
   local.stdout.reset();
   tracker.reset();
   resetRequestCounts();
   dataKeys.reset();
 
+  const sent = await sendAndSettle(local, tracker, scenario, payloadBytes);
+  const deliveries = scenario.events * scenario.subscriptions;
+  const succeeded = local.stdout.attempts().filter((a) => a.status === 'succeeded' && subscriptionIds.has(String(a.subscriptionId))).length;
+  if (succeeded !== deliveries) throw new Error(`${scenario.name}: ${succeeded} successes, expected ${deliveries}`);
+
+  const calls = [...local.trace.calls];
+  const { app, mismatches } = appRequestsFromCounter(calls);
+  const by = (origin: TracedCall['origin'], key?: string) => calls.filter((c) => c.origin === origin && (key === undefined || c.key === key));
+  const measured = measure(local, tracker, calls, app, { ...sent, events: scenario.events, deliveries });
+  const standIns = countBy(calls.filter((c) => !isAppLike(c) && !isIdlePoll(c)).map((c) => ({ ...c, key: `${c.origin} ${c.key}` })));
+  const callMs = new Map<string, number[]>();
+  for (const c of calls.filter((x) => isAppLike(x) && x.endedAt !== undefined)) {
+    callMs.set(c.key, [...(callMs.get(c.key) ?? []), (c.endedAt as number) - c.startedAt]);
+  }
+  if (by('unknown').length > 0) progress(`${scenario.name}: unattributed calls ${JSON.stringify(countBy(by('unknown')))}`);
+  return { measured, mismatches, unknownCalls: by('unknown').length, standIns, callMs, dataKeyCalls: dataKeys.count() };
+}
+
+/** Sends the scenario's events (one request or one batch at a time), each time until everything settled. */
+async function sendAndSettle(
+  local: InProcessLocal,
+  tracker: BatchTracker,
+  scenario: Scenario,
+  payloadBytes: number,
+): Promise<{ receiverWindows: Window[]; eventRequestBytes: number }> {
+  const type = `cost.${scenario.name}`;
+  const tenant = `tenant-${scenario.name}`;
   const receiverWindows: Window[] = [];
   let eventRequestBytes = 0;
   const group = scenario.batch ?? 1;
@@ -155,12 +189,17 @@ async function runScenario(
       5,
     );
   }
-  const deliveries = scenario.events * scenario.subscriptions;
-  const succeeded = local.stdout.attempts().filter((a) => a.status === 'succeeded' && subscriptionIds.has(String(a.subscriptionId))).length;
-  if (succeeded !== deliveries) throw new Error(`${scenario.name}: ${succeeded} successes, expected ${deliveries}`);
+  return { receiverWindows, eventRequestBytes };
+}
 
-  const calls = [...local.trace.calls];
-  const { app, mismatches } = appRequestsFromCounter(calls);
+/** The scenario's counts, from the traced calls, the worker's batches and the captured logs. */
+function measure(
+  local: InProcessLocal,
+  tracker: BatchTracker,
+  calls: TracedCall[],
+  appRequests: Measured['appRequests'],
+  run: { receiverWindows: Window[]; eventRequestBytes: number; events: number; deliveries: number },
+): Measured {
   const by = (origin: TracedCall['origin'], key?: string) => calls.filter((c) => c.origin === origin && (key === undefined || c.key === key));
   const batches = tracker.batches;
   const workerWindows = batches.filter((b) => b.deletedAt !== undefined).map((b) => ({ start: b.receivedAt, end: b.deletedAt as number }));
@@ -173,14 +212,14 @@ async function runScenario(
   const attempts = local.stdout.attempts();
   const totals = local.stdout.totals();
   const chunks = (bytes: number) => Math.max(1, Math.ceil(bytes / SQS_CHUNK));
-
-  const measured: Measured = {
-    events: scenario.events,
+  const { receiverWindows } = run;
+  return {
+    events: run.events,
     intakeRequests: receiverWindows.length,
-    deliveries,
+    deliveries: run.deliveries,
     attempts: attempts.length,
-    eventRequestBytes,
-    appRequests: app,
+    eventRequestBytes: run.eventRequestBytes,
+    appRequests,
     appSqsChunks: calls.filter((c) => isAppLike(c) && c.service === 'sqs').reduce((s, c) => s + chunks(c.payloadBytes ?? 0), 0),
     eventSource: {
       invocations: batches.length,
@@ -212,13 +251,6 @@ async function runScenario(
       attemptGzipBytes: gzipSync(attempts.map((a) => JSON.stringify(a)).join('\n')).length,
     },
   };
-  const standIns = countBy(calls.filter((c) => !isAppLike(c) && !isIdlePoll(c)).map((c) => ({ ...c, key: `${c.origin} ${c.key}` })));
-  const callMs = new Map<string, number[]>();
-  for (const c of calls.filter((x) => isAppLike(x) && x.endedAt !== undefined)) {
-    callMs.set(c.key, [...(callMs.get(c.key) ?? []), (c.endedAt as number) - c.startedAt]);
-  }
-  if (by('unknown').length > 0) progress(`${scenario.name}: unattributed calls ${JSON.stringify(countBy(by('unknown')))}`);
-  return { measured, mismatches, unknownCalls: by('unknown').length, standIns, callMs, dataKeyCalls: dataKeys.count() };
 }
 
 function perDelivery(values: Record<string, number>, deliveries: number, digits = 3): Record<string, number> {
