@@ -83,21 +83,10 @@ export function dispatchObserver({ logger, metrics }: Observability): DispatchOb
       case 'invalid-task':
         logger.error('invalid task dropped', { recordId: event.recordId, reason: event.reason });
         return;
-      case 'task-error': {
-        // Redelivered either way; an unknown error is logged as an error so it is looked at.
-        const context = {
-          recordId: event.recordId,
-          errorClass: event.errorClass,
-          deliveryId: event.task?.deliveryId,
-          subscriptionId: event.task?.subscriptionId,
-          attempt: event.task?.attempt,
-          error: event.error,
-        };
+      case 'task-error':
         count('TaskRedelivered');
-        if (event.errorClass === 'unknown') logger.error('task failed: redelivered', context);
-        else logger.warn('task failed transiently: redelivered', context);
+        logTaskError(logger, event);
         return;
-      }
     }
   };
   const publish = (): void => {
@@ -113,4 +102,18 @@ export function dispatchObserver({ logger, metrics }: Observability): DispatchOb
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   };
   return { observe, publish };
+}
+
+/** Redelivered either way; an unknown error is logged as an error so it is looked at. */
+function logTaskError(logger: Observability['logger'], event: Extract<DispatchEvent, { type: 'task-error' }>): void {
+  const context = {
+    recordId: event.recordId,
+    errorClass: event.errorClass,
+    deliveryId: event.task?.deliveryId,
+    subscriptionId: event.task?.subscriptionId,
+    attempt: event.task?.attempt,
+    error: event.error,
+  };
+  if (event.errorClass === 'unknown') logger.error('task failed: redelivered', context);
+  else logger.warn('task failed transiently: redelivered', context);
 }
