@@ -185,7 +185,7 @@ describe('retry schedules at time scale 8640', { timeout: 90_000 }, () => {
 
   // Issue 18 changed this contract: the deletion waits for 19 failures spanning 48 h, so the single
   // event gets its first attempt and all 19 retries (it used to be deleted at the 19th attempt).
-  it('shopify preset as is: a single failing event makes exactly 20 attempts over 48 h, then the subscription is deleted', async () => {
+  it('shopify preset as is: a single failing event makes exactly 20 attempts over 48 h, then the subscription is deleted (softly: readable, status deleted)', async () => {
     const r = await receiver(failing);
     const sub = await subscribe(`${r.url}/shopify-preset`, { eventTypes: ['retry.shopify.preset'], tenant: 'shop_sp', preset: 'shopify' });
     const { messageId } = await post('retry.shopify.preset', 'shop_sp');
@@ -197,8 +197,10 @@ describe('retry schedules at time scale 8640', { timeout: 90_000 }, () => {
     expect(r.requests.map(attemptOf)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const span = Date.parse(final.attempts[19].startedAt) - Date.parse(final.attempts[0].endedAt);
     expect(span).toBeGreaterThanOrEqual(scaledMs(48 * 3600) - CLOCK_SLACK_MS);
-    const gone = await eventually(() => local.api('GET', `/v1/subscriptions/${sub.id}`), (res) => res.status === 404, 10_000, 'subscription to be deleted', 250);
-    expect(gone.status).toBe(404);
+    // Deletion by policy is soft (issue 18 item 2): the subscription stays readable, marked deleted.
+    const gone = await eventually(() => local.api('GET', `/v1/subscriptions/${sub.id}`), (res) => res.body?.status === 'deleted', 10_000, 'subscription to be deleted', 250);
+    expect(gone.status).toBe(200);
+    expect(gone.body.disabledReason).toMatch(/^subscription_deleted_by_policy: 20 consecutive failed attempts/);
   });
 
   it('tops up a task that arrives before its due time, and attempts it no earlier than due', async () => {

@@ -146,7 +146,7 @@ const distinct = (one: fc.Arbitrary<Mutation>) => fc.uniqueArray(one, { minLengt
 
 const subscriptionMutation = (known: readonly string[], withMissing: boolean): fc.Arbitrary<Mutation> =>
   fc.oneof(
-    { weight: 12, arbitrary: fc.constantFrom(...KNOWN_SUBSCRIPTION_FIELDS).chain((field) => badSubscriptionFields[field]!.map((value) => setField(field, value))) },
+    { weight: 12, arbitrary: fc.constantFrom(...known).chain((field) => badSubscriptionFields[field]!.map((value) => setField(field, value))) },
     { weight: 2, arbitrary: fc.tuple(unknownKey(known), fc.jsonValue({ maxDepth: 2 })).map(([key, value]) => setField(key, value)) },
     ...(withMissing ? [{ weight: 1, arbitrary: fc.constantFrom('url', 'eventTypes').map(dropField) }] : []),
   );
@@ -233,11 +233,15 @@ function queryCases(path: string, bad: fc.Arbitrary<BadParam>, known: readonly s
     });
 }
 
+/** A tenant subscription's body: the path names the tenant and the event types. */
+const TENANT_BODY_FIELDS = KNOWN_SUBSCRIPTION_FIELDS.filter((f) => f !== 'tenant' && f !== 'eventTypes');
+
 // ---- the routes ----------------------------------------------------------------------------------------
 
 /** One arbitrary per route of docs/openapi.json (`METHOD /template`). */
 export function routeCases(ctx: FuzzContext): Record<string, fc.Arbitrary<FuzzCase>> {
   const sub = `/v1/subscriptions/${ctx.subscriptionId}`;
+  const tenantTyped = '/v1/tenants/fuzz-nobody/subscriptions/order.created';
   const subIds = [ctx.subscriptionId];
   const validSubscription = { url: ctx.loopbackUrl, eventTypes: ['order.created'] };
   const validEvent = { type: 'order.created', tenant: 'shop-1', payload: { n: 1 } };
@@ -364,6 +368,30 @@ export function routeCases(ctx: FuzzContext): Record<string, fc.Arbitrary<FuzzCa
       { weight: 2, arbitrary: bodyAttacks('POST', `${sub}/replay`, { since: hourAgo }, ctx.adminBodyBytes) },
       { weight: 1, arbitrary: fc.constant<FuzzCase>({ kind: 'no body', method: 'POST', path: `${sub}/replay`, expect: [400], fields: ['(body)'] }) },
       { weight: 2, arbitrary: idCases('POST', '/v1/subscriptions/{id}/replay', subIds, { headers: JSON_TYPE, body: JSON.stringify({ since: hourAgo }) }) },
+    ),
+    'GET /v1/tenants/{tenant}/subscriptions': queryCases(
+      '/v1/tenants/shop-1/subscriptions',
+      fc.oneof(
+        BAD_LIMIT.map((value): BadParam => ({ name: 'limit', value, schema: true })),
+        fc.oneof(fc.constantFrom('enabled', 'ACTIVE', '', 'active '), nonAscii).map((value): BadParam => ({ name: 'status', value, schema: true })),
+        fc.oneof(fc.constant(''), hugeString(129, 3000)).map((value): BadParam => ({ name: 'eventType', value, schema: true })),
+        cursorParam(['SUBS', 'SUB#TENANT#shop-1']),
+      ),
+      ['eventType', 'status', 'limit', 'cursor'],
+      { limit: '5', status: 'active', eventType: 'order.created' },
+    ),
+    // The path names the tenant and the type; the body is CreateSubscription without them.
+    'PUT /v1/tenants/{tenant}/subscriptions/{eventType}': fc.oneof(
+      { weight: 6, arbitrary: mutated('PUT', tenantTyped, { url: ctx.loopbackUrl }, distinct(subscriptionMutation(TENANT_BODY_FIELDS, false)), 'bad put', ctx.adminBodyBytes) },
+      { weight: 2, arbitrary: bodyAttacks('PUT', tenantTyped, { url: ctx.loopbackUrl }, ctx.adminBodyBytes) },
+      { weight: 1, arbitrary: fc.constantFrom('[]', '"x"', '1', 'true', 'null', '{}').map((body): FuzzCase => ({ kind: `body ${body}`, method: 'PUT', path: tenantTyped, headers: JSON_TYPE, body, expect: [400] })) },
+      { weight: 1, arbitrary: fc.constantFrom('tenant', 'eventTypes').map((field): FuzzCase => ({ kind: `${field} in the body`, method: 'PUT', path: tenantTyped, headers: JSON_TYPE, body: JSON.stringify({ url: ctx.loopbackUrl, [field]: field === 'tenant' ? 'shop-1' : ['order.created'] }), expect: [400], fields: [field] })) },
+    ),
+    'DELETE /v1/tenants/{tenant}/subscriptions/{eventType}': fc.oneof(
+      badEventType
+        .filter((t): t is string => typeof t === 'string')
+        .map((t): FuzzCase => ({ kind: `bad event type ${t.slice(0, 40)}`, method: 'DELETE', path: `/v1/tenants/shop-1/subscriptions/${percentEncode(t)}`, expect: [400, 404, 405], fields: ['eventType'] })),
+      fc.string({ minLength: 1, maxLength: 40 }).map((t): FuzzCase => ({ kind: 'nobody holds the pair', method: 'DELETE', path: `/v1/tenants/fuzz-nobody/subscriptions/${percentEncode(t)}`, expect: [400, 404], fields: ['eventType'] })),
     ),
     'GET /v1/replays/{id}': idCases('GET', '/v1/replays/{id}', ['rpl_0123456789abcdef01234567']),
     'GET /v1/messages/{id}': idCases('GET', '/v1/messages/{id}', [ctx.messageId]),
