@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { eventRequestSchema, IDEMPOTENCY_KEY_PATTERN } from '../../../lambdas/core/event-schema.js';
 import { parseOrThrow } from '../../../lambdas/core/validation.js';
-import { ValidationError, type FieldError } from '../../../lambdas/core/errors.js';
+import type { FieldError } from '../../../lambdas/core/errors.js';
+import { fieldErrorsOf } from '../../support/field-errors.js';
 
-function errorsOf(body: unknown): FieldError[] {
-  try {
-    parseOrThrow(eventRequestSchema, body);
-    return [];
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    return error.errors;
-  }
-}
+const errorsOf = (body: unknown): FieldError[] => fieldErrorsOf(() => parseOrThrow(eventRequestSchema, body));
 
 describe('event request', () => {
   it.each([

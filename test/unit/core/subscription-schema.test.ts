@@ -5,6 +5,7 @@ import { applySubscriptionPatch, buildSubscription, parseCreateSubscription } fr
 import { createSubscriptionSchema, PRESET_FIELDS } from '../../../lambdas/core/subscription-schema.js';
 import { zodFieldErrors } from '../../../lambdas/core/validation.js';
 import { ValidationError, type FieldError } from '../../../lambdas/core/errors.js';
+import { fieldErrorsOf } from '../../support/field-errors.js';
 import { PRESET_NAMES, PRESETS, presetValues } from '../../../lambdas/core/presets.js';
 import type { PresetName, Subscription } from '../../../lambdas/core/model.js';
 import { AWS_POLICY, LOCAL_POLICY, makeSubscription, NOW, SECRET, SUB_ID } from './fixtures.js';
@@ -13,13 +14,7 @@ const MINIMAL = { url: 'https://hooks.example.com/orders', eventTypes: ['order.c
 
 /** The field errors a create body produces (empty when valid). */
 function createErrors(body: unknown, policy = AWS_POLICY): FieldError[] {
-  try {
-    parseCreateSubscription(body, policy);
-    return [];
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    return error.errors;
-  }
+  return fieldErrorsOf(() => parseCreateSubscription(body, policy));
 }
 
 const errorsOf = (fields: Record<string, unknown>) => createErrors({ ...MINIMAL, ...fields });
@@ -328,13 +323,7 @@ describe('PATCH', () => {
     makeSubscription({ tenant: 'shop_1', preset: 'shopify', auth: { type: 'bearer', token: 't' }, description: 'd', timeoutMs: 4000, metadata: { a: '1' } });
 
   function patchErrors(current: Subscription, body: unknown): FieldError[] {
-    try {
-      applySubscriptionPatch(current, body, AWS_POLICY, LATER);
-      return [];
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return error.errors;
-    }
+    return fieldErrorsOf(() => applySubscriptionPatch(current, body, AWS_POLICY, LATER));
   }
 
   // Issue 20: a GET body PATCHed back used to store "****" as the credential.
