@@ -5,6 +5,7 @@
  * duplicates = acknowledgements beyond the first, split into those a crash or an injected fault
  * explains and the rest (bounded at 0.1 % of deliveries).
  */
+import { expect } from 'vitest';
 import type { Arrival } from './fault-receiver.js';
 
 export interface Pair {
@@ -107,4 +108,15 @@ export function report(result: Reconciliation): void {
 /** At most 0.1 % of deliveries may be unexplained duplicates. */
 export function duplicateBudget(delivered: number): number {
   return Math.floor(delivered / 1000);
+}
+
+/**
+ * The verdict every loss scenario shares: nothing lost, every pair delivered, no request nobody
+ * expected, unexplained duplicates within the budget.
+ */
+export function expectNothingLost(result: Reconciliation, pairCount: number): void {
+  expect(result.lost, result.lostPairs.join('\n')).toBe(0);
+  expect(result.delivered).toBe(pairCount);
+  expect(result.unexpected).toBe(0);
+  expect(result.unexplainedDuplicates).toBeLessThanOrEqual(duplicateBudget(result.delivered));
 }
