@@ -107,8 +107,15 @@ export class Alarms extends Construct {
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
     const notify = new actions.SnsAction(props.topic);
-    const add = (alarmId: string, alarmProps: cloudwatch.AlarmProps): cloudwatch.Alarm => {
-      const alarm = new cloudwatch.Alarm(this, alarmId, alarmProps);
+    // Every alarm pages above its threshold, and a window without data is healthy (metrics published only when non-zero).
+    type PagingAlarmProps = Omit<cloudwatch.AlarmProps, 'comparisonOperator' | 'treatMissingData' | 'evaluationPeriods'> & { evaluationPeriods?: number };
+    const add = (alarmId: string, alarmProps: PagingAlarmProps): cloudwatch.Alarm => {
+      const alarm = new cloudwatch.Alarm(this, alarmId, {
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...alarmProps,
+      });
       alarm.addAlarmAction(notify);
       alarm.addOkAction(notify);
       this.alarms.push(alarm);
@@ -121,9 +128,6 @@ export class Alarms extends Construct {
       alarmDescription: 'Delivery tasks reached the dead-letter queue (poison tasks); inspect and redrive.',
       metric: dlqDepth,
       threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     const schedulerDlqDepth = props.schedulerDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
@@ -134,18 +138,12 @@ export class Alarms extends Construct {
       alarmDescription: 'EventBridge Scheduler could not deliver a retry to the queue; those retries are in its DLQ.',
       metric: schedulerDlqDepth,
       threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     add('WorkerErrors', {
       alarmDescription: 'The worker function failed (crash or timeout): its whole batch returns to the queue.',
       metric: props.worker.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
       threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     const oldest = props.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: minute });
@@ -153,10 +151,8 @@ export class Alarms extends Construct {
       alarmDescription: 'Delivery tasks wait longer than expected: the worker is behind or failing.',
       metric: oldest,
       threshold: props.oldestMessageAgeSeconds ?? 1200,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 5,
       datapointsToAlarm: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     const fifteen = Duration.minutes(15);
@@ -174,9 +170,7 @@ export class Alarms extends Construct {
       alarmDescription: 'Many delivery attempts fail (subscriber outages or a bad release).',
       metric: failureRatio,
       threshold: props.failureRatioPercent ?? 25,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 2,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     const non2xxAckRatio = new cloudwatch.MathExpression({
@@ -195,9 +189,6 @@ export class Alarms extends Construct {
         'Many successful deliveries were acknowledged by a non-2xx status (e.g. TikTok Shop 401): receivers may reject every signature; see attempts with acknowledgedNon2xx.',
       metric: non2xxAckRatio,
       threshold: props.non2xxAckRatioPercent ?? 50,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     const successRatio = new cloudwatch.MathExpression({
