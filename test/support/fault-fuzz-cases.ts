@@ -236,17 +236,24 @@ function queryCases(path: string, bad: fc.Arbitrary<BadParam>, known: readonly s
 /** A tenant subscription's body: the path names the tenant and the event types. */
 const TENANT_BODY_FIELDS = KNOWN_SUBSCRIPTION_FIELDS.filter((f) => f !== 'tenant' && f !== 'eventTypes');
 
+const replayMutation: fc.Arbitrary<Mutation> = fc.oneof(
+  BAD_ISO.map((v) => setField('since', v)),
+  BAD_ISO.map((v) => setField('until', v)),
+  fc.constant(dropField('since')),
+  notBoolean.map((v) => setField('onlyFailed', v)),
+  fc.tuple(unknownKey(['since', 'until', 'onlyFailed']), fc.jsonValue({ maxDepth: 2 })).map(([k, v]) => setField(k, v)),
+);
+
 // ---- the routes ----------------------------------------------------------------------------------------
 
 /** One arbitrary per route of docs/openapi.json (`METHOD /template`). */
 export function routeCases(ctx: FuzzContext): Record<string, fc.Arbitrary<FuzzCase>> {
-  const sub = `/v1/subscriptions/${ctx.subscriptionId}`;
-  const tenantTyped = '/v1/tenants/fuzz-nobody/subscriptions/order.created';
-  const subIds = [ctx.subscriptionId];
-  const validSubscription = { url: ctx.loopbackUrl, eventTypes: ['order.created'] };
-  const validEvent = { type: 'order.created', tenant: 'shop-1', payload: { n: 1 } };
-  const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+  return { ...intakeCases(ctx), ...subscriptionCases(ctx), ...tenantCases(ctx), ...readCases(ctx) };
+}
 
+/** Bad requests for POST /v1/events and /v1/events/batch. */
+function intakeCases(ctx: FuzzContext): Record<string, fc.Arbitrary<FuzzCase>> {
+  const validEvent = { type: 'order.created', tenant: 'shop-1', payload: { n: 1 } };
   const eventMutation: fc.Arbitrary<Mutation> = fc.oneof(
     badEventType.map((v) => setField('type', v)),
     badTenant.map((v) => setField('tenant', v)),
@@ -255,22 +262,6 @@ export function routeCases(ctx: FuzzContext): Record<string, fc.Arbitrary<FuzzCa
     fc.integer({ min: 32, max: 2000 }).chain((depth) => fc.constantFrom<'object' | 'array'>('object', 'array').map((k) => setField('payload', nested(depth, 1, k)))),
     BAD_ISO.map((v) => setField('eventTime', v)),
     fc.tuple(unknownKey(['type', 'tenant', 'payload', 'eventTime']), fc.jsonValue({ maxDepth: 2 })).map(([k, v]) => setField(k, v)),
-  );
-
-  const subscriptionCreate = (path: string) =>
-    fc.oneof(
-      { weight: 6, arbitrary: mutated('POST', path, validSubscription, distinct(subscriptionMutation(KNOWN_SUBSCRIPTION_FIELDS, true)), 'bad fields', ctx.adminBodyBytes) },
-      { weight: 2, arbitrary: bodyAttacks('POST', path, validSubscription, ctx.adminBodyBytes) },
-      { weight: 1, arbitrary: fc.constantFrom('[]', '"x"', '1', 'true', 'null', '{}').map((body): FuzzCase => ({ kind: `body ${body}`, method: 'POST', path, headers: JSON_TYPE, body, expect: [400] })) },
-      { weight: 1, arbitrary: fc.constant<FuzzCase>({ kind: 'no body', method: 'POST', path, expect: [400], fields: ['(body)'] }) },
-    );
-
-  const replayMutation: fc.Arbitrary<Mutation> = fc.oneof(
-    BAD_ISO.map((v) => setField('since', v)),
-    BAD_ISO.map((v) => setField('until', v)),
-    fc.constant(dropField('since')),
-    notBoolean.map((v) => setField('onlyFailed', v)),
-    fc.tuple(unknownKey(['since', 'until', 'onlyFailed']), fc.jsonValue({ maxDepth: 2 })).map(([k, v]) => setField(k, v)),
   );
 
   return {
@@ -307,6 +298,24 @@ export function routeCases(ctx: FuzzContext): Record<string, fc.Arbitrary<FuzzCa
         ),
       },
     ),
+  };
+}
+
+/** Bad requests for the /v1/subscriptions routes. */
+function subscriptionCases(ctx: FuzzContext): Record<string, fc.Arbitrary<FuzzCase>> {
+  const sub = `/v1/subscriptions/${ctx.subscriptionId}`;
+  const subIds = [ctx.subscriptionId];
+  const validSubscription = { url: ctx.loopbackUrl, eventTypes: ['order.created'] };
+  const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+  const subscriptionCreate = (path: string) =>
+    fc.oneof(
+      { weight: 6, arbitrary: mutated('POST', path, validSubscription, distinct(subscriptionMutation(KNOWN_SUBSCRIPTION_FIELDS, true)), 'bad fields', ctx.adminBodyBytes) },
+      { weight: 2, arbitrary: bodyAttacks('POST', path, validSubscription, ctx.adminBodyBytes) },
+      { weight: 1, arbitrary: fc.constantFrom('[]', '"x"', '1', 'true', 'null', '{}').map((body): FuzzCase => ({ kind: `body ${body}`, method: 'POST', path, headers: JSON_TYPE, body, expect: [400] })) },
+      { weight: 1, arbitrary: fc.constant<FuzzCase>({ kind: 'no body', method: 'POST', path, expect: [400], fields: ['(body)'] }) },
+    );
+
+  return {
     'POST /v1/subscriptions': subscriptionCreate('/v1/subscriptions'),
     'POST /v1/subscriptions/test': subscriptionCreate('/v1/subscriptions/test'),
     'GET /v1/subscriptions': queryCases(
@@ -369,6 +378,15 @@ export function routeCases(ctx: FuzzContext): Record<string, fc.Arbitrary<FuzzCa
       { weight: 1, arbitrary: fc.constant<FuzzCase>({ kind: 'no body', method: 'POST', path: `${sub}/replay`, expect: [400], fields: ['(body)'] }) },
       { weight: 2, arbitrary: idCases('POST', '/v1/subscriptions/{id}/replay', subIds, { headers: JSON_TYPE, body: JSON.stringify({ since: hourAgo }) }) },
     ),
+  };
+}
+
+/** Bad requests for the tenant routes (by tenant and event type). */
+function tenantCases(ctx: FuzzContext): Record<string, fc.Arbitrary<FuzzCase>> {
+  const sub = `/v1/subscriptions/${ctx.subscriptionId}`;
+  const tenantTyped = '/v1/tenants/fuzz-nobody/subscriptions/order.created';
+
+  return {
     'GET /v1/tenants/{tenant}/subscriptions': queryCases(
       '/v1/tenants/shop-1/subscriptions',
       fc.oneof(
@@ -393,6 +411,15 @@ export function routeCases(ctx: FuzzContext): Record<string, fc.Arbitrary<FuzzCa
         .map((t): FuzzCase => ({ kind: `bad event type ${t.slice(0, 40)}`, method: 'DELETE', path: `/v1/tenants/shop-1/subscriptions/${percentEncode(t)}`, expect: [400, 404, 405], fields: ['eventType'] })),
       fc.string({ minLength: 1, maxLength: 40 }).map((t): FuzzCase => ({ kind: 'nobody holds the pair', method: 'DELETE', path: `/v1/tenants/fuzz-nobody/subscriptions/${percentEncode(t)}`, expect: [400, 404], fields: ['eventType'] })),
     ),
+  };
+}
+
+/** Bad requests for replays, messages and deliveries. */
+function readCases(ctx: FuzzContext): Record<string, fc.Arbitrary<FuzzCase>> {
+  const sub = `/v1/subscriptions/${ctx.subscriptionId}`;
+  const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+
+  return {
     'GET /v1/replays/{id}': idCases('GET', '/v1/replays/{id}', ['rpl_0123456789abcdef01234567']),
     'GET /v1/messages/{id}': idCases('GET', '/v1/messages/{id}', [ctx.messageId]),
     'GET /v1/deliveries': queryCases(
@@ -412,6 +439,7 @@ export function routeCases(ctx: FuzzContext): Record<string, fc.Arbitrary<FuzzCa
     'POST /v1/deliveries/{id}/retry': idCases('POST', '/v1/deliveries/{id}/retry', [ctx.deliveryId]),
   };
 }
+
 
 /** Methods a path does not allow, unknown paths, and paths outside the API. */
 export function strayCases(ctx: FuzzContext, allowed: Record<string, readonly string[]>): fc.Arbitrary<FuzzCase> {
