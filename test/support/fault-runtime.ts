@@ -148,33 +148,7 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
     worker.start();
   }
 
-  const invoke = async (method: string, path: string, request: InvokeRequest = {}): Promise<InvokeResponse> => {
-    const headers: Record<string, string> = { host: 'localhost', ...request.headers };
-    let body: Buffer;
-    if (request.body === undefined) body = Buffer.alloc(0);
-    else if (typeof request.body === 'string') body = Buffer.from(request.body, 'utf8');
-    else if (Buffer.isBuffer(request.body)) body = request.body;
-    else {
-      body = Buffer.from(JSON.stringify(request.body), 'utf8');
-      headers['content-type'] ??= 'application/json';
-    }
-    const route = matchRoute(method, path);
-    if (route === undefined) return problemResponse(404, 'Not Found');
-    if (body.length > MAX_BODY_BYTES) return problemResponse(413, 'Payload too large');
-    const url = request.query !== undefined ? `${path}?${request.query}` : path;
-    const fakeRequest = {
-      method,
-      url,
-      rawHeaders: Object.entries(headers).flat(),
-      httpVersion: '1.1',
-      socket: { remoteAddress: '127.0.0.1' },
-    } as unknown as Parameters<typeof toHttpApiEvent>[0];
-    const result = await handlers[route.target](toHttpApiEvent(fakeRequest, body, route));
-    const text = result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8').toString('utf8');
-    const resultHeaders = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-    const type = resultHeaders['content-type'] ?? '';
-    return { status: result.statusCode ?? 200, headers: resultHeaders, text, json: /json/.test(type) && text !== '' ? JSON.parse(text) : undefined };
-  };
+  const invoke = (method: string, path: string, request: InvokeRequest = {}): Promise<InvokeResponse> => invokeThroughFrontDoor(handlers, method, path, request);
 
   return {
     engines,
@@ -194,6 +168,40 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
       engines.close();
     },
   };
+}
+
+/** One request as the local front door would pass it: route match, body limit, HTTP API event, handler. */
+async function invokeThroughFrontDoor(
+  handlers: { receiver: ReturnType<typeof createReceiverHandler>; admin: ReturnType<typeof createAdminHandler> },
+  method: string,
+  path: string,
+  request: InvokeRequest,
+): Promise<InvokeResponse> {
+  const headers: Record<string, string> = { host: 'localhost', ...request.headers };
+  let body: Buffer;
+  if (request.body === undefined) body = Buffer.alloc(0);
+  else if (typeof request.body === 'string') body = Buffer.from(request.body, 'utf8');
+  else if (Buffer.isBuffer(request.body)) body = request.body;
+  else {
+    body = Buffer.from(JSON.stringify(request.body), 'utf8');
+    headers['content-type'] ??= 'application/json';
+  }
+  const route = matchRoute(method, path);
+  if (route === undefined) return problemResponse(404, 'Not Found');
+  if (body.length > MAX_BODY_BYTES) return problemResponse(413, 'Payload too large');
+  const url = request.query !== undefined ? `${path}?${request.query}` : path;
+  const fakeRequest = {
+    method,
+    url,
+    rawHeaders: Object.entries(headers).flat(),
+    httpVersion: '1.1',
+    socket: { remoteAddress: '127.0.0.1' },
+  } as unknown as Parameters<typeof toHttpApiEvent>[0];
+  const result = await handlers[route.target](toHttpApiEvent(fakeRequest, body, route));
+  const text = result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8').toString('utf8');
+  const resultHeaders = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  const type = resultHeaders['content-type'] ?? '';
+  return { status: result.statusCode ?? 200, headers: resultHeaders, text, json: /json/.test(type) && text !== '' ? JSON.parse(text) : undefined };
 }
 
 function problemResponse(status: number, title: string): InvokeResponse {
