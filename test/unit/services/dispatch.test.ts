@@ -49,6 +49,23 @@ async function post(w: ReturnType<typeof world>, tenant?: string) {
   return acceptEvent({ ...w.deps }, { type: 'order.created', ...(tenant && { tenant }), payload: { orderId: 42 } });
 }
 
+/** Runs the next scheduled retry once the clock reaches its due time; returns what the run re-queued. */
+async function runDueRetry(w: ReturnType<typeof world>) {
+  const retry = w.deps.retryScheduler.scheduled.shift()!;
+  w.clock.t = retry.dueAt;
+  return w.runTask(retry.task);
+}
+
+/** One event to a `preset` subscription whose receiver answers 503, then `retryStatus` to the scheduled retry. */
+async function failOnceThenRetry(preset: string, retryStatus: number) {
+  const w = world((_, i) => respond(i === 0 ? 503 : retryStatus));
+  await subscribe(w, { preset });
+  await post(w);
+  await w.drainQueue();
+  await runDueRetry(w);
+  return { w, delivery: [...w.deps.deliveries.items.values()][0]! };
+}
+
 describe('processBatch', () => {
   it('stores and logs a response excerpt without the credentials a receiver echoed back', async () => {
     // Prepare: a receiver that answers 500 with the request it got (headers and target).
@@ -169,14 +186,8 @@ describe('processBatch', () => {
   });
 
   it('leaves a 2xx success and a non-2xx failure unmarked', async () => {
-    const w = world((_, i) => respond(i === 0 ? 503 : 200));
-    await subscribe(w, { preset: 'tiktok-shop' });
-    await post(w);
-    await w.drainQueue();
-    const retry = w.deps.retryScheduler.scheduled.shift()!;
-    w.clock.t = retry.dueAt;
-    await w.runTask(retry.task);
-    const attempts = [...w.deps.deliveries.items.values()][0]!.attempts;
+    const { delivery } = await failOnceThenRetry('tiktok-shop', 200);
+    const attempts = delivery.attempts;
     expect(attempts.map((a) => [a.statusCode, a.outcome])).toEqual([
       [503, '5xx'],
       [200, 'success'],
@@ -185,14 +196,7 @@ describe('processBatch', () => {
   });
 
   it('ends a partoo delivery at the first 4xx and retries its 5xx', async () => {
-    const w = world((_, i) => respond(i === 0 ? 503 : 404));
-    await subscribe(w, { preset: 'partoo' });
-    await post(w);
-    await w.drainQueue();
-    const retry = w.deps.retryScheduler.scheduled.shift()!;
-    w.clock.t = retry.dueAt;
-    await w.runTask(retry.task);
-    const delivery = [...w.deps.deliveries.items.values()][0]!;
+    const { w, delivery } = await failOnceThenRetry('partoo', 404);
     expect(delivery.status).toBe('failed');
     expect(delivery.attempts.map((a) => a.outcome)).toEqual(['5xx', '4xx']);
     expect(w.deps.retryScheduler.scheduled).toHaveLength(0);
@@ -399,9 +403,7 @@ describe('processBatch', () => {
     await w.drainQueue();
     for (let retry = 1; retry <= 19; retry++) {
       expect(w.deps.subscriptions.items.get(id)?.status).toBe('active');
-      const scheduled = w.deps.retryScheduler.scheduled.shift()!;
-      w.clock.t = scheduled.dueAt;
-      expect(await w.runTask(scheduled.task)).toEqual([]);
+      expect(await runDueRetry(w)).toEqual([]);
     }
     expect(w.deps.sender.requests).toHaveLength(20);
     expect(w.clock.t - T0).toBeGreaterThanOrEqual(48 * 3_600_000);
@@ -435,9 +437,7 @@ describe('processBatch', () => {
       // Act: the first attempt, then every retry as it comes due (in-line or scheduled).
       await w.drainQueue();
       for (let guard = 0; w.deps.retryScheduler.scheduled.length > 0 && guard < total; guard++) {
-        const scheduled = w.deps.retryScheduler.scheduled.shift()!;
-        w.clock.t = scheduled.dueAt;
-        expect(await w.runTask(scheduled.task)).toEqual([]);
+        expect(await runDueRetry(w)).toEqual([]);
       }
 
       // Assess: the retries past the cap ran; the item keeps the newest 20, the log all 26.
