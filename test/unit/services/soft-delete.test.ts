@@ -50,13 +50,19 @@ async function failingWorld(action: 'delete' | 'disable') {
   return { deps, clock, subs: subscriptionDeps, id, drain, runScheduled, post, recover: () => (up = true) };
 }
 
+/** A failingWorld where two events have failed: the second failure made its policy act. */
+async function afterTwoFailures(action: 'delete' | 'disable') {
+  const w = await failingWorld(action);
+  await w.post(1);
+  await w.post(2);
+  await w.drain();
+  return w;
+}
+
 describe('a subscription its failure policy deleted', () => {
   it('stays readable, ends its pending deliveries with the reason, owns no route, and is restored and replayed with nothing lost', async () => {
     // Prepare: two events fail, and the second failure deletes the subscription.
-    const w = await failingWorld('delete');
-    await w.post(1);
-    await w.post(2);
-    await w.drain();
+    const w = await afterTwoFailures('delete');
     const deleted = await getSubscription(w.subs, w.id);
     expect(deleted).toMatchObject({ status: 'deleted', disabledReason: expect.stringMatching(/^subscription_deleted_by_policy: 2 consecutive/) });
 
@@ -97,10 +103,7 @@ describe('a subscription its failure policy deleted', () => {
   });
 
   it('is deleted for good by an operator', async () => {
-    const w = await failingWorld('delete');
-    await w.post(1);
-    await w.post(2);
-    await w.drain();
+    const w = await afterTwoFailures('delete');
     await deleteSubscription(w.subs, w.id);
     expect(w.deps.subscriptions.items.has(w.id)).toBe(false);
   });
@@ -109,10 +112,7 @@ describe('a subscription its failure policy deleted', () => {
 describe('a subscription its failure policy disabled', () => {
   it('pauses what comes meanwhile (recorded), and once enabled a replay delivers every missed event', async () => {
     // Prepare: disabled after two failures; a third event arrives while disabled.
-    const w = await failingWorld('disable');
-    await w.post(1);
-    await w.post(2);
-    await w.drain();
+    const w = await afterTwoFailures('disable');
     expect(await getSubscription(w.subs, w.id)).toMatchObject({ status: 'disabled', disabledReason: expect.stringMatching(/^2 consecutive/) });
     await w.post(3);
     await w.runScheduled();
