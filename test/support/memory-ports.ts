@@ -216,8 +216,17 @@ export class MemoryDeliveries implements DeliveryStore {
 
 export class MemoryQueue implements TaskQueue {
   readonly sent: QueuedTask[] = [];
+  private refusal: Error | undefined;
   async sendMany(tasks: readonly QueuedTask[]) {
+    if (this.refusal) throw this.refusal;
     this.sent.push(...tasks.map(clone));
+  }
+  /** A queue outage: every send fails with `error` until the returned function is called. */
+  refuseSends(error: Error): () => void {
+    this.refusal = error;
+    return () => {
+      this.refusal = undefined;
+    };
   }
 }
 

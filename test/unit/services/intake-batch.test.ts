@@ -101,10 +101,7 @@ describe('acceptEventBatch', () => {
   it('marks every stored event without a key as not accepted when the send fails, unrouted ones included; keyed ones stay for their retry', async () => {
     const w = world();
     await w.subscribe({ tenant: 'shop_1' });
-    const send = w.deps.queue.sendMany.bind(w.deps.queue);
-    w.deps.queue.sendMany = async () => {
-      throw new TransientDependencyError('sqs SendMessageBatch throttled');
-    };
+    const restoreQueue = w.deps.queue.refuseSends(new TransientDependencyError('sqs SendMessageBatch throttled'));
     const events = [
       { type: 'order.created', tenant: 'shop_1', payload: { i: 0 } },
       { type: 'order.created', tenant: 'shop_1', payload: { i: 1 }, idempotencyKey: 'b-1' },
@@ -115,7 +112,7 @@ describe('acceptEventBatch', () => {
     expect(marked.sort()).toEqual(['nothing.routes key=- failed=true', 'order.created key=- failed=true', 'order.created key=b-1 failed=false']);
     // The unrouted one is not given to a subscription that matches it later: its producer posts the batch again.
     const late = await w.subscribe({ eventTypes: ['nothing.routes'] });
-    w.deps.queue.sendMany = send;
+    restoreQueue();
     await startReplay(w.deps, late, { since: new Date(T0 - 1000).toISOString(), until: new Date(T0 + 1000).toISOString() });
     await w.drain();
     expect(w.deps.sender.requests).toHaveLength(0);

@@ -93,12 +93,9 @@ describe('acceptEvent', () => {
   it('completes a fan-out whose first request failed to send (5xx), through one deferred check, once', async () => {
     const w = world();
     for (let i = 0; i < 5; i++) await w.subscribe({});
-    const send = w.deps.queue.sendMany.bind(w.deps.queue);
-    w.deps.queue.sendMany = async () => {
-      throw new Error('SQS unavailable');
-    };
+    const restoreQueue = w.deps.queue.refuseSends(new Error('SQS unavailable'));
     await expect(acceptEvent(w.deps, { type: 'order.created', payload: {} }, { idempotencyKey: 'k-died' })).rejects.toThrow('SQS unavailable');
-    w.deps.queue.sendMany = send;
+    restoreQueue();
     expect(w.deps.queue.sent).toEqual([]);
 
     // Each producer retry defers a check due once the first request has surely ended.
@@ -123,13 +120,10 @@ describe('acceptEvent', () => {
     // Prepare
     const w = world();
     await w.subscribe({ tenant: 'shop_1' });
-    const send = w.deps.queue.sendMany.bind(w.deps.queue);
-    w.deps.queue.sendMany = async () => {
-      throw new Error('SQS unavailable');
-    };
+    const restoreQueue = w.deps.queue.refuseSends(new Error('SQS unavailable'));
     // Act
     await expect(acceptEvent(w.deps, { type: 'order.created', tenant: 'shop_1', payload: {} })).rejects.toThrow('SQS unavailable');
-    w.deps.queue.sendMany = send;
+    restoreQueue();
     // Assess
     const [stored] = [...w.deps.messages.items.values()];
     expect(stored!.intakeFailed).toEqual({ at: new Date(w.clock.t).toISOString(), reason: 'its tasks could not be queued: SQS unavailable' });
@@ -140,9 +134,7 @@ describe('acceptEvent', () => {
   it('leaves a keyed message unmarked when its send fails (the retry with the key completes it), and answers with the send\'s error even when the mark fails too', async () => {
     const w = world();
     await w.subscribe({});
-    w.deps.queue.sendMany = async () => {
-      throw new Error('SQS unavailable');
-    };
+    w.deps.queue.refuseSends(new Error('SQS unavailable'));
     w.deps.messages.markIntakeFailed = async () => {
       throw new Error('DynamoDB unavailable');
     };
