@@ -64,8 +64,7 @@ export async function startFaultReceiver(options: FaultReceiverOptions): Promise
   const arrivals: Arrival[] = [];
   const seen = new Map<string, number>();
   const holdMs = options.holdMs ?? 3000;
-  let acks = 0;
-  let holding = 0;
+  const counters = { acks: 0, holding: 0 };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     for await (const _chunk of req) {
@@ -88,42 +87,10 @@ export async function startFaultReceiver(options: FaultReceiverOptions): Promise
         if (!closedEarly && !req.socket.destroyed) {
           arrival.acked = true;
           arrival.ackedAt = Date.now();
-          acks += 1;
+          counters.acks += 1;
         }
       });
-    switch (behaviour.kind) {
-      case 'ok':
-        if (behaviour.delayMs) await sleep(behaviour.delayMs);
-        if (closedEarly || req.socket.destroyed) return;
-        ackOnFinish();
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-        return;
-      case 'hold':
-        holding += 1;
-        if (!closedEarly) await new Promise((resolve) => res.once('close', resolve));
-        holding -= 1;
-        return;
-      case '5xx':
-        res.writeHead([500, 502, 503, 504][randomInt(4)]!, { 'content-type': 'text/plain' }).end('receiver failure');
-        return;
-      case 'timeout':
-        await sleep(holdMs);
-        req.socket.destroy();
-        return;
-      case 'reset':
-        req.socket.resetAndDestroy();
-        return;
-      case 'slow-body': {
-        ackOnFinish();
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        for (let i = 0; i < behaviour.chunks && !closedEarly; i++) {
-          res.write(`chunk ${i}\n`);
-          await sleep(behaviour.gapMs);
-        }
-        res.end('done');
-        return;
-      }
-    }
+    await act(behaviour, req, res, { holdMs, counters, closedEarly: () => closedEarly, ackOnFinish });
   };
 
   const server: Server = createServer((req, res) => {
@@ -135,12 +102,12 @@ export async function startFaultReceiver(options: FaultReceiverOptions): Promise
   return {
     url: `http://127.0.0.1:${port}`,
     arrivals,
-    acked: () => acks,
-    held: () => holding,
+    acked: () => counters.acks,
+    held: () => counters.holding,
     async waitForAcks(count, timeoutMs) {
       const end = Date.now() + timeoutMs;
-      while (acks < count) {
-        if (Date.now() > end) throw new Error(`receiver acknowledged ${acks} of ${count} requests in ${timeoutMs} ms`);
+      while (counters.acks < count) {
+        if (Date.now() > end) throw new Error(`receiver acknowledged ${counters.acks} of ${count} requests in ${timeoutMs} ms`);
         await sleep(50);
       }
     },
@@ -150,6 +117,50 @@ export async function startFaultReceiver(options: FaultReceiverOptions): Promise
         server.closeAllConnections();
       }),
   };
+}
+
+interface ActContext {
+  holdMs: number;
+  counters: { acks: number; holding: number };
+  closedEarly: () => boolean;
+  ackOnFinish: () => void;
+}
+
+/** Answers (or fails to answer) one request the way its behaviour says. */
+async function act(behaviour: Behaviour, req: IncomingMessage, res: ServerResponse, ctx: ActContext): Promise<void> {
+  switch (behaviour.kind) {
+    case 'ok':
+      if (behaviour.delayMs) await sleep(behaviour.delayMs);
+      if (ctx.closedEarly() || req.socket.destroyed) return;
+      ctx.ackOnFinish();
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    case 'hold':
+      ctx.counters.holding += 1;
+      if (!ctx.closedEarly()) await new Promise((resolve) => res.once('close', resolve));
+      ctx.counters.holding -= 1;
+      return;
+    case '5xx':
+      res.writeHead([500, 502, 503, 504][randomInt(4)]!, { 'content-type': 'text/plain' }).end('receiver failure');
+      return;
+    case 'timeout':
+      await sleep(ctx.holdMs);
+      req.socket.destroy();
+      return;
+    case 'reset':
+      req.socket.resetAndDestroy();
+      return;
+    case 'slow-body': {
+      ctx.ackOnFinish();
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      for (let i = 0; i < behaviour.chunks && !ctx.closedEarly(); i++) {
+        res.write(`chunk ${i}\n`);
+        await sleep(behaviour.gapMs);
+      }
+      res.end('done');
+      return;
+    }
+  }
 }
 
 /** A seeded PRNG (mulberry32), so a scenario's faults repeat run after run. */
