@@ -5,10 +5,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetQueueUrlCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createSqsClient } from '../../lambdas/adapters/aws-clients.js';
 import { clientConfig, resourceNamesFor } from '../../local/engines.js';
 import type { Pair } from './fault-reconcile.js';
+import { startFaultReceiver, type FaultReceiver } from './fault-receiver.js';
 
 /** The public API, however reached (child process over HTTP or handlers in process). */
 export type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any }>;
@@ -110,4 +111,34 @@ export async function loseQueue(resourcePrefix: string): Promise<void> {
   } finally {
     sqs.destroy();
   }
+}
+
+/** An outage scenario: the receiver answers 503 while `failing`, 200 once the test clears it. */
+export interface Outage {
+  /** Started before all tests. */
+  readonly receiver: FaultReceiver;
+  failing: boolean;
+}
+
+/**
+ * Starts the outage receiver before all tests and, after all, stops the local instances `started`
+ * returns (those the test got to start) and closes the receiver.
+ */
+export function useOutage(started: () => readonly ({ stop(): Promise<unknown> } | undefined)[]): Outage {
+  let receiver: FaultReceiver | undefined;
+  const outage = {
+    get receiver() {
+      if (!receiver) throw new Error('the outage receiver starts in beforeAll');
+      return receiver;
+    },
+    failing: true,
+  };
+  beforeAll(async () => {
+    receiver = await startFaultReceiver({ decide: () => (outage.failing ? { kind: '5xx' } : { kind: 'ok' }) });
+  });
+  afterAll(async () => {
+    for (const instance of started()) await instance?.stop();
+    await receiver?.close();
+  });
+  return outage;
 }

@@ -4,39 +4,28 @@
  * is long in count but short in time, so neither policy may act: after recovery every delivery is
  * `succeeded` and both subscriptions `active`.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { startLocal, type LocalInstance } from '../harness.js';
-import { startFaultReceiver, type FaultReceiver } from '../../support/fault-receiver.js';
-import { apiOf, publish, subscribePreset, waitAllSucceeded } from '../../support/fault-scenario.js';
+import { apiOf, publish, subscribePreset, useOutage, waitAllSucceeded } from '../../support/fault-scenario.js';
 
 const EVENTS = 60; // × 2 subscriptions = 120 deliveries
 /** The endpoint recovers once this many attempts have failed: past both presets' counts (19, 50). */
 const FAILED_IN_OUTAGE = 60;
-let receiver: FaultReceiver;
-let outage = true;
 let first: LocalInstance | undefined;
-
-beforeAll(async () => {
-  receiver = await startFaultReceiver({ decide: () => (outage ? { kind: '5xx' } : { kind: 'ok' }) });
-});
-
-afterAll(async () => {
-  await first?.stop();
-  await receiver?.close();
-});
+const outage = useOutage(() => [first]);
 
 it('a burst during a short outage ends with every delivery succeeded and every subscription active', async () => {
   first = await startLocal({ timeScale: 100 });
   const api = apiOf(() => first);
-  const subs = [await subscribePreset(api, receiver.url, 'shopify'), await subscribePreset(api, receiver.url, 'standard')];
+  const subs = [await subscribePreset(api, outage.receiver.url, 'shopify'), await subscribePreset(api, outage.receiver.url, 'standard')];
   const outageStartedAt = Date.now();
   const pairs = await publish(api, EVENTS, subs, { parallel: 8 });
   expect(pairs.length).toBeGreaterThanOrEqual(100);
 
   const end = Date.now() + 60_000;
-  while (receiver.arrivals.length < FAILED_IN_OUTAGE && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  const failedInOutage = receiver.arrivals.length;
-  outage = false;
+  while (outage.receiver.arrivals.length < FAILED_IN_OUTAGE && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  const failedInOutage = outage.receiver.arrivals.length;
+  outage.failing = false;
   const outageMs = Date.now() - outageStartedAt;
 
   expect(await waitAllSucceeded(api, pairs, 120_000)).toEqual([]);
@@ -46,9 +35,9 @@ it('a burst during a short outage ends with every delivery succeeded and every s
     expect(r.body.status).toBe('active');
     expect(r.body.health.failureStreak.count).toBe(0);
   }
-  const failed = receiver.arrivals.filter((a) => !a.acked).length;
-  console.log(`[reliability] outage burst: ${pairs.length} deliveries, outage ${outageMs} ms, ${failedInOutage} failed in the outage, ${failed} failed in all, ${receiver.arrivals.length} requests`);
+  const failed = outage.receiver.arrivals.filter((a) => !a.acked).length;
+  console.log(`[reliability] outage burst: ${pairs.length} deliveries, outage ${outageMs} ms, ${failedInOutage} failed in the outage, ${failed} failed in all, ${outage.receiver.arrivals.length} requests`);
   // The streak crossed both presets' counts (19 and 50) without acting.
   expect(failedInOutage).toBeGreaterThanOrEqual(FAILED_IN_OUTAGE);
-  expect(receiver.arrivals.every((a) => a.acked || a.behaviour === '5xx')).toBe(true);
+  expect(outage.receiver.arrivals.every((a) => a.acked || a.behaviour === '5xx')).toBe(true);
 }, 180_000);

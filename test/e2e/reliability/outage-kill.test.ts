@@ -6,10 +6,9 @@
  * delivery must end `succeeded` and both subscriptions `active`: the startup recovery must re-send
  * every pending retry whose task died with the queue, whatever bucket item it left behind.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { startLocal, type LocalInstance } from '../harness.js';
-import { startFaultReceiver, type FaultReceiver } from '../../support/fault-receiver.js';
-import { apiOf, loseQueue, publish, subscribePreset, waitAllSucceeded } from '../../support/fault-scenario.js';
+import { apiOf, loseQueue, publish, subscribePreset, useOutage, waitAllSucceeded } from '../../support/fault-scenario.js';
 
 const EVENTS = 100; // × 2 subscriptions = 200 deliveries
 /**
@@ -20,31 +19,20 @@ const EVENTS = 100; // × 2 subscriptions = 200 deliveries
 const KILL_AFTER_OUTAGE_MS = 24_000;
 /** The outage goes on this long after the restart, so recovered retries fail once more too. */
 const OUTAGE_AFTER_RESTART_MS = 2_000;
-let receiver: FaultReceiver;
-let outage = true;
 let first: LocalInstance | undefined;
 let second: LocalInstance | undefined;
-
-beforeAll(async () => {
-  receiver = await startFaultReceiver({ decide: () => (outage ? { kind: '5xx' } : { kind: 'ok' }) });
-});
-
-afterAll(async () => {
-  await first?.stop();
-  await second?.stop();
-  await receiver?.close();
-});
+const outage = useOutage(() => [first, second]);
 
 it('a burst during a short outage with local mode killed in it ends with every delivery succeeded and every subscription active', async () => {
   first = await startLocal({ timeScale: 100 });
-  const subs = [await subscribePreset(apiOf(() => first), receiver.url, 'shopify'), await subscribePreset(apiOf(() => first), receiver.url, 'standard')];
+  const subs = [await subscribePreset(apiOf(() => first), outage.receiver.url, 'shopify'), await subscribePreset(apiOf(() => first), outage.receiver.url, 'standard')];
   const outageStartedAt = Date.now();
   const pairs = await publish(apiOf(() => first), EVENTS, subs, { parallel: 8 });
   expect(pairs.length).toBeGreaterThanOrEqual(100);
 
   const killAt = outageStartedAt + KILL_AFTER_OUTAGE_MS;
   while (Date.now() < killAt) await new Promise((r) => setTimeout(r, 50));
-  const failedBeforeKill = receiver.arrivals.length;
+  const failedBeforeKill = outage.receiver.arrivals.length;
   process.kill(-first.pid, 'SIGKILL');
   expect((await first.stop()).signal).toBe('SIGKILL');
   await loseQueue(first.resourcePrefix!);
@@ -53,7 +41,7 @@ it('a burst during a short outage with local mode killed in it ends with every d
   await new Promise((r) => setTimeout(r, OUTAGE_AFTER_RESTART_MS));
   // Printed just after the ready line, so read once the restart has settled.
   const recovered = /Recovered (\d+) pending deliveries/.exec(second.output())?.[1] ?? '0';
-  outage = false;
+  outage.failing = false;
   const outageMs = Date.now() - outageStartedAt;
 
   const api = apiOf(() => second);
@@ -64,12 +52,12 @@ it('a burst during a short outage with local mode killed in it ends with every d
     expect(r.body.status).toBe('active');
     expect(r.body.health.failureStreak.count).toBe(0);
   }
-  const failed = receiver.arrivals.filter((a) => !a.acked).length;
+  const failed = outage.receiver.arrivals.filter((a) => !a.acked).length;
   console.log(
     `[reliability] outage burst with a kill: ${pairs.length} deliveries, outage ${outageMs} ms, ${failedBeforeKill} failed before the kill, ` +
-      `${recovered} recovered at restart, ${failed} failed in all, ${receiver.arrivals.length} requests`,
+      `${recovered} recovered at restart, ${failed} failed in all, ${outage.receiver.arrivals.length} requests`,
   );
   // The kill came well into the streak (past both presets' counts, 19 and 50).
   expect(failedBeforeKill).toBeGreaterThanOrEqual(60);
-  expect(receiver.arrivals.every((a) => a.acked || a.behaviour === '5xx')).toBe(true);
+  expect(outage.receiver.arrivals.every((a) => a.acked || a.behaviour === '5xx')).toBe(true);
 }, 240_000);
