@@ -1,7 +1,7 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { failedMessageIds, WorkerLoop, type SqsBatchHandler } from '../../../local/worker-loop.js';
+import { failedMessageIds, WorkerLoop, type SqsBatchHandler, type WorkerLoopOptions } from '../../../local/worker-loop.js';
 import { testEngines, uniquePrefix, type TestEngines } from '../../support/engines.js';
 
 const region = 'us-east-1';
@@ -19,6 +19,11 @@ async function newQueue(visibilityTimeout = '1'): Promise<{ queueUrl: string; qu
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniquePrefix('wl'), Attributes: { VisibilityTimeout: visibilityTimeout } }));
   const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   return { queueUrl: QueueUrl!, queueArn: attrs.Attributes!.QueueArn! };
+}
+
+/** A worker loop on the run's fauxqs polling `q`. */
+function loopOn(q: { queueUrl: string; queueArn: string }, options: Omit<WorkerLoopOptions, 'sqs' | 'queueUrl' | 'queueArn' | 'region'>): WorkerLoop {
+  return new WorkerLoop({ sqs, queueUrl: q.queueUrl, queueArn: q.queueArn, region, ...options });
 }
 
 async function visibleAndInFlight(queueUrl: string): Promise<number> {
@@ -67,7 +72,7 @@ describe('WorkerLoop', () => {
       }),
     );
     const events: SQSEvent[] = [];
-    loop = new WorkerLoop({ sqs, queueUrl: q.queueUrl, queueArn: q.queueArn, region, pollers: 2, handler: async (e) => void events.push(e) });
+    loop = loopOn(q, { pollers: 2, handler: async (e) => void events.push(e) });
     // Act
     loop.start();
     await until(() => events.length === 1, 'the batch');
@@ -98,7 +103,7 @@ describe('WorkerLoop', () => {
       const fail = event.Records.filter((r) => r.body === 'm3' && r.attributes.ApproximateReceiveCount === '1');
       return { batchItemFailures: fail.map((r) => ({ itemIdentifier: r.messageId })) };
     };
-    loop = new WorkerLoop({ sqs, queueUrl: q.queueUrl, queueArn: q.queueArn, region, pollers: 1, handler });
+    loop = loopOn(q, { pollers: 1, handler });
     loop.start();
     await until(() => receives.get('m3')?.length === 2, 'the redelivery of m3');
     await until(async () => (await visibleAndInFlight(q.queueUrl)) === 0, 'an empty queue');
@@ -112,11 +117,7 @@ describe('WorkerLoop', () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: q.queueUrl, MessageBody: 'once' }));
     let calls = 0;
     const errors: string[] = [];
-    loop = new WorkerLoop({
-      sqs,
-      queueUrl: q.queueUrl,
-      queueArn: q.queueArn,
-      region,
+    loop = loopOn(q, {
       pollers: 1,
       onError: (_e, where) => errors.push(where),
       handler: async () => {
@@ -136,11 +137,7 @@ describe('WorkerLoop', () => {
     let release!: () => void;
     let started = false;
     let finished = false;
-    loop = new WorkerLoop({
-      sqs,
-      queueUrl: q.queueUrl,
-      queueArn: q.queueArn,
-      region,
+    loop = loopOn(q, {
       pollers: 3,
       handler: async () => {
         started = true;
@@ -172,7 +169,7 @@ describe('WorkerLoop', () => {
       handled.push(body);
       if (body === 'slow') await hanging;
     };
-    loop = new WorkerLoop({ sqs, queueUrl: q.queueUrl, queueArn: q.queueArn, region, pollers: 1, batchSize: 1, patienceMs: 50, maxBatches: 2, handler });
+    loop = loopOn(q, { pollers: 1, batchSize: 1, patienceMs: 50, maxBatches: 2, handler });
     loop.start();
     await sqs.send(new SendMessageCommand({ QueueUrl: q.queueUrl, MessageBody: 'slow' }));
     await until(() => handled.length === 1, 'the slow batch');
@@ -194,11 +191,7 @@ describe('WorkerLoop', () => {
     let release: () => void = () => undefined;
     const hanging = new Promise<void>((resolve) => (release = resolve));
     const handled: string[] = [];
-    loop = new WorkerLoop({
-      sqs,
-      queueUrl: q.queueUrl,
-      queueArn: q.queueArn,
-      region,
+    loop = loopOn(q, {
       pollers: 1,
       batchSize: 1,
       patienceMs: 50,
