@@ -7,8 +7,8 @@
  *   WEBHOOK_SECRET=… APP_KEY=6abc1d2e npx tsx examples/receivers/authorization-hmac.ts 4000
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { BodyTooLargeError, header, listEnv, readRawBody, reply, requireEnv, runIfMain, safeEqual, webhookOf, type WebhookHandler } from './common.js';
+import type { Server } from 'node:http';
+import { createVerifyingServer, header, listEnv, reply, requireEnv, runIfMain, safeEqual, type WebhookHandler } from './common.js';
 import { stringKey } from './hmac-sha256.js';
 
 export interface AuthorizationHmacReceiverOptions {
@@ -22,19 +22,15 @@ export interface AuthorizationHmacReceiverOptions {
 
 export function createAuthorizationHmacReceiver(options: AuthorizationHmacReceiverOptions): Server {
   const keys = [options.secret, ...(options.previousSecrets ?? [])].map(stringKey);
-  return createServer(async (req, res) => {
-    try {
-      const body = await readRawBody(req);
+  return createVerifyingServer({
+    verify: (req, body) => {
       const sent = (header(req, 'authorization') ?? '').toLowerCase();
       const signed = Buffer.concat([Buffer.from(options.appKey ?? '', 'utf8'), body]);
-      const valid = keys.some((key) => safeEqual(createHmac('sha256', key).update(signed).digest('hex'), sent));
-      // TikTok Shop's own contract: 200 accepted, 401 authentication failure.
-      if (!valid) return reply(res, 401, 'invalid signature');
-      await options.onWebhook?.(webhookOf(req, body));
-      reply(res, 200);
-    } catch (err) {
-      reply(res, err instanceof BodyTooLargeError ? 413 : 500);
-    }
+      return keys.some((key) => safeEqual(createHmac('sha256', key).update(signed).digest('hex'), sent));
+    },
+    // TikTok Shop's own contract: 200 accepted, 401 authentication failure.
+    refuse: (res) => reply(res, 401, 'invalid signature'),
+    onWebhook: options.onWebhook,
   });
 }
 

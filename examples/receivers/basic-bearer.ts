@@ -8,8 +8,8 @@
  *   BASIC_USER=u BASIC_PASSWORD=p npx tsx examples/receivers/basic-bearer.ts 4000
  *   BEARER_TOKEN=t npx tsx examples/receivers/basic-bearer.ts --port 4000
  */
-import { createServer, type Server } from 'node:http';
-import { BodyTooLargeError, header, readRawBody, reply, requireEnv, runIfMain, safeEqual, webhookOf, type WebhookHandler } from './common.js';
+import type { Server } from 'node:http';
+import { createVerifyingServer, header, reply, requireEnv, runIfMain, safeEqual, type WebhookHandler } from './common.js';
 
 export type CredentialsCheck = { basic: { username: string; password: string } } | { bearer: string };
 
@@ -26,18 +26,13 @@ function expectedAuthorization(check: CredentialsCheck): string {
 export function createCredentialsReceiver(options: CredentialsReceiverOptions): Server {
   const expected = expectedAuthorization(options.credentials);
   const scheme = expected.split(' ')[0]!;
-  return createServer(async (req, res) => {
-    try {
-      const body = await readRawBody(req);
-      if (!safeEqual(header(req, 'authorization') ?? '', expected)) {
-        res.setHeader('www-authenticate', `${scheme} realm="webhooks"`);
-        return reply(res, 401, 'unauthorized');
-      }
-      await options.onWebhook?.(webhookOf(req, body));
-      reply(res, 200);
-    } catch (err) {
-      reply(res, err instanceof BodyTooLargeError ? 413 : 500);
-    }
+  return createVerifyingServer({
+    verify: (req) => safeEqual(header(req, 'authorization') ?? '', expected),
+    refuse: (res) => {
+      res.setHeader('www-authenticate', `${scheme} realm="webhooks"`);
+      reply(res, 401, 'unauthorized');
+    },
+    onWebhook: options.onWebhook,
   });
 }
 

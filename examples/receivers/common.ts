@@ -3,7 +3,7 @@
  * exact bytes sent, so never verify a re-serialised JSON object), answer, and run standalone.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 
@@ -60,6 +60,31 @@ export function reply(res: ServerResponse, status: number, message?: string): vo
 /** Hookline retries every non-2xx answer; answer 2xx fast and do slow work after. */
 export function webhookOf(req: IncomingMessage, body: Buffer): ReceivedWebhook {
   return { id: header(req, 'webhook-id'), eventType: header(req, 'x-hookline-event-type'), body: body.toString('utf8'), headers: req.headers };
+}
+
+export interface VerifyingServerOptions {
+  /** Whether the request's credentials or signature match its raw body. */
+  verify: (req: IncomingMessage, body: Buffer) => boolean;
+  /** The answer to a request that fails `verify` (a 401). */
+  refuse: (res: ServerResponse) => void;
+  onWebhook?: WebhookHandler;
+}
+
+/**
+ * A receiver: reads the raw body, refuses it unless verified, else hands it to `onWebhook` and
+ * answers 200. A body over the limit gets 413; a handler that throws gets 500 (Hookline retries).
+ */
+export function createVerifyingServer({ verify, refuse, onWebhook }: VerifyingServerOptions): Server {
+  return createServer(async (req, res) => {
+    try {
+      const body = await readRawBody(req);
+      if (!verify(req, body)) return refuse(res);
+      await onWebhook?.(webhookOf(req, body));
+      reply(res, 200);
+    } catch (err) {
+      reply(res, err instanceof BodyTooLargeError ? 413 : 500);
+    }
+  });
 }
 
 /**

@@ -8,8 +8,8 @@
  *   (during a rotation, WEBHOOK_PREVIOUS_SECRETS=whsec_old,… keeps the old secret accepted)
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { BodyTooLargeError, header, listEnv, readRawBody, reply, requireEnv, runIfMain, safeEqual, webhookOf, type WebhookHandler } from './common.js';
+import type { Server } from 'node:http';
+import { createVerifyingServer, header, listEnv, reply, requireEnv, runIfMain, safeEqual, type WebhookHandler } from './common.js';
 
 export interface HmacReceiverOptions {
   /** The subscription's secret, as shown on create (generated `whsec_…` or your own). */
@@ -29,17 +29,13 @@ export function stringKey(secret: string): Buffer {
 export function createHmacReceiver(options: HmacReceiverOptions): Server {
   const headerName = options.header ?? 'X-Hookline-Hmac-SHA256';
   const keys = [options.secret, ...(options.previousSecrets ?? [])].map(stringKey);
-  return createServer(async (req, res) => {
-    try {
-      const body = await readRawBody(req);
+  return createVerifyingServer({
+    verify: (req, body) => {
       const sent = header(req, headerName) ?? '';
-      const valid = keys.some((key) => safeEqual(createHmac('sha256', key).update(body).digest('base64'), sent));
-      if (!valid) return reply(res, 401, 'invalid signature');
-      await options.onWebhook?.(webhookOf(req, body));
-      reply(res, 200);
-    } catch (err) {
-      reply(res, err instanceof BodyTooLargeError ? 413 : 500);
-    }
+      return keys.some((key) => safeEqual(createHmac('sha256', key).update(body).digest('base64'), sent));
+    },
+    refuse: (res) => reply(res, 401, 'invalid signature'),
+    onWebhook: options.onWebhook,
   });
 }
 
