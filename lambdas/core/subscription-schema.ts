@@ -318,31 +318,18 @@ export const createSubscriptionSchema = z
   .strict()
   .meta({ id: 'CreateSubscription', description: 'A new subscription. Only url and eventTypes are required.' });
 
-/** PATCH: every field optional; `null` clears `tenant`, `auth`, `description`, `xmlRoot` and `apiVersion`. */
+/** PATCH: every field optional; `null` clears the ones re-declared nullable below. */
 export const patchSubscriptionSchema = z
-  .object({
-    url: subscriptionFields.url.optional(),
-    eventTypes: subscriptionFields.eventTypes.optional(),
+  .object(subscriptionFields)
+  .partial()
+  .extend({
     tenant: subscriptionFields.tenant.nullable().optional(),
-    fallback: subscriptionFields.fallback.optional(),
-    method: subscriptionFields.method.optional(),
-    format: subscriptionFields.format.optional(),
-    envelope: subscriptionFields.envelope.optional(),
     xmlRoot: subscriptionFields.xmlRoot.nullable().optional(),
     apiVersion: subscriptionFields.apiVersion.nullable().optional(),
-    preset: subscriptionFields.preset.optional(),
-    signing: subscriptionFields.signing.optional(),
     auth: subscriptionFields.auth.nullable().optional(),
-    customHeaders: subscriptionFields.customHeaders.optional(),
-    timeoutMs: subscriptionFields.timeoutMs.optional(),
-    acceptStatuses: subscriptionFields.acceptStatuses.optional(),
-    retryOn: subscriptionFields.retryOn.optional(),
-    retryPolicy: subscriptionFields.retryPolicy.optional(),
-    failurePolicy: subscriptionFields.failurePolicy.optional(),
     circuitBreaker: subscriptionFields.circuitBreaker.nullable().optional(),
     rateLimit: subscriptionFields.rateLimit.nullable().optional(),
     description: subscriptionFields.description.nullable().optional(),
-    metadata: subscriptionFields.metadata.optional(),
   })
   .strict()
   .meta({
