@@ -12,6 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from './nag.js';
 import type { HooklineSettings } from './props.js';
+import { serviceRole } from './service-role.js';
 
 export const ATTEMPT_FILTER_PATTERN = '{ $.kind = "hookline.attempt" }';
 export const ATTEMPTS_PREFIX = 'attempts/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/';
@@ -81,34 +82,31 @@ export class Archive extends Construct {
 
     // Firehose → S3: exactly the documented S3 actions, on the two prefixes it writes.
     const objectArns = [this.bucket.arnForObjects('attempts/*'), this.bucket.arnForObjects('attempt-errors/*')];
-    const firehoseRole = new iam.Role(this, 'FirehoseRole', {
-      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+    const firehoseRole = serviceRole(this, 'FirehoseRole', {
+      service: 'firehose.amazonaws.com',
       description: 'Hookline attempt archive: Firehose writes to the archive bucket',
-      inlinePolicies: {
-        archive: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
-              resources: [this.bucket.bucketArn],
-            }),
-            new iam.PolicyStatement({
-              actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
-              resources: objectArns,
-            }),
-            new iam.PolicyStatement({
-              actions: ['logs:PutLogEvents'],
-              resources: [
-                stack.formatArn({
-                  service: 'logs',
-                  resource: 'log-group',
-                  arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-                  resourceName: `${firehoseErrors.logGroupName}:log-stream:${firehoseErrorStream.logStreamName}`,
-                }),
-              ],
+      policyName: 'archive',
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+          resources: [this.bucket.bucketArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+          resources: objectArns,
+        }),
+        new iam.PolicyStatement({
+          actions: ['logs:PutLogEvents'],
+          resources: [
+            stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              resourceName: `${firehoseErrors.logGroupName}:log-stream:${firehoseErrorStream.logStreamName}`,
             }),
           ],
         }),
-      },
+      ],
     });
     acknowledgeWildcardResources(
       firehoseRole,
@@ -150,21 +148,17 @@ export class Archive extends Construct {
     });
 
     // CloudWatch Logs → Firehose: put records into this one stream only.
-    const logsRole = new iam.Role(this, 'SubscriptionRole', {
-      assumedBy: new iam.ServicePrincipal('logs.amazonaws.com').withConditions({
-          StringLike: { 'aws:SourceArn': stack.formatArn({ service: 'logs', resource: '*' }) },
-        }),
+    const logsRole = serviceRole(this, 'SubscriptionRole', {
+      service: 'logs.amazonaws.com',
+      conditions: { StringLike: { 'aws:SourceArn': stack.formatArn({ service: 'logs', resource: '*' }) } },
       description: 'Hookline attempt archive: CloudWatch Logs sends attempt lines to Firehose',
-      inlinePolicies: {
-        firehose: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
-              resources: [this.deliveryStream.attrArn],
-            }),
-          ],
+      policyName: 'firehose',
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
+          resources: [this.deliveryStream.attrArn],
         }),
-      },
+      ],
     });
 
     const filter = new logs.CfnSubscriptionFilter(this, 'AttemptFilter', {

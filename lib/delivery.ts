@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { HooklineFunction } from './functions.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import type { HooklineSettings } from './props.js';
+import { serviceRole } from './service-role.js';
 
 /** A task that failed this many receives (crash, timeout, unknown error) is a poison task. */
 export const MAX_RECEIVE_COUNT = 5;
@@ -77,19 +78,16 @@ export class Delivery extends Construct {
 
     // Scheduler invokes the target AND writes its dead-letter events with this role, so it may
     // send to exactly those two queues and nothing else.
-    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+    this.schedulerRole = serviceRole(this, 'SchedulerRole', {
+      service: 'scheduler.amazonaws.com',
       description: 'Hookline retry schedules: send the due task to the deliveries queue',
-      inlinePolicies: {
-        send: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              actions: ['sqs:SendMessage'],
-              resources: [this.queue.queueArn, this.schedulerDeadLetterQueue.queueArn],
-            }),
-          ],
+      policyName: 'send',
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['sqs:SendMessage'],
+          resources: [this.queue.queueArn, this.schedulerDeadLetterQueue.queueArn],
         }),
-      },
+      ],
     });
 
     this.worker = new HooklineFunction(this, 'Worker', {
