@@ -5,7 +5,7 @@ import { AttemptsTable } from './attempts.js';
 import { fromLocalInput, time } from './format.js';
 import { DELIVERY_STATUSES, type Delivery } from './model.js';
 import { navigate, type Route } from './router.js';
-import { Field, html, Loading, Problem, Select, StatusBadge, useAction, useFocusHeading, useLoad } from './ui.js';
+import { Field, html, Loading, PageHead, Problem, Select, StatusBadge, useAction, useFocusHeading, useLoad } from './ui.js';
 
 const FILTERS = ['subscriptionId', 'tenant', 'eventType', 'status', 'since', 'until'] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
@@ -79,9 +79,7 @@ export function DeliveryPage({ id }: { id: string }) {
     });
   const d = state.data;
   return html`<div>
-    <h1 tabindex="-1" ref=${heading}>Delivery ${id}</h1>
-    <${Problem} error=${state.error ?? error} />
-    ${state.loading && !d && html`<${Loading} what="the delivery" />`}
+    <${PageHead} title=${`Delivery ${id}`} headingRef=${heading} error=${state.error ?? error} loading=${state.loading && !d} what="the delivery" />
     ${d &&
     html`<dl class="details">
         <div><dt>Status</dt><dd><${StatusBadge} status=${d.status} /></dd></div>

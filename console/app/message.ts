@@ -2,16 +2,14 @@
 import { api } from './api.js';
 import { time } from './format.js';
 import type { MessageView } from './model.js';
-import { html, Loading, Problem, StatusBadge, useFocusHeading, useLoad } from './ui.js';
+import { html, PageHead, StatusBadge, useFocusHeading, useLoad } from './ui.js';
 
 export function MessagePage({ id }: { id: string }) {
   const heading = useFocusHeading(`msg-${id}`);
   const state = useLoad(() => api<MessageView>('GET', `/v1/messages/${encodeURIComponent(id)}`), id);
   const m = state.data;
   return html`<div>
-    <h1 tabindex="-1" ref=${heading}>Message ${id}</h1>
-    <${Problem} error=${state.error} />
-    ${state.loading && !m && html`<${Loading} what="the message" />`}
+    <${PageHead} title=${`Message ${id}`} headingRef=${heading} error=${state.error} loading=${state.loading && !m} what="the message" />
     ${m &&
     html`<dl class="details">
         <div><dt>Type</dt><dd>${m.type}</dd></div>

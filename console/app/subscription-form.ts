@@ -4,7 +4,7 @@ import { api, type ApiProblem } from './api.js';
 import { AttemptsTable } from './attempts.js';
 import { FAILURE_CLASSES, PRESETS, type Attempt, type Subscription } from './model.js';
 import { EMPTY_FORM, fromSubscription, patchBody, toBody, type FormState } from './subscription-form-model.js';
-import { Field, html, Loading, Problem, Select, useAction, useFocusHeading, useLoad } from './ui.js';
+import { Field, html, Loading, PageHead, Problem, Select, useAction, useFocusHeading, useLoad } from './ui.js';
 import { navigate } from './router.js';
 
 interface Created extends Subscription {
@@ -118,9 +118,7 @@ export function EditSubscription({ id }: { id: string }) {
   const state = useLoad(() => api<Subscription>('GET', `/v1/subscriptions/${encodeURIComponent(id)}`), id);
   const original = state.data && fromSubscription(state.data);
   return html`<div>
-    <h1 tabindex="-1" ref=${heading}>Edit ${id}</h1>
-    <${Problem} error=${state.error} />
-    ${state.loading && !original && html`<${Loading} what="the subscription" />`}
+    <${PageHead} title=${`Edit ${id}`} headingRef=${heading} error=${state.error} loading=${state.loading && !original} what="the subscription" />
     ${original && html`<${SubscriptionForm} initial=${original} original=${original} id=${id} />`}
   </div>`;
 }

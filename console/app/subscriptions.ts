@@ -5,7 +5,7 @@ import { streakOf, SUBSCRIPTION_STATUSES, type Attempt, type Subscription } from
 import { navigate, type Route } from './router.js';
 import { AttemptsTable } from './attempts.js';
 import { time } from './format.js';
-import { ConfirmButton, Field, html, Loading, Problem, Select, StatusBadge, useAction, useFocusHeading, useLoad } from './ui.js';
+import { ConfirmButton, Field, html, Loading, PageHead, Problem, Select, StatusBadge, useAction, useFocusHeading, useLoad } from './ui.js';
 
 export function SubscriptionList({ route }: { route: Route }) {
   const heading = useFocusHeading('subscriptions');
@@ -112,9 +112,7 @@ export function SubscriptionPage({ id }: { id: string }) {
     });
   const sub = state.data;
   return html`<div>
-    <h1 tabindex="-1" ref=${heading}>Subscription ${id}</h1>
-    <${Problem} error=${state.error ?? error} />
-    ${state.loading && !sub && html`<${Loading} what="the subscription" />`}
+    <${PageHead} title=${`Subscription ${id}`} headingRef=${heading} error=${state.error ?? error} loading=${state.loading && !sub} what="the subscription" />
     ${sub &&
     html`<p class="actions">
         <${StatusBadge} status=${sub.status} />

@@ -1,5 +1,5 @@
 /** Shared pieces of the console's pages: markup binding, loading state, problems, form fields. */
-import { h, type ComponentChildren } from 'preact';
+import { Fragment, h, type ComponentChildren, type Ref } from 'preact';
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 import { ApiProblem } from './api.js';
@@ -65,6 +65,15 @@ export function Problem({ error }: { error?: ApiProblem }) {
 
 export function Loading({ what }: { what: string }) {
   return html`<p class="muted" role="status">Loading ${what}…</p>`;
+}
+
+/** A page's head: its title (focused on arrival), the problem if any, and "Loading …" until the first answer. */
+export function PageHead(props: { title: string; headingRef: Ref<HTMLHeadingElement>; error?: ApiProblem; loading: boolean; what: string }) {
+  return html`<${Fragment}>
+    <h1 tabindex="-1" ref=${props.headingRef}>${props.title}</h1>
+    <${Problem} error=${props.error} />
+    ${props.loading && html`<${Loading} what=${props.what} />`}
+  <//>`;
 }
 
 export function Section({ title, children }: { title: string; children: ComponentChildren }) {
