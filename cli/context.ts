@@ -70,6 +70,13 @@ export class CommandContext {
     }
     this.out(human(res.body));
   }
+
+  /** A page `{ items, nextCursor }`, as `print` does, then (for humans) the flag that continues it. */
+  printPage(res: ApiResponse, human: (body: unknown) => string): void {
+    this.print(res, human);
+    const next = obj(res.body).nextCursor;
+    if (!this.json && typeof next === 'string') this.note(`More: --cursor ${next}`);
+  }
 }
 
 export type Obj = Record<string, unknown>;

@@ -118,9 +118,7 @@ export function registerDeliveries(program: Command, io: CliIo, deps: CliDeps): 
           cursor: f.cursor,
         },
       });
-      c.print(res, renderDeliveryList);
-      const next = obj(res.body).nextCursor;
-      if (!c.json && typeof next === 'string') c.note(`More: --cursor ${next}`);
+      c.printPage(res, renderDeliveryList);
     });
 
   group

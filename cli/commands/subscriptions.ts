@@ -126,9 +126,7 @@ function registerLifecycle(group: Command, ctx: ContextOf): void {
       const res = await c.request('GET', '/v1/subscriptions', {
         query: { tenant: o.tenant, eventType: o.eventType, status: checkChoice('--status', o.status, SUBSCRIPTION_STATUSES), limit, cursor: o.cursor },
       });
-      c.print(res, renderSubscriptionList);
-      const next = obj(res.body).nextCursor;
-      if (!c.json && typeof next === 'string') c.note(`More: --cursor ${next}`);
+      c.printPage(res, renderSubscriptionList);
     });
 
   group
