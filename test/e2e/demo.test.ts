@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, PROJECT_ROOT, processTree } from '../../local/local-process.js';
+import { outputUntilExit, type ChildOutput } from './support/child-output.js';
 import { portFree } from './support/ports.js';
 import { startLocal, type LocalInstance } from './harness.js';
 
@@ -17,33 +18,22 @@ afterAll(async () => {
   if (local !== undefined) await local.stop();
 });
 
-interface DemoRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+interface DemoRun extends ChildOutput {
   /** Every process of the demo's tree seen while it ran. */
   seen: number[];
 }
 
 /** `npm run demo` with `env` (HOOKLINE_URL removed unless given). */
-function runDemo(env: Record<string, string>): Promise<DemoRun> {
+async function runDemo(env: Record<string, string>): Promise<DemoRun> {
   const { HOOKLINE_URL: _ignored, ...base } = process.env;
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', 'demo'], { cwd: PROJECT_ROOT, env: { ...base, npm_config_update_notifier: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const seen = new Set<number>();
-    const watch = setInterval(() => processTree(child.pid!).forEach((p) => seen.add(p)), 200);
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      clearInterval(watch);
-      resolve({ code, stdout, stderr, seen: [...seen] });
-    });
-  });
+  const child = spawn('npm', ['run', 'demo'], { cwd: PROJECT_ROOT, env: { ...base, npm_config_update_notifier: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const seen = new Set<number>();
+  const watch = setInterval(() => processTree(child.pid!).forEach((p) => seen.add(p)), 200);
+  try {
+    return { ...(await outputUntilExit(child, 150_000)), seen: [...seen] };
+  } finally {
+    clearInterval(watch);
+  }
 }
 
 describe('npm run demo', () => {

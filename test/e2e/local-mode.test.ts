@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, PROJECT_ROOT, processTree, type StopResult } from '../../local/local-process.js';
 import { READY_PREFIX } from '../../local/how-to.js';
 import { eventually, startLocal, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
+import { outputUntilExit, type ChildOutput } from './support/child-output.js';
 import { receiverSet } from './support/receivers.js';
 
 let local: LocalInstance;
@@ -135,20 +136,9 @@ describe('npm start (shared engines, in memory)', () => {
 });
 
 /** Runs `local/demo.ts` as `npm run demo` does (tsx), with `env` added. */
-function runDemo(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/demo.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runDemo(env: Record<string, string>): Promise<ChildOutput> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/demo.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return outputUntilExit(child, 60_000);
 }
 
 describe('npm start --data-dir (its own engines)', () => {
