@@ -34,10 +34,9 @@ describe('subscription form → API body', () => {
   });
 
   it('writes every field as the API spells it', () => {
-    const body = toBody({
-      ...EMPTY_FORM,
+    // The fields the form holds as the API spells them already: sent exactly as typed.
+    const asTyped = {
       url: 'https://h.example/x',
-      eventTypes: '*',
       tenant: 't',
       fallback: true,
       method: 'GET',
@@ -45,6 +44,11 @@ describe('subscription form → API body', () => {
       envelope: 'standard',
       xmlRoot: 'order',
       apiVersion: '2025-07',
+    };
+    const body = toBody({
+      ...EMPTY_FORM,
+      ...asTyped,
+      eventTypes: '*',
       signingScheme: 'hmac-sha256',
       signingHeader: 'X-Sig',
       secret: 'my-own-secret-0123456789',
@@ -61,15 +65,8 @@ describe('subscription form → API body', () => {
       metadata: 'a=1\nb=x=y',
     });
     expect(body).toEqual({
-      url: 'https://h.example/x',
+      ...asTyped,
       eventTypes: ['*'],
-      tenant: 't',
-      fallback: true,
-      method: 'GET',
-      format: 'xml',
-      envelope: 'standard',
-      xmlRoot: 'order',
-      apiVersion: '2025-07',
       preset: 'standard',
       signing: { scheme: 'hmac-sha256', header: 'X-Sig' },
       secret: 'my-own-secret-0123456789',
