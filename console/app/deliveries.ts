@@ -5,7 +5,7 @@ import { AttemptsTable } from './attempts.js';
 import { fromLocalInput, time } from './format.js';
 import { DELIVERY_STATUSES, type Delivery } from './model.js';
 import { navigate, type Route } from './router.js';
-import { Field, html, Loading, PageHead, Problem, Select, StatusBadge, useAction, useFocusHeading, useLoad } from './ui.js';
+import { Field, html, Loading, PageEnd, PageHead, Problem, Select, StatusBadge, useAction, useFocusHeading, useLoad } from './ui.js';
 
 const FILTERS = ['subscriptionId', 'tenant', 'eventType', 'status', 'since', 'until'] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
@@ -61,8 +61,7 @@ export function DeliveryList({ route }: { route: Route }) {
         </tr>`,
       )}</tbody>
     </table>
-    ${state.data.items.length === 0 && html`<p>No delivery matches.</p>`}
-    ${state.data.nextCursor && html`<button type="button" onClick=${() => setCursor(state.data?.nextCursor)}>Next page</button>`}`}
+    <${PageEnd} page=${state.data} none="No delivery matches." onNext=${setCursor} />`}
   </div>`;
 }
 

@@ -5,7 +5,7 @@ import { streakOf, SUBSCRIPTION_STATUSES, type Attempt, type Subscription } from
 import { navigate, type Route } from './router.js';
 import { AttemptsTable } from './attempts.js';
 import { time } from './format.js';
-import { ConfirmButton, Field, html, Loading, PageHead, Problem, Select, StatusBadge, useAction, useFocusHeading, useLoad } from './ui.js';
+import { ConfirmButton, Field, html, Loading, PageEnd, PageHead, Problem, Select, StatusBadge, useAction, useFocusHeading, useLoad } from './ui.js';
 
 export function SubscriptionList({ route }: { route: Route }) {
   const heading = useFocusHeading('subscriptions');
@@ -41,8 +41,7 @@ export function SubscriptionList({ route }: { route: Route }) {
         </tr>`,
       )}</tbody>
     </table>
-    ${state.data.items.length === 0 && html`<p>No subscription matches.</p>`}
-    ${state.data.nextCursor && html`<button type="button" onClick=${() => setCursor(state.data?.nextCursor)}>Next page</button>`}`}
+    <${PageEnd} page=${state.data} none="No subscription matches." onNext=${setCursor} />`}
   </div>`;
 }
 

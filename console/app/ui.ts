@@ -2,7 +2,7 @@
 import { Fragment, h, type ComponentChildren, type Ref } from 'preact';
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
-import { ApiProblem } from './api.js';
+import { ApiProblem, type Page } from './api.js';
 
 export const html = htm.bind(h);
 
@@ -73,6 +73,15 @@ export function PageHead(props: { title: string; headingRef: Ref<HTMLHeadingElem
     <h1 tabindex="-1" ref=${props.headingRef}>${props.title}</h1>
     <${Problem} error=${props.error} />
     ${props.loading && html`<${Loading} what=${props.what} />`}
+  <//>`;
+}
+
+/** Under a list: what an empty page means, and the button to the next page when there is one. */
+export function PageEnd(props: { page: Page<unknown>; none: string; onNext: (cursor: string) => void }) {
+  const next = props.page.nextCursor;
+  return html`<${Fragment}>
+    ${props.page.items.length === 0 && html`<p>${props.none}</p>`}
+    ${next && html`<button type="button" onClick=${() => props.onNext(next)}>Next page</button>`}
   <//>`;
 }
 
