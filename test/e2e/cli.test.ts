@@ -3,16 +3,16 @@
  * local front door over loopback, local mode delivers to the example receivers of
  * docs/subscribers.md, which verify every request (signature or credentials).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import type { ReceivedWebhook } from '../../examples/receivers/common.js';
 import { createStandardWebhooksReceiver } from '../../examples/receivers/standard-webhooks.js';
 import { startExample } from '../unit/cli/example-process.js';
+import { useTempDir } from '../support/temp-dir.js';
 import { captureIo } from '../unit/cli/io.js';
 import { eventually, startLocal, type LocalInstance } from './harness.js';
 
@@ -225,13 +225,7 @@ describe('hookline CLI against local mode', () => {
  * pointed at the receiver with `subscriptions update --url`.
  */
 describe('the example receivers verify what local mode delivers', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'hookline-cli-e2e-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = useTempDir('hookline-cli-e2e-');
 
   interface Case {
     name: string;
@@ -288,7 +282,7 @@ describe('the example receivers verify what local mode delivers', () => {
       expect(pointed.code).toBe(0);
       expect(pointed.out).toContain(`URL:              ${receiverProcess.url}hooks\n`);
 
-      const payloadFile = join(dir, `payload-${i}.json`);
+      const payloadFile = join(dir(), `payload-${i}.json`);
       await writeFile(payloadFile, JSON.stringify({ order: 100 + i, note: 'zoë & co' }));
       const sent = await hooklineJson(['events', 'send', '--type', 'order.paid', '--tenant', tenant, '--payload', `@${payloadFile}`]);
       expect(sent).toMatchObject({ routing: 'tenant', deliveryCount: 1 });

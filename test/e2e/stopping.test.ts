@@ -6,14 +6,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../../local/data-dir-lock.js';
 import { READY_PREFIX } from '../../local/how-to.js';
 import { isAlive, PROJECT_ROOT, processTree, spawnLocal } from '../../local/local-process.js';
+import { useTempDir } from '../support/temp-dir.js';
 import { portFree } from './support/ports.js';
 import { eventually } from './harness.js';
 
@@ -87,13 +86,7 @@ describe('npm start stops every process it started', () => {
 });
 
 describe('npm start refuses what would go wrong, before starting anything', () => {
-  let dataDir: string;
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'hookline-e2e-lock-'));
-  });
-  afterAll(async () => {
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const dataDir = useTempDir('hookline-e2e-lock-');
 
   it('a taken port is named, with the --port fix; exit 1', { timeout: 60_000 }, async () => {
     const taken = createServer();
@@ -112,10 +105,10 @@ describe('npm start refuses what would go wrong, before starting anything', () =
   });
 
   it('a second instance on the same data dir is refused naming the first; the lock goes with the first', { timeout: 150_000 }, async () => {
-    const first = await spawnLocal({ args: ['--data-dir', dataDir, '--port', '0'] });
+    const first = await spawnLocal({ args: ['--data-dir', dataDir(), '--port', '0'] });
     try {
-      expect(readFileSync(join(dataDir, LOCK_FILE), 'utf8').trim()).toBe(String(first.pid));
-      const second = npmStart(['--data-dir', dataDir, '--port', '0']);
+      expect(readFileSync(join(dataDir(), LOCK_FILE), 'utf8').trim()).toBe(String(first.pid));
+      const second = npmStart(['--data-dir', dataDir(), '--port', '0']);
       started.push(second);
       expect(await second.exited).toBe(1);
       expect(second.output()).toContain(`another Hookline local (pid ${first.pid}) is using the data dir`);
@@ -125,6 +118,6 @@ describe('npm start refuses what would go wrong, before starting anything', () =
     } finally {
       await first.stop();
     }
-    expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+    expect(existsSync(join(dataDir(), LOCK_FILE))).toBe(false);
   });
 });
