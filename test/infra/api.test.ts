@@ -1,14 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lib/api.js';
 import { DESIGN_ROUTES } from '../support/design-routes.js';
-import { loadSynth, type Synth, SYNTH_TIMEOUT_MS } from './support.js';
+import { beforeAllSynths, type Synth } from './support.js';
 
 let synth: Synth;
 let defaults: Synth;
 
-beforeAll(async () => {
-  [synth, defaults] = await Promise.all([loadSynth('configured'), loadSynth('defaults')]);
-}, SYNTH_TIMEOUT_MS);
+beforeAllSynths((loaded) => ({ configured: synth, defaults } = loaded));
 
 type Props = Record<string, unknown>;
 const routes = (s: Synth) => Object.values(s.ofType('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);

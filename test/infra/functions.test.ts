@@ -1,13 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambdas/handlers/config.js';
-import { loadSynth, type Synth, SYNTH_TIMEOUT_MS } from './support.js';
+import { beforeAllSynths, type Synth } from './support.js';
 
 let synth: Synth;
 let defaults: Synth;
 
-beforeAll(async () => {
-  [synth, defaults] = await Promise.all([loadSynth('configured'), loadSynth('defaults')]);
-}, SYNTH_TIMEOUT_MS);
+beforeAllSynths((loaded) => ({ configured: synth, defaults } = loaded));
 
 const FUNCTIONS = { receiver: 'Receiver', admin: 'Admin', worker: 'Delivery/Worker' } as const;
 type Name = keyof typeof FUNCTIONS;

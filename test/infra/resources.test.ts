@@ -1,15 +1,13 @@
 /** DESIGN §3 resource by resource: each exists with the properties that make it safe and correct. */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tableSchema } from '../../lambdas/adapters/dynamodb/table-schema.js';
 import { ATTEMPT_LOG_KIND } from '../../lambdas/core/attempt-log.js';
-import { loadSynth, type Synth, SYNTH_TIMEOUT_MS } from './support.js';
+import { beforeAllSynths, type Synth } from './support.js';
 
 let synth: Synth;
 let defaults: Synth;
 
-beforeAll(async () => {
-  [synth, defaults] = await Promise.all([loadSynth('configured'), loadSynth('defaults')]);
-}, SYNTH_TIMEOUT_MS);
+beforeAllSynths((loaded) => ({ configured: synth, defaults } = loaded));
 
 type Props = Record<string, unknown>;
 const DAY = 86_400;

@@ -11,6 +11,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { beforeAll } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -219,6 +220,14 @@ export const SYNTH_TIMEOUT_MS = 300_000;
 
 export async function loadSynth(variant: Variant = 'configured'): Promise<Synth> {
   return new Synth(await synthesized(variant));
+}
+
+/** Loads the `configured` and `defaults` variants (in parallel) before all tests of the calling file and hands them to `use`. */
+export function beforeAllSynths(use: (loaded: { configured: Synth; defaults: Synth }) => void): void {
+  beforeAll(async () => {
+    const [configured, defaults] = await Promise.all([loadSynth('configured'), loadSynth('defaults')]);
+    use({ configured, defaults });
+  }, SYNTH_TIMEOUT_MS);
 }
 
 export interface Statement {
