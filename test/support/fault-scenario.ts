@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetQueueUrlCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createSqsClient } from '../../lambdas/adapters/aws-clients.js';
 import { clientConfig, resourceNamesFor } from '../../local/engines.js';
 import type { Pair } from './fault-reconcile.js';
@@ -141,4 +141,15 @@ export function useOutage(started: () => readonly ({ stop(): Promise<unknown> } 
     await receiver?.close();
   });
   return outage;
+}
+
+/** After an outage: every pair delivered (`succeeded`), and every subscription `active` with its failure streak back at 0. */
+export async function expectRecovered(api: Api, pairs: readonly Pair[], subs: readonly ScenarioSubscription[]): Promise<void> {
+  expect(await waitAllSucceeded(api, pairs, 120_000)).toEqual([]);
+  for (const sub of subs) {
+    const r = await api('GET', `/v1/subscriptions/${sub.id}`);
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe('active');
+    expect(r.body.health.failureStreak.count).toBe(0);
+  }
 }
