@@ -8,7 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import {
   createDocumentClient,
   createDynamoClient,
@@ -65,4 +65,14 @@ export async function testEngines(label = 't'): Promise<TestEngines> {
       for (const client of [dynamo, sqs, s3, sns]) client.destroy();
     },
   };
+}
+
+/** Engines for the calling file: provisioned under `label` before all its tests (handed to `use`), closed after all. */
+export function beforeAllEngines(label: string, use: (engines: TestEngines) => void): void {
+  let engines: TestEngines | undefined;
+  beforeAll(async () => {
+    engines = await testEngines(label);
+    use(engines);
+  });
+  afterAll(() => engines?.close());
 }

@@ -1,17 +1,11 @@
 import { gunzipSync } from 'node:zlib';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { archiveKey, AttemptArchiver } from '../../../local/attempt-archiver.js';
-import { testEngines, uniquePrefix, type TestEngines } from '../../support/engines.js';
+import { beforeAllEngines, uniquePrefix } from '../../support/engines.js';
 
-let engines: TestEngines;
 let s3: S3Client;
-
-beforeAll(async () => {
-  engines = await testEngines('archiver');
-  s3 = engines.s3;
-});
-afterAll(() => engines.close());
+beforeAllEngines('archiver', (engines) => (s3 = engines.s3));
 
 async function newBucket(): Promise<string> {
   const bucket = uniquePrefix('archive');

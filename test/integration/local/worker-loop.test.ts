@@ -1,18 +1,12 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { failedMessageIds, WorkerLoop, type SqsBatchHandler, type WorkerLoopOptions } from '../../../local/worker-loop.js';
-import { testEngines, uniquePrefix, type TestEngines } from '../../support/engines.js';
+import { beforeAllEngines, uniquePrefix } from '../../support/engines.js';
 
 const region = 'us-east-1';
-let engines: TestEngines;
 let sqs: SQSClient;
-
-beforeAll(async () => {
-  engines = await testEngines('worker-loop');
-  sqs = engines.sqs;
-});
-afterAll(() => engines.close());
+beforeAllEngines('worker-loop', (engines) => (sqs = engines.sqs));
 
 /** A fresh queue on the run's fauxqs with a short visibility timeout, so failed messages return quickly. */
 async function newQueue(visibilityTimeout = '1'): Promise<{ queueUrl: string; queueArn: string }> {
