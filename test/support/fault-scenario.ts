@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createSqsClient } from '../../lambdas/adapters/aws-clients.js';
 import { clientConfig, resourceNamesFor } from '../../local/engines.js';
 import type { Pair } from './fault-reconcile.js';
-import { startFaultReceiver, type FaultReceiver } from './fault-receiver.js';
+import { startFaultReceiver, type FaultReceiver, type FaultReceiverOptions } from './fault-receiver.js';
 
 /** The public API, however reached (child process over HTTP or handlers in process). */
 export type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any }>;
@@ -120,26 +120,39 @@ export interface Outage {
   failing: boolean;
 }
 
+/** Whatever a scenario starts and must stop after all (local mode, the in-process runtime). */
+type Stoppable = { stop(): Promise<unknown> } | undefined;
+
 /**
- * Starts the outage receiver before all tests and, after all, stops the local instances `started`
- * returns (those the test got to start) and closes the receiver.
+ * Starts the scenario's fault receiver before all tests and, after all, stops what `started`
+ * returns (what the test got to start) and closes the receiver.
  */
-export function useOutage(started: () => readonly ({ stop(): Promise<unknown> } | undefined)[]): Outage {
+export function useFaultReceiver(options: FaultReceiverOptions, started: () => readonly Stoppable[]): { readonly receiver: FaultReceiver } {
   let receiver: FaultReceiver | undefined;
-  const outage = {
-    get receiver() {
-      if (!receiver) throw new Error('the outage receiver starts in beforeAll');
-      return receiver;
-    },
-    failing: true,
-  };
   beforeAll(async () => {
-    receiver = await startFaultReceiver({ decide: () => (outage.failing ? { kind: '5xx' } : { kind: 'ok' }) });
+    receiver = await startFaultReceiver(options);
   });
   afterAll(async () => {
     for (const instance of started()) await instance?.stop();
     await receiver?.close();
   });
+  return {
+    get receiver() {
+      if (!receiver) throw new Error('the fault receiver starts in beforeAll');
+      return receiver;
+    },
+  };
+}
+
+/** useFaultReceiver for an outage: 503 while `failing`, 200 once the test clears it. */
+export function useOutage(started: () => readonly Stoppable[]): Outage {
+  const subscriber = useFaultReceiver({ decide: () => (outage.failing ? { kind: '5xx' } : { kind: 'ok' }) }, started);
+  const outage = {
+    get receiver() {
+      return subscriber.receiver;
+    },
+    failing: true,
+  };
   return outage;
 }
 

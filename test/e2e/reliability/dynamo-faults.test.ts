@@ -5,20 +5,19 @@
  * with its idempotency key) or a partial batch failure (SQS redelivers). Nothing may be lost.
  */
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { injectDynamoFaults, type DynamoFaults } from '../../support/fault-dynamo.js';
-import { seededRandom, startFaultReceiver, type FaultReceiver } from '../../support/fault-receiver.js';
+import { seededRandom } from '../../support/fault-receiver.js';
 import { expectNothingLost, reconcile, report, statusReader } from '../../support/fault-reconcile.js';
 import { scenarioApi, startInProcess, type InProcessHookline } from '../../support/fault-runtime.js';
-import { publish, subscribe, waitAllSucceeded, type Api } from '../../support/fault-scenario.js';
+import { publish, subscribe, useFaultReceiver, waitAllSucceeded, type Api } from '../../support/fault-scenario.js';
 
 const EVENTS = 60;
-let receiver: FaultReceiver;
 let h: InProcessHookline;
+const subscriber = useFaultReceiver({ decide: () => ({ kind: 'ok' }) }, () => [h]);
 let faults: DynamoFaults;
 
 beforeAll(async () => {
-  receiver = await startFaultReceiver({ decide: () => ({ kind: 'ok' }) });
   h = await startInProcess({
     label: 'dynamo-faults',
     timeScale: 50,
@@ -31,15 +30,10 @@ beforeAll(async () => {
   });
 }, 60_000);
 
-afterAll(async () => {
-  await h?.stop();
-  await receiver?.close();
-});
-
 it('loses nothing while DynamoDB throttles, fails and refuses conditions', async () => {
   const startedAt = Date.now();
   const api = scenarioApi(h);
-  const subs = await subscribe(api, receiver.url, ['a', 'b']);
+  const subs = await subscribe(api, subscriber.receiver.url, ['a', 'b']);
   faults.enable();
   const pairs = await publish(api, EVENTS, subs, { parallel: 6 });
   const stuck = await waitAllSucceeded(api, pairs, 60_000);
@@ -54,7 +48,7 @@ it('loses nothing while DynamoDB throttles, fails and refuses conditions', async
   const ids = new Map<string, string>();
   for (const p of pairs) ids.set(`${p.messageId}|${p.subscriptionId}`, (await deliveryIdOf(p.messageId, p.subscriptionId)) ?? '');
 
-  const result = await reconcile(pairs, receiver.arrivals, statusReader(api), {
+  const result = await reconcile(pairs, subscriber.receiver.arrivals, statusReader(api), {
     scenario: 'DynamoDB throttling, errors and condition failures',
     startedAt,
     // Explained: the attempt's record did not land (the task ran again), or intake failed midway and

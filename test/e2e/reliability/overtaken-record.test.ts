@@ -6,21 +6,19 @@
  * succeeded delivery back to `pending` (nothing would ever run it again).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFaultReceiver, type FaultReceiver } from '../../support/fault-receiver.js';
+import { beforeAll, expect, it } from 'vitest';
 import { reconcile, report, statusReader, type Pair } from '../../support/fault-reconcile.js';
 import { scenarioApi, startInProcess, type InProcessHookline } from '../../support/fault-runtime.js';
-import { publish, subscribe, waitAllSucceeded, type Api } from '../../support/fault-scenario.js';
+import { publish, subscribe, useFaultReceiver, waitAllSucceeded, type Api } from '../../support/fault-scenario.js';
 
 /** Events per round: few, so pollers stay free to run the retries. */
 const PER_ROUND = 2;
-let receiver: FaultReceiver;
 let h: InProcessHookline;
+const subscriber = useFaultReceiver({
+  decide: ({ path, seenBefore }) => (path.endsWith('/slow') ? { kind: 'ok', delayMs: 2500 } : seenBefore === 0 ? { kind: '5xx' } : { kind: 'ok' }),
+}, () => [h]);
 
 beforeAll(async () => {
-  receiver = await startFaultReceiver({
-    decide: ({ path, seenBefore }) => (path.endsWith('/slow') ? { kind: 'ok', delayMs: 2500 } : seenBefore === 0 ? { kind: '5xx' } : { kind: 'ok' }),
-  });
   h = await startInProcess({
     label: 'overtaken',
     timeScale: 50,
@@ -36,18 +34,13 @@ beforeAll(async () => {
   });
 }, 60_000);
 
-afterAll(async () => {
-  await h?.stop();
-  await receiver?.close();
-});
-
 it('never rolls a succeeded delivery back when an older write lands late', async () => {
   const startedAt = Date.now();
   const api = scenarioApi(h);
-  const subs = await subscribe(api, receiver.url, ['slow', 'flaky']);
+  const subs = await subscribe(api, subscriber.receiver.url, ['slow', 'flaky']);
   const overtaken = (p: Pair) => {
-    const slow = receiver.arrivals.find((a) => a.messageId === p.messageId && a.path.endsWith('/slow'));
-    const retry = receiver.arrivals.find((a) => a.messageId === p.messageId && a.path === p.path && a.acked);
+    const slow = subscriber.receiver.arrivals.find((a) => a.messageId === p.messageId && a.path.endsWith('/slow'));
+    const retry = subscriber.receiver.arrivals.find((a) => a.messageId === p.messageId && a.path === p.path && a.acked);
     return p.path.endsWith('/flaky') && slow?.ackedAt !== undefined && retry?.ackedAt !== undefined && retry.ackedAt < slow.ackedAt;
   };
   // Rounds until a retry has overtaken its first batch (timing decides; bounded).
@@ -59,7 +52,7 @@ it('never rolls a succeeded delivery back when an older write lands late', async
   }
   // Past every late write: the state must still be the final one.
   await sleep(3500);
-  const result = await reconcile(pairs, receiver.arrivals, statusReader(api), { scenario: 'late writes vs. a retry that overtook them', startedAt });
+  const result = await reconcile(pairs, subscriber.receiver.arrivals, statusReader(api), { scenario: 'late writes vs. a retry that overtook them', startedAt });
   report(result);
   const overtook = pairs.filter(overtaken).length;
   console.log(`[reliability] overtaken records: ${overtook} of ${pairs.length / 2} retries succeeded before their first batch wrote`);
