@@ -69,6 +69,9 @@ export interface MessageView {
   eventTime: string;
   createdAt: string;
   routing: string;
+  /** Stored, but its tasks could not be queued: the producer was answered 5xx. */
+  intakeFailed?: { at: string; reason: string };
   payload: unknown;
-  deliveries: { id: string; subscriptionId: string; status: DeliveryStatus; attemptCount: number; nextAttemptAt?: string }[];
+  /** `recorded: false` only with successRecords log-only: pending, or succeeded on its first attempt. */
+  deliveries: { id: string; subscriptionId: string; status: DeliveryStatus; attemptCount: number; nextAttemptAt?: string; recorded?: false }[];
 }
