@@ -34,6 +34,8 @@ export interface PooledRequest {
   body: string | undefined;
   /** Aborting destroys the request and its connection. */
   signal: AbortSignal;
+  /** How long a new connection may take (TCP and TLS) before this address is given up; default: the pool's. */
+  connectTimeoutMs?: number;
 }
 
 export interface PooledResponse {
@@ -70,6 +72,8 @@ export class PinnedPool {
         headers: { ...options.headers, host: this.origin.host },
         setHost: false,
         signal: options.signal,
+        // Node hands unknown request options on to the agent's createConnection.
+        ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
       });
       req.once('error', reject);
       // Redirects are never followed: Node's client returns a 3xx like any other response.
@@ -102,7 +106,11 @@ function pinnedAgent(secure: boolean, hostname: string, address: string, setting
     secure
       ? tls.connect({ host: address, port, ...(servername ? { servername } : {}), secureContext: settings.tlsContext, rejectUnauthorized: true })
       : net.connect({ host: address, port });
-  const createConnection = (options: { port?: number | string | null }, oncreate: (err: Error | null, socket?: net.Socket) => void): undefined => {
+  const createConnection = (
+    options: { port?: number | string | null; connectTimeoutMs?: number },
+    oncreate: (err: Error | null, socket?: net.Socket) => void,
+  ): undefined => {
+    const connectTimeoutMs = options.connectTimeoutMs ?? settings.connectTimeoutMs;
     const socket = connect(Number(options.port));
     const done = (err: Error | null): void => {
       socket.off('error', done);
@@ -116,8 +124,8 @@ function pinnedAgent(secure: boolean, hostname: string, address: string, setting
     const ready = (): void => done(null);
     socket.once('error', done);
     socket.once(secure ? 'secureConnect' : 'connect', ready);
-    socket.setTimeout(settings.connectTimeoutMs, () =>
-      done(Object.assign(new Error(`connect timed out after ${settings.connectTimeoutMs} ms`), { code: CONNECT_TIMEOUT_CODE })),
+    socket.setTimeout(connectTimeoutMs, () =>
+      done(Object.assign(new Error(`connect timed out after ${connectTimeoutMs} ms`), { code: CONNECT_TIMEOUT_CODE })),
     );
     return undefined;
   };

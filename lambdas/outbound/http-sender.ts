@@ -170,7 +170,7 @@ class PinnedHttpSender implements HttpSender {
     if (signal.aborted) return fail('timeout', 'timed out during DNS resolution');
 
     state.phase = 'connect, TLS or response headers';
-    const sent = await this.requestFirstReachable(target, resolved.addresses, request, signal);
+    const sent = await this.requestFirstReachable(target, resolved.addresses, request, context);
     if ('error' in sent) {
       if (isInvalidArgument(sent.error)) return fail('refused', `invalid request: ${(sent.error as Error).message}`);
       const { outcome, reason } = describeFailure(sent.error);
@@ -223,18 +223,21 @@ class PinnedHttpSender implements HttpSender {
 
   /**
    * Sends to the checked addresses in order, moving on only when a connection could not be made
-   * (nothing of the request was sent, so the receiver cannot get it twice).
+   * (nothing of the request was sent, so the receiver cannot get it twice). Each address but the
+   * last may spend only its share of the time left on connecting: a silently dropped (blackholed)
+   * first address must not use up the whole attempt before the next one is tried.
    */
   private async requestFirstReachable(
     target: Target,
     addresses: string[],
     request: OutboundRequest,
-    signal: AbortSignal,
+    { signal, elapsed }: AttemptContext,
   ): Promise<{ response: PooledResponse; address: string } | { error: unknown }> {
     const headers = { ...request.headers };
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'user-agent')) headers['user-agent'] = this.userAgent;
     let error: unknown;
-    for (const address of addresses) {
+    for (const [index, address] of addresses.entries()) {
+      const untried = addresses.length - index;
       try {
         const response = await this.pools.get(target.url.origin, address).request({
           method: request.method,
@@ -242,6 +245,7 @@ class PinnedHttpSender implements HttpSender {
           headers,
           body: request.method === 'GET' ? undefined : request.body,
           signal,
+          ...(untried > 1 && { connectTimeoutMs: Math.max(1, Math.floor((request.timeoutMs - elapsed()) / untried)) }),
         });
         return { response, address };
       } catch (err) {

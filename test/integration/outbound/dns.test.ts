@@ -9,7 +9,7 @@ import { createDnsResolver } from '../../../lambdas/outbound/dns-resolver.js';
 import { OutboundDnsTimeoutError } from '../../../lambdas/outbound/errors.js';
 import { startDnsServer, type DnsRecords, type TestDnsServer } from '../../support/dns-server.js';
 import { expectFailure, post, TEST_HOSTNAME, useHarness } from './harness.js';
-import { startHttpsServer } from './loopback-server.js';
+import { startHttpsServer, startTcpServer } from './loopback-server.js';
 
 const h = useHarness();
 const dnsServers: TestDnsServer[] = [];
@@ -90,6 +90,17 @@ describe('the sender with its resolver', () => {
     const server = await dns({ [TEST_HOSTNAME]: { A: ['127.0.0.2', '127.0.0.1'] } });
     const result = await senderVia(server).send(post(`https://${TEST_HOSTNAME}:${receiver.port}/in`));
     expect(result).toMatchObject({ kind: 'response', statusCode: 200, remoteAddress: '127.0.0.1' });
+    expect(receiver.requests.map((r) => r.url)).toEqual(['/in']);
+  });
+
+  it('gives a silent first address only its share of the deadline, then connects to the next', async () => {
+    const receiver = await h.serve(startHttpsServer({ pair: h.pki.valid }));
+    // 127.0.0.2 accepts the TCP connection and never answers the TLS handshake (a blackhole).
+    const silent = await h.serve(startTcpServer(() => undefined, { host: '127.0.0.2', port: receiver.port }));
+    const server = await dns({ [TEST_HOSTNAME]: { A: ['127.0.0.2', '127.0.0.1'] } });
+    const result = await senderVia(server).send(post(`https://${TEST_HOSTNAME}:${receiver.port}/in`, 3_000));
+    expect(result).toMatchObject({ kind: 'response', statusCode: 200, remoteAddress: '127.0.0.1' });
+    expect(silent.connections).toBe(1);
     expect(receiver.requests.map((r) => r.url)).toEqual(['/in']);
   });
 
