@@ -53,6 +53,8 @@ export class HooklineStack extends Stack {
       TABLE_NAME: this.store.table.tableName,
       PAYLOAD_BUCKET: this.archive.bucket.bucketName,
       RETENTION_DAYS: String(settings.attemptRetentionDays),
+      // Receiver, worker and admin all write delivery records; admin searches them.
+      DELIVERY_INDEX_SHARDS: String(settings.deliveryIndexShards),
     };
 
     // The delivery construct creates the queue before the functions that need its URL.

@@ -3,6 +3,7 @@
  * `resolveSettings` fills defaults and throws `InvalidStackPropError` naming the property;
  * `settingsFromContext` reads the same names from `cdk -c key=value` (strings) or cdk.json.
  */
+import { DELIVERY_INDEX_SHARD_CHOICES, DELIVERY_INDEX_SHARDS, isDeliveryIndexShards } from '../lambdas/adapters/dynamodb/table-schema.js';
 import { InvalidStackPropError } from './errors.js';
 
 /** Every option is optional; `resolveSettings` documents and applies the defaults. */
@@ -25,6 +26,13 @@ export interface HooklineSettingsInput {
    * retrying deliveries keep their records. @default "all"
    */
   readonly successRecords?: 'all' | 'log-only';
+  /**
+   * Shards of the delivery search index (16, 32, 64, 128 or 256): each holds 1,000 record writes/s,
+   * and every unfiltered search page queries 2 × this many partitions. Raising it is safe (records
+   * written under the smaller count stay found); lowering it hides records, so it is refused only
+   * in local mode; on a stack, never lower it (docs/scaling.md). @default 16
+   */
+  readonly deliveryIndexShards?: number;
   /** `X-Shopify-Shop-Domain` of `shopify`-preset deliveries whose event has no tenant. @default "hookline.myshopify.com" */
   readonly shopDomain?: string;
   /** Explicit subscriber URL ports allowed besides the implicit 443. @default [] (no explicit port) */
@@ -71,6 +79,7 @@ export const SETTINGS_DEFAULTS = {
   archiveExpiryDays: 365,
   uniqueTenantEvent: false,
   successRecords: 'all',
+  deliveryIndexShards: DELIVERY_INDEX_SHARDS,
   shopDomain: 'hookline.myshopify.com',
   allowedPorts: [],
   workerConcurrency: 10,
@@ -161,6 +170,10 @@ export function resolveSettings(input: HooklineSettingsInput = {}): HooklineSett
   if (successRecords !== 'all' && successRecords !== 'log-only') {
     throw new InvalidStackPropError('successRecords', `must be "all" or "log-only", got ${JSON.stringify(successRecords)}`);
   }
+  const deliveryIndexShards = input.deliveryIndexShards ?? d.deliveryIndexShards;
+  if (!isDeliveryIndexShards(deliveryIndexShards)) {
+    throw new InvalidStackPropError('deliveryIndexShards', `must be one of ${DELIVERY_INDEX_SHARD_CHOICES.join(', ')} (a power of two), got ${String(deliveryIndexShards)}`);
+  }
   const shopDomain = input.shopDomain ?? d.shopDomain;
   if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(shopDomain)) {
     throw new InvalidStackPropError('shopDomain', `must be a domain name such as "shop.myshopify.com", got "${shopDomain}"`);
@@ -174,6 +187,7 @@ export function resolveSettings(input: HooklineSettingsInput = {}): HooklineSett
     archiveExpiryDays,
     uniqueTenantEvent: input.uniqueTenantEvent ?? d.uniqueTenantEvent,
     successRecords,
+    deliveryIndexShards,
     allowedPorts,
     workerConcurrency: integer('workerConcurrency', input.workerConcurrency ?? d.workerConcurrency, 2, 1000),
     ...workerEventSource(input),
@@ -198,6 +212,7 @@ const CONTEXT_KINDS = {
   archiveExpiryDays: 'number',
   uniqueTenantEvent: 'boolean',
   successRecords: 'string',
+  deliveryIndexShards: 'number',
   shopDomain: 'string',
   allowedPorts: 'ports',
   workerConcurrency: 'number',

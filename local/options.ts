@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LOG_FORMATS, type LogFormat } from './attempt-lines.js';
 import { SUCCESS_RECORDS, type SuccessRecords } from '../lambdas/core/ports.js';
+import { DELIVERY_INDEX_SHARD_CHOICES, DELIVERY_INDEX_SHARDS, isDeliveryIndexShards } from '../lambdas/adapters/dynamodb/table-schema.js';
 
 export interface LocalOptions {
   /** @default 3000 */
@@ -18,6 +19,8 @@ export interface LocalOptions {
   uniqueTenantEvent: boolean;
   /** `log-only`: first-attempt successes only in the attempt log (no delivery record). @default 'all' */
   successRecords: SuccessRecords;
+  /** Delivery index shards (16..256, a power of two); never lower than the store last ran with. @default 16 */
+  deliveryIndexShards: number;
   /** `X-Shopify-Shop-Domain` of `shopify` deliveries without a tenant. @default "hookline.myshopify.com" */
   shopDomain?: string;
   /** Explicit ports allowed in subscriber URLs, e.g. `8443,9000`. @default none */
@@ -53,6 +56,12 @@ function atLeastOne(raw: string): number {
   return n;
 }
 
+function shardCount(raw: string): number {
+  const n = Number(raw);
+  if (!isDeliveryIndexShards(n)) throw new InvalidArgumentError(`expected one of ${DELIVERY_INDEX_SHARD_CHOICES.join(', ')}`);
+  return n;
+}
+
 function portList(raw: string): string {
   if (!/^(\d{1,5}(,\d{1,5})*)?$/.test(raw)) throw new InvalidArgumentError('expected a comma-separated list of ports');
   return raw;
@@ -72,6 +81,12 @@ export function localProgram(): Command {
         .env('HOOKLINE_SUCCESS_RECORDS')
         .default('all')
         .choices(SUCCESS_RECORDS),
+    )
+    .addOption(
+      new Option('--delivery-index-shards <n>', 'shards of the delivery search index (16, 32, 64, 128, 256); raise only, never lower')
+        .env('HOOKLINE_DELIVERY_INDEX_SHARDS')
+        .default(DELIVERY_INDEX_SHARDS)
+        .argParser(shardCount),
     )
     .addOption(new Option('--shop-domain <domain>', 'X-Shopify-Shop-Domain of shopify deliveries without a tenant').env('HOOKLINE_SHOP_DOMAIN'))
     .addOption(new Option('--allowed-ports <ports>', 'explicit ports allowed in subscriber URLs, e.g. 8443,9000').env('HOOKLINE_ALLOWED_PORTS').argParser(portList))

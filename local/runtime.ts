@@ -33,6 +33,7 @@ import type { LocalOptions } from './options.js';
 import { legacyKeyedSubscriptions, legacyKeyingRefusal } from './legacy-keying.js';
 import { recoverPendingDeliveries, type RecoveryResult } from './recovery.js';
 import { migrateDeliveryIndex } from '../lambdas/adapters/dynamodb/delivery-index-migration.js';
+import { claimDeliveryIndexShards } from './index-shards.js';
 import { WorkerLoop } from './worker-loop.js';
 
 export interface LocalRuntime {
@@ -75,6 +76,7 @@ export function localEnvironment(options: LocalOptions, endpoints: EngineEndpoin
     ALERT_TOPIC_ARN: names.alertTopicArn,
     UNIQUE_TENANT_EVENT: String(options.uniqueTenantEvent),
     ...(options.successRecords !== undefined && { SUCCESS_RECORDS: options.successRecords }),
+    ...(options.deliveryIndexShards !== undefined && { DELIVERY_INDEX_SHARDS: String(options.deliveryIndexShards) }),
     ...(options.allowedPorts !== undefined && { ALLOWED_PORTS: options.allowedPorts }),
     ...(options.shopDomain !== undefined && { SHOP_DOMAIN: options.shopDomain }),
     ...(options.maxPayloadBytes !== undefined && { MAX_PAYLOAD_BYTES: String(options.maxPayloadBytes) }),
@@ -105,15 +107,19 @@ function localDataKeys(options: LocalOptions): LocalDataKeys {
 }
 
 /**
- * Before anything is delivered: old-keying data is named now (not discovered one refused delivery
+ * Before anything is delivered: a shard count lower than the store last used is refused (it
+ * would hide records), old-keying data is named now (not discovered one refused delivery
  * at a time), the delivery index migrated, pending deliveries recovered. Recovery runs before the
  * scheduler starts: it skips deliveries whose schedule is still persisted and the scheduler fires
  * those itself; the other order would enqueue a schedule that came due while stopped twice.
  */
 async function checkAndRecoverStore(options: LocalOptions, deps: Dependencies, doc: DynamoDBDocumentClient, tableName: string) {
+  const where = options.memory || options.dynamoEndpoint !== undefined ? 'the store' : options.dataDir;
+  const deliveryIndexShards = deps.config.deliveryIndexShards;
+  await claimDeliveryIndexShards(doc, tableName, deliveryIndexShards, where);
   const legacyKeying = await legacyKeyedSubscriptions(deps.subscriptions);
-  if (legacyKeying.length > 0 && !options.allowLegacyKeying) throw legacyKeyingRefusal(legacyKeying, options.memory ? 'the store' : options.dataDir);
-  const migratedDeliveries = await migrateDeliveryIndex({ client: doc, tableName });
+  if (legacyKeying.length > 0 && !options.allowLegacyKeying) throw legacyKeyingRefusal(legacyKeying, where);
+  const migratedDeliveries = await migrateDeliveryIndex({ client: doc, tableName, deliveryIndexShards });
   const recovery = await recoverPendingDeliveries({ doc, tableName, deliveries: deps.deliveries, messages: deps.messages, queue: deps.queue });
   return { legacyKeying, migratedDeliveries, recovery };
 }

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { problemError } from '../core/errors.js';
 import { SUCCESS_RECORDS, type SuccessRecords } from '../core/ports.js';
+import { DELIVERY_INDEX_SHARD_CHOICES, DELIVERY_INDEX_SHARDS, isDeliveryIndexShards } from '../adapters/dynamodb/table-schema.js';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const ports = z
@@ -32,6 +33,12 @@ const envSchema = z.object({
   UNIQUE_TENANT_EVENT: flag.default(false),
   /** `log-only`: first-attempt successes are kept in the attempt log only (no delivery record). @default "all" */
   SUCCESS_RECORDS: z.enum(SUCCESS_RECORDS).default('all'),
+  /** Delivery index shards, a power of two from 16 to 256 (table-schema.ts); only ever raised. @default 16 */
+  DELIVERY_INDEX_SHARDS: z
+    .string()
+    .transform(Number)
+    .refine(isDeliveryIndexShards, `must be one of ${DELIVERY_INDEX_SHARD_CHOICES.join(', ')}`)
+    .default(DELIVERY_INDEX_SHARDS),
   /** `X-Shopify-Shop-Domain` of `shopify` deliveries without a tenant. @default the core's DEFAULT_SHOP_DOMAIN */
   SHOP_DOMAIN: z.string().min(1).max(253).optional(),
   /** @default "" (no explicit ports allowed in subscriber URLs) */
@@ -68,6 +75,7 @@ export interface Config {
   retentionDays: number;
   uniqueTenantEvent: boolean;
   successRecords: SuccessRecords;
+  deliveryIndexShards: number;
   shopDomain?: string;
   allowedPorts: number[];
   local: boolean;
@@ -110,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     retentionDays: e.RETENTION_DAYS,
     uniqueTenantEvent: e.UNIQUE_TENANT_EVENT,
     successRecords: e.SUCCESS_RECORDS,
+    deliveryIndexShards: e.DELIVERY_INDEX_SHARDS,
     ...(e.SHOP_DOMAIN !== undefined && { shopDomain: e.SHOP_DOMAIN }),
     allowedPorts: e.ALLOWED_PORTS,
     local: e.HOOKLINE_LOCAL,

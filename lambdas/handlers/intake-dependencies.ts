@@ -35,7 +35,7 @@ export function awsClientConfig(config: Config, service: keyof Config['endpoints
 
 /** The table's settings every DynamoDB store shares. */
 export function storeOptions(config: Config): StoreOptions {
-  return { client: createDocumentClient(awsClientConfig(config, 'dynamodb')), tableName: config.tableName, retentionDays: config.retentionDays };
+  return { client: createDocumentClient(awsClientConfig(config, 'dynamodb')), tableName: config.tableName, retentionDays: config.retentionDays, deliveryIndexShards: config.deliveryIndexShards };
 }
 
 /**

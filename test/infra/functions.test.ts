@@ -51,7 +51,7 @@ describe('the three functions', () => {
 
 describe('function environments (what lambdas/handlers/config.ts reads)', () => {
   const RUNTIME_VARS = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'];
-  const COMMON = ['MAX_PAYLOAD_BYTES', 'PAYLOAD_BUCKET', 'QUEUE_URL', 'RETENTION_DAYS', 'TABLE_NAME'];
+  const COMMON = ['DELIVERY_INDEX_SHARDS', 'MAX_PAYLOAD_BYTES', 'PAYLOAD_BUCKET', 'QUEUE_URL', 'RETENTION_DAYS', 'TABLE_NAME'];
   const EXPECTED_KEYS: Record<Name, string[]> = {
     receiver: COMMON,
     admin: [...COMMON, 'ALLOWED_PORTS', 'QUEUE_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_GROUP', 'SECRETS_KEY_ARN', 'SHOP_DOMAIN', 'SUCCESS_RECORDS', 'UNIQUE_TENANT_EVENT'],
@@ -104,7 +104,7 @@ describe('function environments (what lambdas/handlers/config.ts reads)', () => 
 
   it.each(NAMES)('%s: the real config parser accepts the environment and sees the configured options', (name) => {
     const config = loadConfig(resolved(synth, name));
-    expect(config).toMatchObject({ maxPayloadBytes: 524_288, retentionDays: 14, local: false });
+    expect(config).toMatchObject({ maxPayloadBytes: 524_288, retentionDays: 14, deliveryIndexShards: 64, local: false });
     if (name !== 'receiver') expect(config).toMatchObject({ uniqueTenantEvent: true, allowedPorts: [8443, 9443] });
     // Admin and worker build the retry scheduler only when all three are present (dependencies.ts).
     if (name !== 'receiver') expect(config).toMatchObject({ scheduleGroup: 'Hookline-retries', schedulerRoleArn: expect.any(String), queueArn: expect.any(String) });
@@ -115,7 +115,7 @@ describe('function environments (what lambdas/handlers/config.ts reads)', () => 
 
   it.each(NAMES)('%s: the defaults parse to the documented defaults', (name) => {
     const config = loadConfig(resolved(defaults, name));
-    expect(config).toMatchObject({ maxPayloadBytes: 262_144, retentionDays: 30, uniqueTenantEvent: false, allowedPorts: [] });
+    expect(config).toMatchObject({ maxPayloadBytes: 262_144, retentionDays: 30, uniqueTenantEvent: false, allowedPorts: [], deliveryIndexShards: 16 });
   });
 });
 

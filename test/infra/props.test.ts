@@ -31,6 +31,7 @@ describe('resolveSettings', () => {
       archiveExpiryDays: 730,
       uniqueTenantEvent: true,
       successRecords: 'log-only',
+      deliveryIndexShards: 256,
       allowedPorts: [8443, 9443],
       workerConcurrency: 1000,
       maxPayloadBytes: 1_048_576,
@@ -49,6 +50,9 @@ describe('resolveSettings', () => {
   it.each<[string, HooklineSettingsInput]>([
     ['alertEmail', { alertEmail: 'not-an-email' }],
     ['successRecords', { successRecords: 'none' as 'all' }],
+    ['deliveryIndexShards', { deliveryIndexShards: 48 }],
+    ['deliveryIndexShards', { deliveryIndexShards: 8 }],
+    ['deliveryIndexShards', { deliveryIndexShards: 512 }],
     ['logRetentionDays', { logRetentionDays: 31 }],
     ['logRetentionDays', { logRetentionDays: 0 }],
     ['attemptRetentionDays', { attemptRetentionDays: 2 }],
@@ -97,6 +101,7 @@ describe('settingsFromContext', () => {
         workerConcurrency: '20',
         uniqueTenantEvent: 'true',
         successRecords: 'log-only',
+        deliveryIndexShards: '64',
         allowedPorts: '8443,9443',
         maxPayloadBytes: '524288',
       }),
@@ -105,6 +110,7 @@ describe('settingsFromContext', () => {
       workerConcurrency: 20,
       uniqueTenantEvent: true,
       successRecords: 'log-only',
+      deliveryIndexShards: 64,
       allowedPorts: [8443, 9443],
       maxPayloadBytes: 524_288,
     });

@@ -23,6 +23,7 @@ export const CONFIGURED_CONTEXT = {
   archiveTransitionDays: '60',
   archiveExpiryDays: '400',
   uniqueTenantEvent: 'true',
+  deliveryIndexShards: '64',
   allowedPorts: '8443,9443',
   workerConcurrency: '25',
   workerBatchSize: '100',

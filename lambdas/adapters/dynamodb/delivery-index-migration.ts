@@ -9,7 +9,7 @@ import { dynamo, isConditionFailure, type Item, type StoreOptions } from './tabl
 import { deliveryIndexKeys, LEGACY_DELIVERY_DAY_PREFIX } from './table-schema.js';
 
 /** Re-keys every legacy delivery record; returns how many it moved. Safe to run again (a moved one no longer matches). */
-export async function migrateDeliveryIndex(options: Pick<StoreOptions, 'client' | 'tableName'>): Promise<number> {
+export async function migrateDeliveryIndex(options: Pick<StoreOptions, 'client' | 'tableName' | 'deliveryIndexShards'>): Promise<number> {
   let moved = 0;
   let start: Item | undefined;
   do {
@@ -26,7 +26,7 @@ export async function migrateDeliveryIndex(options: Pick<StoreOptions, 'client' 
       ),
     );
     for (const item of (out.Items ?? []) as Item[]) {
-      const keys = deliveryIndexKeys({ id: String(item.id), status: String(item.status), createdAt: String(item.createdAt) });
+      const keys = deliveryIndexKeys({ id: String(item.id), status: String(item.status), createdAt: String(item.createdAt) }, options.deliveryIndexShards);
       try {
         await dynamo('UpdateItem', () =>
           options.client.send(

@@ -41,13 +41,14 @@ export function utcMonths(since: string, until: string): string[] {
 
 /**
  * The index partitions to walk for [since, until]: per month bucket (newest first unless
- * ascending), every shard of the status sets the query can match (a status picks one set).
+ * ascending), shards 0..shards-1 of the status sets the query can match (a status picks one set).
+ * Records written under a smaller shard count lie in the lower shards, so they are walked too.
  */
-function bucketPartitions(since: string, until: string, ascending: boolean, status: string | undefined): string[][] {
+function bucketPartitions(since: string, until: string, ascending: boolean, status: string | undefined, shards: number): string[][] {
   const sets: DeliveryIndexSet[] = status === undefined ? ['OK', 'NOK'] : [deliveryIndexSet(status)];
   const months = utcMonths(since, until);
   if (!ascending) months.reverse();
-  return months.map((month) => sets.flatMap((set) => Array.from({ length: DELIVERY_INDEX_SHARDS }, (_, shard) => deliveryIndexPartition(set, month, shard))));
+  return months.map((month) => sets.flatMap((set) => Array.from({ length: shards }, (_, shard) => deliveryIndexPartition(set, month, shard))));
 }
 
 export class DynamoDeliveryStore implements DeliveryStore {
@@ -125,7 +126,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
     const since = within(query.since, now - this.options.retentionDays * 86_400_000);
     return pageFromShards(this.options, {
       index: DELIVERY_INDEX,
-      buckets: bucketPartitions(since, until, ascending, query.status),
+      buckets: bucketPartitions(since, until, ascending, query.status, this.options.deliveryIndexShards ?? DELIVERY_INDEX_SHARDS),
       from: since,
       to: until,
       ascending,
@@ -149,7 +150,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
       ...deliveryKey(delivery.id),
       kind: 'delivery',
       expiresAt: expiryAfter(delivery.createdAt, this.options.retentionDays),
-      ...deliveryIndexKeys(delivery),
+      ...deliveryIndexKeys(delivery, this.options.deliveryIndexShards ?? DELIVERY_INDEX_SHARDS),
       ...delivery,
     };
   }

@@ -10,6 +10,8 @@ export interface StoreOptions {
   tableName: string;
   /** Messages, deliveries and jobs expire (DynamoDB TTL) this many days after creation. */
   retentionDays: number;
+  /** Delivery index shards (table-schema.ts; only ever raised on a table). @default DELIVERY_INDEX_SHARDS (16) */
+  deliveryIndexShards?: number;
 }
 
 export type Item = Record<string, unknown>;

@@ -17,12 +17,13 @@
  * | schedule     | SCHED#{name}                    | META      | gsi3 SCHED / {fire time ISO}#{name}  (local scheduler only)            |
  * | retry-task   | RETRY#{due minute ISO}#{shard}  | TASK#{dlvId}-a{n}-g{g} | — (a retry waiting for its bucket's sweep; TTL a day after) |
  * | retry-bucket | RETRY#{due minute ISO}#{shard}  | META      | — (who arranges the sweep: pending, schedule or queue)                |
+ * | local-setting| LOCAL#{name}                    | META      | — (local mode only: e.g. the delivery index shards it last ran with)  |
  *
  * Indexes are KEYS_ONLY: a status change never costs an index write; list routes
  * query an index for keys, then BatchGet the items.
  *
  * A delivery record has exactly one index entry (one write unit): its month bucket, split into
- * `DELIVERY_INDEX_SHARDS` shards by a hash of the delivery id, in the `OK` set when it succeeded
+ * `deliveryIndexShards` shards by a hash of the delivery id, in the `OK` set when it succeeded
  * and the `NOK` set otherwise (pending, failed, paused, dropped: the sparse set that status,
  * cancel and replay-failed searches walk). Searches merge the shards by sort key; subscription,
  * tenant, type and message filters are applied to the items.
@@ -52,6 +53,7 @@ export const KEY_PREFIX = {
   delivery: 'DLV#',
   replayJob: 'JOB#',
   schedule: 'SCHED#',
+  localSetting: 'LOCAL#',
 } as const;
 
 /**
@@ -62,11 +64,22 @@ export const KEY_PREFIX = {
 export const INTAKE_KEY_PREFIXES = [KEY_PREFIX.route, KEY_PREFIX.fallbackRoute, KEY_PREFIX.message, KEY_PREFIX.idempotency, KEY_PREFIX.delivery] as const;
 
 /**
- * Shards per (status set, month) of the delivery index. Hashing the delivery id spreads writes
- * evenly: each shard takes ~1/16 of the installation's deliveries (≈190/s at 3,000/s, under a
- * partition's 1,000 write units/s; 50,000/s needs 64). Every search queries each shard once per page.
+ * Shards per (status set, month) of the delivery index: the deployment option
+ * `deliveryIndexShards` (`DELIVERY_INDEX_SHARDS` in the functions' environment). Hashing the
+ * delivery id spreads writes evenly: each shard takes 1/N of the installation's deliveries, and a
+ * partition takes 1,000 write units/s, so 16 shards hold ≈ 16,000 record writes/s (50,000/s needs
+ * 64, bench/capacity.ts picks N per load). Every unfiltered search queries each shard once per page.
+ *
+ * N is a power of two, so a record's shard under N (hash mod N) is also its shard under every
+ * larger N reduced mod the smaller: a record written at 16 lies in shards 0..15, which a search at
+ * 64 walks. Raising N loses nothing; lowering it hides the records in the shards it drops.
  */
 export const DELIVERY_INDEX_SHARDS = 16;
+export const DELIVERY_INDEX_SHARD_CHOICES = [16, 32, 64, 128, 256] as const;
+
+/** Whether `n` is an allowed shard count (a power of two from 16 to 256). */
+export const isDeliveryIndexShards = (n: number): boolean => (DELIVERY_INDEX_SHARD_CHOICES as readonly number[]).includes(n);
+
 export const DELIVERY_INDEX = 'gsi3' as const;
 export type DeliveryIndexSet = 'OK' | 'NOK';
 
@@ -74,19 +87,25 @@ export type DeliveryIndexSet = 'OK' | 'NOK';
 export const deliveryIndexSet = (status: string): DeliveryIndexSet => (status === 'succeeded' ? 'OK' : 'NOK');
 
 /** FNV-1a (32 bit): a fast, even spread of the (already random) delivery ids over the shards. */
-export function deliveryIndexShard(deliveryId: string): number {
+export function deliveryIndexShard(deliveryId: string, shards: number = DELIVERY_INDEX_SHARDS): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < deliveryId.length; i++) hash = Math.imul(hash ^ deliveryId.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % DELIVERY_INDEX_SHARDS;
+  return hash % shards;
 }
 
 export const deliveryIndexPartition = (set: DeliveryIndexSet, month: string, shard: number) =>
   `${KEY_PREFIX.delivery}${set}#${month}#${shard.toString(16).padStart(2, '0')}`;
 
-/** The index keys of a delivery record (createdAt never changes, so only a set change moves it). */
-export function deliveryIndexKeys(delivery: { id: string; status: string; createdAt: string }): { gsi3pk: string; gsi3sk: string } {
+/**
+ * The index keys of a delivery record under `shards` (createdAt never changes, so only a set
+ * change, or a write after the shard count was raised, moves it).
+ */
+export function deliveryIndexKeys(
+  delivery: { id: string; status: string; createdAt: string },
+  shards: number = DELIVERY_INDEX_SHARDS,
+): { gsi3pk: string; gsi3sk: string } {
   return {
-    gsi3pk: deliveryIndexPartition(deliveryIndexSet(delivery.status), delivery.createdAt.slice(0, 7), deliveryIndexShard(delivery.id)),
+    gsi3pk: deliveryIndexPartition(deliveryIndexSet(delivery.status), delivery.createdAt.slice(0, 7), deliveryIndexShard(delivery.id, shards)),
     gsi3sk: `${delivery.createdAt}#${delivery.id}`,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { utcMonths } from '../../../lambdas/adapters/dynamodb/delivery-store.js';
-import { DELIVERY_INDEX_SHARDS, deliveryIndexKeys } from '../../../lambdas/adapters/dynamodb/table-schema.js';
+import { DELIVERY_INDEX_SHARD_CHOICES, DELIVERY_INDEX_SHARDS, deliveryIndexKeys, deliveryIndexShard, isDeliveryIndexShards } from '../../../lambdas/adapters/dynamodb/table-schema.js';
 import { deliveryIdFor, newMessageId, newSubscriptionId } from '../../../lambdas/core/ids.js';
 
 /**
@@ -39,6 +39,20 @@ describe('delivery index keys', () => {
       expect(okShards, name).toHaveLength(DELIVERY_INDEX_SHARDS);
       expect((largest * SAMPLE_EVERY) / 86_400, name).toBeLessThan(1_000);
     }
+  });
+
+  it.each(DELIVERY_INDEX_SHARD_CHOICES)('spread over exactly %i shards when the option says so, each shard a refinement of the smaller counts', (shards) => {
+    const ids = Array.from({ length: shards * 40 }, () => deliveryIdFor(newMessageId(), newSubscriptionId()));
+    const used = new Set(ids.map((id) => deliveryIndexKeys({ id, status: 'succeeded', createdAt: '2026-12-06T10:00:00.000Z' }, shards).gsi3pk));
+    expect(used.size).toBe(shards);
+    expect([...used].every((pk) => parseInt(pk.split('#').at(-1)!, 16) < shards)).toBe(true);
+    // What makes raising the count safe: a record's shard at 16 is its shard at any larger count mod 16.
+    for (const id of ids.slice(0, 200)) expect(deliveryIndexShard(id, shards) % 16).toBe(deliveryIndexShard(id, 16));
+  });
+
+  it('allow only powers of two from 16 to 256, 16 by default', () => {
+    expect(DELIVERY_INDEX_SHARDS).toBe(16);
+    expect([8, 16, 24, 32, 48, 64, 128, 256, 512].filter(isDeliveryIndexShards)).toEqual([16, 32, 64, 128, 256]);
   });
 
   it('keep a record in place across attempts unless its status set changes, and sort by creation time', () => {

@@ -10,6 +10,15 @@ describe('ConfigError', () => {
     expect(() => loadConfig({})).toThrow(/TABLE_NAME/);
   });
 
+  it('accepts DELIVERY_INDEX_SHARDS only as a power of two from 16 to 256, 16 when absent', () => {
+    const base = { TABLE_NAME: 't', QUEUE_URL: 'https://sqs.example.com/q', PAYLOAD_BUCKET: 'b' };
+    expect(loadConfig(base).deliveryIndexShards).toBe(16);
+    expect(loadConfig({ ...base, DELIVERY_INDEX_SHARDS: '256' }).deliveryIndexShards).toBe(256);
+    for (const bad of ['48', '8', '512', 'many']) {
+      expect(() => loadConfig({ ...base, DELIVERY_INDEX_SHARDS: bad }), bad).toThrow(/DELIVERY_INDEX_SHARDS: must be one of 16, 32, 64, 128, 256/);
+    }
+  });
+
   it('is a HooklineError the API answers as a 500 problem naming the misconfiguration', () => {
     const error = new ConfigError('SECRETS_KEY_ARN is required to seal subscription secrets');
     expect(error).toBeInstanceOf(HooklineError);
