@@ -13,7 +13,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https';
 import net from 'node:net';
 import tls, { createSecureContext, type SecureContext } from 'node:tls';
-import { MIN_TLS_VERSION } from './tls-policy.js';
+import { MIN_TLS_VERSION, OUTBOUND_CIPHERS } from './tls-policy.js';
 
 export interface PoolSettings {
   /** Trust store (undefined = Node's default roots). */
@@ -188,10 +188,10 @@ export class ConnectionPools {
 }
 
 /**
- * One TLS context for all outbound connections: TLS 1.2 minimum, Node's default ciphers and the
+ * One TLS context for all outbound connections: TLS 1.2 minimum, the outbound cipher list and the
  * trust store. Built once because parsing a trust store per handshake is costly; verification
  * (`rejectUnauthorized`, hostname check) is per connection and always on.
  */
 export function outboundSecureContext(ca: string[] | undefined): SecureContext {
-  return createSecureContext({ minVersion: MIN_TLS_VERSION, ...(ca ? { ca } : {}) });
+  return createSecureContext({ minVersion: MIN_TLS_VERSION, ciphers: OUTBOUND_CIPHERS, ...(ca ? { ca } : {}) });
 }

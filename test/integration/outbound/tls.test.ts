@@ -121,7 +121,7 @@ describe('protocol version policy (TLS 1.2 minimum)', () => {
   });
 });
 
-describe("cipher policy (Node's default list, TLS 1.2 minimum)", () => {
+describe("cipher policy (Node's default list without RSA key exchange, TLS 1.2 minimum)", () => {
   /** Delivers once to a TLS 1.2-capped server offering `ciphers` and returns what was negotiated. */
   async function deliverOverTls12(ciphers?: string): Promise<{ protocol: string | null; cipher: string } | undefined> {
     let negotiated: { protocol: string | null; cipher: string } | undefined;
@@ -167,6 +167,19 @@ describe("cipher policy (Node's default list, TLS 1.2 minimum)", () => {
     const result = await h.sender().send(post(urlOf(server)));
     expectFailure(result, 'network', /^TLS: handshake failure \(no acceptable cipher suite\)$/);
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('refuses a TLS 1.2 server that only offers RSA key exchange (no forward secrecy), and reaches it over ECDHE-RSA', async () => {
+    const { rsa } = h.pki;
+    const sender = h.sender({ extraCa: [h.pki.ca.cert, rsa.ca.cert] });
+    const rsaOnly = await h.serve(startHttpsServer({ pair: rsa.valid, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'AES128-GCM-SHA256:AES256-GCM-SHA384' }));
+    // A client that allows the suite completes the handshake: the refusal is the sender's policy.
+    expect(await handshakeWith(rsaOnly, rsa.ca.cert, { ciphers: 'AES128-GCM-SHA256' })).toEqual({ protocol: 'TLSv1.2', cipher: 'AES128-GCM-SHA256' });
+    expectFailure(await sender.send(post(urlOf(rsaOnly))), 'network', /^TLS: handshake failure \(no acceptable cipher suite\)$/);
+    expect(rsaOnly.requests).toHaveLength(0);
+
+    const ecdheRsa = await h.serve(startHttpsServer({ pair: rsa.valid, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' }));
+    expect(await sender.send(post(urlOf(ecdheRsa)))).toMatchObject({ kind: 'response', statusCode: 200 });
   });
 
   it('prefers a forward-secret AEAD suite when the server is limited to TLS 1.2', async () => {
