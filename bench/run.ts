@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** In run order: the in-process ones first, then the ones that start local mode. */
-const BENCHMARKS = ['engine-vs-raw', 'bundle', 'e2e-local', 'fan-out', 'retry-timing', 'isolation', 'cost', 'capacity'] as const;
+const BENCHMARKS = ['engine-vs-raw', 'bundle', 'payload-codec', 'e2e-local', 'fan-out', 'retry-timing', 'isolation', 'cost', 'capacity'] as const;
 
 /** A benchmark still running after this is stopped (its process group is killed). @default 10 min */
 const TIMEOUT_MS = 10 * 60 * 1000;

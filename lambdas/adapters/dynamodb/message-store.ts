@@ -10,19 +10,17 @@ import { getRecords } from './batch.js';
 import { pageFromIndex, utcDays } from './index-pages.js';
 import { dynamo, expiryAfter, getRecord, isConditionFailure, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
 import { KEY_PREFIX } from './table-schema.js';
+import { payloadAttributes, storedPayload, type StoredPayload } from './message-payload.js';
 
 const messageKey = (id: string): Key => ({ pk: `${KEY_PREFIX.message}${id}`, sk: 'META' });
 const claimKey = (key: string): Key => ({ pk: `${KEY_PREFIX.idempotency}${key}`, sk: 'IDEM' });
 const unroutedPartition = (day: string) => `MSG#UNROUTED#${day}`;
 
-/**
- * The payload is stored as JSON text, not as a DynamoDB map: any JSON number (beyond 2^53 or
- * DynamoDB's 38 digits / 1e125 range) and any key survive, and no payload can fail the write.
- */
 const decodeMessage = (item: Item): Message | undefined => {
   if (item.kind !== 'message') return undefined;
-  const { payloadJson, ...message } = withoutKeys<Message & { payloadJson?: string }>(item);
-  return payloadJson !== undefined ? { ...message, payload: JSON.parse(payloadJson) as unknown } : message;
+  const { payloadJson, payloadBrotli, ...message } = withoutKeys<Message & StoredPayload>(item);
+  const payload = storedPayload({ payloadJson, payloadBrotli });
+  return payload !== undefined ? { ...message, payload } : message;
 };
 
 export class DynamoMessageStore implements MessageStore {
@@ -137,10 +135,9 @@ export class DynamoMessageStore implements MessageStore {
     });
   }
 
-
   private item(message: Message): Item {
     const { payload, ...rest } = message;
-    return {
+    const item: Item = {
       ...messageKey(message.id),
       kind: 'message',
       expiresAt: expiryAfter(message.createdAt, this.options.retentionDays),
@@ -149,7 +146,7 @@ export class DynamoMessageStore implements MessageStore {
         gsi3sk: `${message.createdAt}#${message.id}`,
       }),
       ...rest,
-      ...(payload !== undefined && { payloadJson: JSON.stringify(payload) }),
     };
+    return payload !== undefined ? { ...item, ...payloadAttributes(item, JSON.stringify(payload)) } : item;
   }
 }
