@@ -1,11 +1,13 @@
 /**
  * The receiver and admin API (issue 6) end to end in local mode, black box: idempotent intake
- * (sequential and concurrent duplicates), payload limits and S3-stored payloads, routing
+ * (sequential and concurrent duplicates), payload limits, S3-stored and compressed payloads, routing
  * (tenant, fallback, unrouted), a 1,000-subscription fan-out, every subscription route, and
  * route/subscription consistency under concurrent changes. Every response is validated against
  * docs/openapi.json.
  */
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../lambdas/adapters/aws-clients.js';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION, resourceNamesFor } from '../../local/engines.js';
@@ -21,6 +23,7 @@ const MAX_PAYLOAD_BYTES = 262_144;
 let local: LocalInstance;
 let api: CheckedApi;
 let s3: S3Client;
+let dynamo: DynamoDBDocumentClient;
 const receivers = receiverSet();
 
 beforeAll(async () => {
@@ -29,10 +32,12 @@ beforeAll(async () => {
   const engines = sharedEngines();
   expect(engines, 'the e2e project shares its engines').toBeDefined();
   s3 = new S3Client(clientConfig(engines!.sqsEndpoint, { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
+  dynamo = createDocumentClient(clientConfig(engines!.dynamoEndpoint, { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
 });
 
 afterAll(async () => {
   s3?.destroy();
+  dynamo?.destroy();
   await receivers.close();
   if (local) expect((await local.stop()).pids.length).toBeGreaterThan(0);
 });
@@ -166,6 +171,28 @@ describe('intake: payload size', () => {
     await deliveryReaching(api, big.messageId, 'succeeded');
     expect(arrivalsOf(r, big.messageId)[0]!.body).toBe(json);
     const message = await api<{ payload: unknown }>('GET', `/v1/messages/${big.messageId}`);
+    expect(message.body.payload).toEqual(payload);
+  });
+
+  it('delivers an inline payload stored compressed byte for byte, and shows it', async () => {
+    // Prepare: 8 KB of repeated line items, inline (under the S3 threshold) and compressible
+    const r = await receiver();
+    await createSubscription(api, { url: urlOf(r, '/packed'), eventTypes: ['size.packed'], tenant: 'size_t' });
+    const payload = { items: Array.from({ length: 160 }, (_, i) => ({ sku: `SKU-${i % 7}`, name: 'Ürün ✓', qty: 1 })) };
+    const json = JSON.stringify(payload);
+    expect(Buffer.byteLength(json)).toBeGreaterThan(6 * 1024);
+
+    // Act
+    const sent = await postEvent(api, { type: 'size.packed', tenant: 'size_t', payload });
+
+    // Assess
+    const table = resourceNamesFor(local.resourcePrefix!).table;
+    const { Item: item } = await dynamo.send(new GetCommand({ TableName: table, Key: { pk: `MSG#${sent.messageId}`, sk: 'META' } }));
+    expect(item?.payloadJson).toBeUndefined();
+    expect((item?.payloadBrotli as Uint8Array).byteLength).toBeLessThan(1024);
+    await deliveryReaching(api, sent.messageId, 'succeeded');
+    expect(arrivalsOf(r, sent.messageId)[0]!.body).toBe(json);
+    const message = await api<{ payload: unknown }>('GET', `/v1/messages/${sent.messageId}`);
     expect(message.body.payload).toEqual(payload);
   });
 });
