@@ -39,6 +39,21 @@ type StoredSubscription = Omit<Subscription, keyof SealedPart> & { sealed?: stri
 
 const decodeStored = (item: Item): StoredSubscription | undefined => (item.kind === 'subscription' ? withoutKeys<StoredSubscription>(item) : undefined);
 
+/** The item's attributes but its key and the sealed part, with the index keys and TTL derived from `sub`. */
+function plainAttributes(sub: Subscription): Item {
+  const { secrets: _secrets, auth: _auth, customHeaders: _customHeaders, ...rest } = sub;
+  const sortKey = `${sub.createdAt}#${sub.id}`;
+  return {
+    kind: 'subscription',
+    gsi1pk: 'SUBS',
+    gsi1sk: sortKey,
+    ...(sub.tenant !== undefined && { gsi2pk: `SUB#TENANT#${sub.tenant}`, gsi2sk: sortKey }),
+    ...rest,
+    // DynamoDB's TTL (epoch seconds) removes a deleted subscription after the retention period.
+    ...(sub.retainedUntil !== undefined && { expiresAt: Math.floor(Date.parse(sub.retainedUntil) / 1000) }),
+  };
+}
+
 /** Additional authenticated data: a sealed value opens only on the subscription it was written for. */
 const sealContext = (id: string) => `subscription:${id}`;
 
@@ -68,17 +83,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     const after = routeItems(next);
     const held = await heldClaims(this.options, prev);
     const writes: PlannedWrite[] = [
-      {
-        item: {
-          Put: {
-            TableName: this.table,
-            Item: await this.subscriptionItem(next),
-            ConditionExpression: 'attribute_exists(pk) AND #version = :version',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':version': prev.version },
-          },
-        },
-      },
+      { item: { Update: { TableName: this.table, Key: subscriptionKey(next.id), ...(await this.changesFrom(prev, next)) } } },
       ...[...before.keys()].filter((pk) => !after.has(pk)).map((pk) => ({ item: { Delete: { TableName: this.table, Key: { pk, sk: prev.id } } } })),
       ...[...after.values()].map((Item) => ({ item: { Put: { TableName: this.table, Item } } })),
       // A subscription its failure policy deleted releases every claim (and takes them again when restored).
@@ -182,19 +187,39 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   private async subscriptionItem(sub: Subscription): Promise<Item> {
-    const { secrets, auth, customHeaders, ...rest } = sub;
-    const sortKey = `${sub.createdAt}#${sub.id}`;
-    // DynamoDB's TTL (epoch seconds) removes a deleted subscription after the retention period.
-    const ttl = sub.retainedUntil !== undefined ? { expiresAt: Math.floor(Date.parse(sub.retainedUntil) / 1000) } : {};
+    const { secrets, auth, customHeaders } = sub;
+    return { ...subscriptionKey(sub.id), ...plainAttributes(sub), sealed: await this.seal(sub.id, { secrets, auth, customHeaders }) };
+  }
+
+  /**
+   * An operator's change as an update of only the attributes it changes, on the condition that
+   * `prev`'s version is still stored: the worker's breaker, streak and pacer attributes (written
+   * without a version bump) that changed meanwhile are kept, not overwritten with the stale read.
+   */
+  private async changesFrom(prev: Subscription, next: Subscription) {
+    const [before, after] = [plainAttributes(prev), plainAttributes(next)];
+    const names: Record<string, string> = { '#version': 'version', '#sealed': 'sealed', '#secrets': 'secrets', '#auth': 'auth', '#customHeaders': 'customHeaders' };
+    const values: Record<string, unknown> = {
+      ':prevVersion': prev.version,
+      ':sealed': await this.seal(next.id, { secrets: next.secrets, auth: next.auth, customHeaders: next.customHeaders }),
+    };
+    const set = ['#sealed = :sealed'];
+    // Plaintext copies of the sealed part exist only in items written before sealing.
+    const remove = ['#secrets', '#auth', '#customHeaders'];
+    for (const [i, name] of [...new Set([...Object.keys(before), ...Object.keys(after)])].entries()) {
+      if (JSON.stringify(before[name]) === JSON.stringify(after[name])) continue;
+      names[`#a${i}`] = name;
+      if (after[name] === undefined) remove.push(`#a${i}`);
+      else {
+        values[`:a${i}`] = after[name];
+        set.push(`#a${i} = :a${i}`);
+      }
+    }
     return {
-      ...subscriptionKey(sub.id),
-      kind: 'subscription',
-      gsi1pk: 'SUBS',
-      gsi1sk: sortKey,
-      ...(sub.tenant !== undefined && { gsi2pk: `SUB#TENANT#${sub.tenant}`, gsi2sk: sortKey }),
-      ...rest,
-      sealed: await this.seal(sub.id, { secrets, auth, customHeaders }),
-      ...ttl,
+      UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk) AND #version = :prevVersion',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     };
   }
 
@@ -278,7 +303,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
       const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
       const write = failed >= 0 ? writes[failed] : undefined;
-      if (failed === 0 && write?.item.Put?.Item?.kind === 'subscription') {
+      if (failed === 0 && (write?.item.Put?.Item?.kind === 'subscription' || write?.item.Update !== undefined)) {
         throw new ConcurrentUpdateError(`subscription ${sub.id} changed meanwhile`, { cause: error });
       }
       if (write?.conflict !== undefined) throw Object.assign(await write.conflict(), { cause: error });

@@ -8,6 +8,7 @@ import { testEngines, type TestEngines } from '../../support/engines.js';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EnvelopeCipher, SealedValueError } from '../../../lambdas/core/envelope.js';
 import { LocalDataKeys } from '../../../local/key-file.js';
+import { DynamoEndpointHealthStore } from '../../../lambdas/adapters/dynamodb/endpoint-health-store.js';
 
 let engines: TestEngines;
 let store: DynamoSubscriptionStore;
@@ -51,6 +52,28 @@ describe('DynamoSubscriptionStore on DynamoDB Local', () => {
     // A writer holding the old version loses.
     await expect(store.replace(prev, { ...prev, description: 'stale' }, { unique: false })).rejects.toBeInstanceOf(ConcurrentUpdateError);
     expect((await store.get(prev.id))?.eventTypes).toEqual(['c.d']);
+  });
+
+  it("writes only what an operator's change changes: the worker's breaker and streak written meanwhile are kept", async () => {
+    const prev = subscription({ tenant: 'shop-h', description: 'before' });
+    await store.create(prev, { unique: false });
+    // The worker, between the operator's read and write: a transport failure, then the breaker opens.
+    const health = new DynamoEndpointHealthStore({ client: engines.doc, tableName: engines.names.table });
+    const seen = await health.recordTransportFailure(prev.id);
+    expect(await health.open(prev.id, seen!, Date.now() + 30_000, 1)).toBe(true);
+    await store.recordFailure(prev.id, new Date().toISOString());
+
+    const { description: _removed, ...withoutDescription } = prev;
+    await store.replace(prev, { ...withoutDescription, url: 'https://hooks.example.com/moved', version: prev.version + 1 }, { unique: false });
+
+    const stored = await store.get(prev.id);
+    expect(stored).toMatchObject({ url: 'https://hooks.example.com/moved', version: prev.version + 1, breakerFailures: 1, breakerOpens: 1, consecutiveFailures: 1 });
+    expect(stored?.breakerOpenUntil).toBeGreaterThan(Date.now());
+    expect(stored).not.toHaveProperty('description');
+    expect(stored?.secrets).toEqual(prev.secrets);
+    // An operator's own change to those attributes (enable resets the streak) is written.
+    await store.replace(stored!, { ...stored!, consecutiveFailures: 0, version: stored!.version + 1 }, { unique: false });
+    expect(await store.get(prev.id)).toMatchObject({ consecutiveFailures: 0, breakerOpens: 1 });
   });
 
   it('enforces one subscription per (tenant, event type) with the holder id, and frees the claim on delete', async () => {
