@@ -328,3 +328,19 @@ export class ManualClock {
   constructor(public t: number) {}
   now = () => this.t;
 }
+
+/** One of each in-memory store, queue and publisher: the ports every in-memory world wires the same way. */
+export function memoryPorts(now: () => number = Date.now) {
+  const subscriptions = new MemorySubscriptions();
+  return {
+    subscriptions,
+    endpointHealth: new MemoryEndpointHealth(subscriptions),
+    messages: new MemoryMessages(now),
+    deliveries: new MemoryDeliveries(),
+    payloads: new MemoryPayloads(),
+    queue: new MemoryQueue(),
+    retryScheduler: new MemoryScheduler(),
+    alerts: new MemoryAlerts(),
+    jobs: new MemoryJobs(),
+  };
+}

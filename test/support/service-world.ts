@@ -6,20 +6,7 @@ import type { OutboundRequest, SendResult } from '../../lambdas/core/ports.js';
 import { EndpointLoad } from '../../lambdas/core/endpoint-load.js';
 import { createSubscription, type SubscriptionDeps } from '../../lambdas/core/services/subscriptions.js';
 import type { SubscriptionId } from '../../lambdas/core/model.js';
-import {
-  ManualClock,
-  MemoryAlerts,
-  MemoryDeliveries,
-  MemoryEndpointHealth,
-  MemoryJobs,
-  MemoryMessages,
-  MemoryPayloads,
-  MemoryQueue,
-  MemoryScheduler,
-  MemorySubscriptions,
-  ScriptedSender,
-  respond,
-} from './memory-ports.js';
+import { ManualClock, ScriptedSender, memoryPorts, respond } from './memory-ports.js';
 
 export const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 
@@ -35,18 +22,9 @@ export interface MemoryServiceOptions {
 /** Intake, worker and subscription dependencies over the in-memory ports, on a manual clock at `T0`. */
 export function memoryServiceDeps(options: MemoryServiceOptions = {}) {
   const clock = new ManualClock(T0);
-  const subscriptions = new MemorySubscriptions();
   const deps = {
-    subscriptions,
-    endpointHealth: new MemoryEndpointHealth(subscriptions),
+    ...memoryPorts(clock.now),
     endpointLoad: new EndpointLoad(),
-    messages: new MemoryMessages(clock.now),
-    deliveries: new MemoryDeliveries(),
-    payloads: new MemoryPayloads(),
-    queue: new MemoryQueue(),
-    retryScheduler: new MemoryScheduler(),
-    alerts: new MemoryAlerts(),
-    jobs: new MemoryJobs(),
     sender: new ScriptedSender(options.script ?? (() => respond(200))),
     clock,
     version: options.version ?? 'test',

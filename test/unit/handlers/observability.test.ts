@@ -12,20 +12,7 @@ import { stdoutAttemptLog } from '../../../lambdas/adapters/cloudwatch-logs/atte
 import { systemClock } from '../../../lambdas/core/ports.js';
 import type { Attempt, Delivery } from '../../../lambdas/core/model.js';
 import { createObservability, dispatchObserver } from '../../../lambdas/handlers/observability.js';
-import {
-  MemoryAlerts,
-  MemoryDeliveries,
-  MemoryEndpointHealth,
-  MemoryJobs,
-  MemoryMessages,
-  MemoryPayloads,
-  MemoryQueue,
-  MemoryRetryBuckets,
-  MemoryScheduler,
-  MemorySubscriptions,
-  ScriptedSender,
-  respond,
-} from '../../support/memory-ports.js';
+import { MemoryRetryBuckets, ScriptedSender, memoryPorts, respond } from '../../support/memory-ports.js';
 
 function apiEvent(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
   return {
@@ -69,26 +56,17 @@ afterEach(() => {
 
 describe('handlers: what they print', () => {
   it('emits attempt lines and EMF metrics, and never a secret, credential or signature', async () => {
-    const queue = new MemoryQueue();
     const sender = new ScriptedSender((_req, i) => (i === 0 ? respond(503) : respond(200)));
-    const subscriptions = new MemorySubscriptions();
+    const ports = memoryPorts();
+    const { queue, retryScheduler: scheduler } = ports;
     const deps: Dependencies = {
       config: loadConfig({ TABLE_NAME: 't', QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', PAYLOAD_BUCKET: 'b' }),
       clock: systemClock,
-      subscriptions,
-      endpointHealth: new MemoryEndpointHealth(subscriptions),
-      messages: new MemoryMessages(),
-      deliveries: new MemoryDeliveries(),
-      jobs: new MemoryJobs(),
-      queue,
-      retryScheduler: new MemoryScheduler(),
+      ...ports,
       retryBuckets: new MemoryRetryBuckets(),
-      payloads: new MemoryPayloads(),
-      alerts: new MemoryAlerts(),
       sender,
       attemptLog: stdoutAttemptLog,
     };
-    const scheduler = deps.retryScheduler as MemoryScheduler;
     const admin = createAdminHandler(deps);
     const receiver = createReceiverHandler(deps);
     const worker = createWorkerHandler(deps);
