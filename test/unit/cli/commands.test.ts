@@ -9,27 +9,19 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/main.js';
+import { DESIGN_SUBSCRIPTION_EXAMPLE } from '../../support/design-example.js';
 import { captureIo } from './io.js';
 import { startRecorder, type Recorder } from './recorder.js';
 
 const NOW = new Date('2024-05-06T12:00:00.000Z');
 const deps = { now: () => NOW };
 
+/** The API's view of the DESIGN example: with an id and a status, the auth token masked. */
 const SUB = {
   id: 'sub_abc',
-  url: 'https://hooks.example.com/orders',
-  eventTypes: ['order.created', 'order.updated'],
-  tenant: 'shop_123',
-  fallback: false,
-  method: 'POST',
-  format: 'json',
-  envelope: 'none',
-  preset: 'tiktok-shop',
+  ...DESIGN_SUBSCRIPTION_EXAMPLE,
   signing: { scheme: 'hmac-sha256', header: 'X-Shop-Hmac-SHA256' },
   auth: { type: 'bearer', token: '****' },
-  customHeaders: { 'X-Team': 'payments' },
-  timeoutMs: 3000,
-  acceptStatuses: [200, 401],
   retryOn: ['5xx'],
   status: 'active',
   metadata: {},
@@ -115,23 +107,15 @@ describe('subscriptions create', () => {
     expect(req.path).toBe('/v1/subscriptions');
     expect(req.headers['content-type']).toBe('application/json');
     expect(JSON.parse(req.body)).toEqual({
-      url: 'https://hooks.example.com/orders',
-      eventTypes: ['order.created', 'order.updated'],
-      tenant: 'shop_123',
-      fallback: false,
-      method: 'POST',
-      format: 'json',
+      ...DESIGN_SUBSCRIPTION_EXAMPLE,
       envelope: 'standard',
-      preset: 'tiktok-shop',
       signing: { scheme: 'hmac-sha256', header: 'X-Shop-Hmac-SHA256' },
       auth: { type: 'basic', username: 'u', password: 'p:w' },
       customHeaders: { 'X-Team': 'payments', 'X-Env': 'prod' },
-      timeoutMs: 3000,
       acceptStatuses: [200, 401, '2xx'],
       retryOn: ['5xx', 'timeout'],
       retryPolicy: { type: 'fixed', delays: [120, 1800] },
       failurePolicy: { afterConsecutiveFailures: 5, action: 'disable' },
-      description: 'orders for shop 123',
       metadata: { owner: 'team-a', cost: 'a=b' },
     });
     expect(out).toContain('ID:               sub_abc\n');

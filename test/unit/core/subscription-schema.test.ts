@@ -5,6 +5,7 @@ import { applySubscriptionPatch, buildSubscription, parseCreateSubscription } fr
 import { createSubscriptionSchema, PRESET_FIELDS } from '../../../lambdas/core/subscription-schema.js';
 import { zodFieldErrors } from '../../../lambdas/core/validation.js';
 import { ValidationError, type FieldError } from '../../../lambdas/core/errors.js';
+import { DESIGN_SUBSCRIPTION_EXAMPLE } from '../../support/design-example.js';
 import { fieldErrorsOf } from '../../support/field-errors.js';
 import { PRESET_NAMES, PRESETS, presetValues } from '../../../lambdas/core/presets.js';
 import type { PresetName, Subscription } from '../../../lambdas/core/model.js';
@@ -51,26 +52,7 @@ describe('create', () => {
   });
 
   it('accepts the DESIGN contract example field for field', () => {
-    const body = {
-      url: 'https://hooks.example.com/orders',
-      eventTypes: ['order.created', 'order.updated'],
-      tenant: 'shop_123',
-      fallback: false,
-      method: 'POST',
-      format: 'json',
-      envelope: 'none',
-      preset: 'tiktok-shop',
-      signing: { scheme: 'standard-webhooks' },
-      auth: { type: 'bearer', token: 's3cr3t' },
-      customHeaders: { 'X-Team': 'payments' },
-      timeoutMs: 3000,
-      acceptStatuses: [200, 401],
-      retryOn: ['timeout', 'network', '3xx', '4xx', '429', '5xx'],
-      retryPolicy: { type: 'fixed', delays: [120, 1800, 10800, 43200] },
-      failurePolicy: { afterConsecutiveFailures: 19, action: 'delete', warnAt: 15 },
-      description: 'orders for shop 123',
-      metadata: { owner: 'team-a' },
-    };
+    const body = DESIGN_SUBSCRIPTION_EXAMPLE;
     const sub = buildSubscription(parseCreateSubscription(body, AWS_POLICY), { id: SUB_ID, now: NOW, secret: SECRET });
     expect(sub).toMatchObject(body);
   });

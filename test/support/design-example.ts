@@ -1,0 +1,21 @@
+/** DESIGN.md's `POST /v1/subscriptions` contract example, field for field: the body clients and the CLI rely on. */
+export const DESIGN_SUBSCRIPTION_EXAMPLE = {
+  url: 'https://hooks.example.com/orders',
+  eventTypes: ['order.created', 'order.updated'],
+  tenant: 'shop_123',
+  fallback: false,
+  method: 'POST',
+  format: 'json',
+  envelope: 'none',
+  preset: 'tiktok-shop',
+  signing: { scheme: 'standard-webhooks' },
+  auth: { type: 'bearer', token: 's3cr3t' },
+  customHeaders: { 'X-Team': 'payments' },
+  timeoutMs: 3000,
+  acceptStatuses: [200, 401],
+  retryOn: ['timeout', 'network', '3xx', '4xx', '429', '5xx'],
+  retryPolicy: { type: 'fixed', delays: [120, 1800, 10800, 43200] },
+  failurePolicy: { afterConsecutiveFailures: 19, action: 'delete', warnAt: 15 },
+  description: 'orders for shop 123',
+  metadata: { owner: 'team-a' },
+};
