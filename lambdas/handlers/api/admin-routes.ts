@@ -46,7 +46,7 @@ function onTenantEventType<const Op extends string>(method: Method, operationId:
 
 export const ADMIN_ROUTES = [
   admin('POST /v1/subscriptions', 'createSubscription', 'operator', 'Create a subscription', {
-    body: { schema: createSubscriptionSchema, required: true },
+    body: createSubscriptionSchema,
     ok: { status: 201, description: 'Created; the secret is shown once', schema: createdSubscriptionSchema },
     problems: { '409': 'Uniqueness rule: conflictingId names the holder' },
   }),
@@ -55,19 +55,19 @@ export const ADMIN_ROUTES = [
     ok: { status: 200, description: 'A page', schema: subscriptionPageSchema },
   }),
   admin('POST /v1/subscriptions/test', 'testUnsavedSubscription', 'operator', 'Test before saving: deliver a hookline.test event to an unsaved subscription', {
-    body: { schema: createSubscriptionSchema, required: true },
+    body: createSubscriptionSchema,
     ok: { status: 200, description: 'The attempt', schema: testResultSchema },
   }),
   onSubscription('GET /v1/subscriptions/{id}', 'getSubscription', 'read', 'Read a subscription (credentials masked)', { ok: { status: 200, description: 'The subscription', schema: subscriptionViewSchema } }),
   onSubscription('PATCH /v1/subscriptions/{id}', 'updateSubscription', 'operator', 'Update a subscription', {
-    body: { schema: patchSubscriptionSchema, required: true },
+    body: patchSubscriptionSchema,
     ok: { status: 200, description: 'Updated', schema: subscriptionViewSchema },
     problems: { '409': 'Uniqueness rule, concurrent update, or deleted by its failure policy (restore it first)' },
   }),
   onSubscription('DELETE /v1/subscriptions/{id}', 'deleteSubscription', 'operator', 'Delete a subscription for good (also one its failure policy deleted)', { ok: { status: 204, description: 'Deleted' } }),
   onSubscription('GET /v1/subscriptions/{id}/secret', 'getSubscriptionSecret', 'operator', 'The current signing secret', { ok: { status: 200, description: 'Secret', schema: secretSchema } }),
   onSubscription('POST /v1/subscriptions/{id}/rotate-secret', 'rotateSubscriptionSecret', 'operator', 'Rotate the signing secret; the old one signs too during the grace period', {
-    body: { schema: rotateSecretRequestSchema, required: false },
+    optionalBody: rotateSecretRequestSchema,
     ok: { status: 200, description: 'New secret', schema: rotatedSecretSchema },
   }),
   onSubscription('POST /v1/subscriptions/{id}/enable', 'enableSubscription', 'operator', 'Enable; restores a subscription its failure policy deleted (its routes and claims again)', {
@@ -77,7 +77,7 @@ export const ADMIN_ROUTES = [
   onSubscription('POST /v1/subscriptions/{id}/disable', 'disableSubscription', 'operator', 'Disable', { ok: { status: 200, description: 'Disabled', schema: subscriptionViewSchema } }),
   onSubscription('POST /v1/subscriptions/{id}/test', 'testSubscription', 'operator', 'Deliver a hookline.test event now', { ok: { status: 200, description: 'The attempt', schema: testResultSchema } }),
   onSubscription('POST /v1/subscriptions/{id}/replay', 'replaySubscription', 'operator', 'Replay a time window (all, or only failed)', {
-    body: { schema: replayRequestSchema, required: true },
+    body: replayRequestSchema,
     ok: { status: 202, description: 'The replay job', schema: replayJobSchema },
     problems: { '409': 'The subscription was deleted by its failure policy: restore it (enable) first' },
   }),
@@ -86,7 +86,7 @@ export const ADMIN_ROUTES = [
     ok: { status: 200, description: 'A page', schema: subscriptionPageSchema },
   }),
   onTenantEventType('PUT', 'putTenantSubscription', 'operator', "Create or replace the tenant's one subscription for an event type (TikTok Shop's Event API shape)", {
-    body: { schema: tenantSubscriptionSchema, required: true },
+    body: tenantSubscriptionSchema,
     ok: { status: 200, description: 'Replaced (same id; the secret is not shown again)', schema: subscriptionViewSchema },
     alsoOk: [{ status: 201, description: 'Created; the secret is shown once', schema: createdSubscriptionSchema }],
     problems: { '409': 'The pair is held by a subscription with other event types, or by a `*` subscription: conflictingId names it' },

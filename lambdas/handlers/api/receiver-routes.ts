@@ -13,12 +13,12 @@ const receiver = routeOf('receiver');
 export const RECEIVER_ROUTES = [
   receiver('POST /v1/events', 'sendEvent', 'producer', 'Accept an event and fan it out', {
     params: { header: idempotencyKeyHeader },
-    body: { schema: eventRequestSchema, required: true },
+    body: eventRequestSchema,
     ok: { status: 202, description: 'Accepted', schema: eventAcceptedSchema },
     problems: { '413': 'Payload larger than the limit' },
   }),
   receiver('POST /v1/events/batch', 'sendEventBatch', 'producer', 'Accept up to 100 events, each with its own result and optional idempotencyKey', {
-    body: { schema: eventBatchRequestSchema, required: true },
+    body: eventBatchRequestSchema,
     ok: { status: 202, description: 'Every event accepted', schema: eventBatchResultSchema },
     alsoOk: [{ status: 207, description: 'Some events refused: their results are problems', schema: eventBatchResultSchema }],
     problems: { '413': 'More than 100 events, or a body over the limit' },

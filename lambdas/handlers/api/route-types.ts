@@ -32,13 +32,18 @@ export interface ApiRoute {
 /** A router's handlers: one per operation of its routes, checked by the compiler. */
 export type OperationIds<R extends readonly ApiRoute[]> = R[number]['operationId'];
 
-/** What an entry holds besides its line (`routeOf`). */
-export type RouteDetails = Omit<ApiRoute, 'operationId' | 'method' | 'path' | 'target' | 'access' | 'summary'>;
+/** What an entry holds besides its line (`routeOf`): `body` is a required JSON body, `optionalBody` one that may be left out. */
+export type RouteDetails = Omit<ApiRoute, 'operationId' | 'method' | 'path' | 'target' | 'access' | 'summary' | 'body'> & {
+  body?: z.ZodType;
+  optionalBody?: z.ZodType;
+};
 
 /** Registry entries of one Lambda, each opened by its line: `'GET /v1/…'`, operation id, access class, summary. */
 export function routeOf<const T extends RouteTarget>(target: T) {
   return <const Op extends string>(line: `${Method} /v1/${string}`, operationId: Op, access: AccessClass, summary: string, details: RouteDetails) => {
     const [method, path] = line.split(' ') as [Method, ApiRoute['path']];
-    return { operationId, method, path, target, access, summary, ...details };
+    const { body, optionalBody, ...rest } = details;
+    const schema = body ?? optionalBody;
+    return { operationId, method, path, target, access, summary, ...rest, ...(schema !== undefined && { body: { schema, required: body !== undefined } }) };
   };
 }
