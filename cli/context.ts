@@ -1,6 +1,7 @@
 /** What every command action gets: global options, I/O, the API client, output helpers. */
 import type { Command } from 'commander';
 import { ApiClient, type ApiResponse, type FetchLike } from './client.js';
+import { parseInteger } from './parse.js';
 import { resolveTarget, type GlobalOptions, type TargetDeps } from './target.js';
 
 /** The process's streams and environment, injectable so tests run the CLI in-process. */
@@ -77,6 +78,42 @@ export class CommandContext {
     const next = obj(res.body).nextCursor;
     if (!this.json && typeof next === 'string') this.note(`More: --cursor ${next}`);
   }
+}
+
+/** Builds a command's context from the command commander hands its action. */
+export type ContextOf = (cmd: Command) => CommandContext;
+
+/**
+ * A command that sends one request made from its arguments and prints the answer (`get <id>`,
+ * `retry <id>`, `remove <tenant> <event-type>`, …).
+ */
+export function addRequestCommand(
+  group: Command,
+  ctx: ContextOf,
+  usage: string,
+  description: string,
+  request: (...args: string[]) => readonly [method: string, path: string],
+  render: (body: unknown, args: string[]) => string,
+): void {
+  group
+    .command(usage)
+    .description(description)
+    .action(async (...actionArgs: unknown[]) => {
+      // commander passes the arguments, then the options, then the command.
+      const args = actionArgs.slice(0, -2) as string[];
+      const c = ctx(actionArgs.at(-1) as Command);
+      c.print(await c.request(...request(...args)), (body) => render(body, args));
+    });
+}
+
+/** `--limit` and `--cursor`, the paging flags of every list command. */
+export function addPageFlags(cmd: Command): Command {
+  return cmd.option('--limit <n>', 'page size').option('--cursor <cursor>', 'continue from a previous page');
+}
+
+/** The query fields of the paging flags. */
+export function pageQuery(flags: { limit?: string; cursor?: string }): { limit: number | undefined; cursor: string | undefined } {
+  return { limit: flags.limit === undefined ? undefined : parseInteger('--limit', flags.limit, 1), cursor: flags.cursor };
 }
 
 export type Obj = Record<string, unknown>;

@@ -21,6 +21,22 @@ export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]
   return grid.map((line) => line.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
+type Row = Record<string, unknown>;
+/** What a column or a field shows: the row's field of that name, or a value computed from the row. */
+export type Shown = string | ((row: Row) => unknown);
+
+const show = (row: Row, what: Shown): unknown => (typeof what === 'string' ? row[what] : what(row));
+
+/** Columns in order, from `{ HEADER: 'field' or (row) => value }`. */
+export function columns(spec: Record<string, Shown>): Column<Row>[] {
+  return Object.entries(spec).map(([header, what]) => ({ header, value: (row) => show(row, what) }));
+}
+
+/** `[label, value]` pairs of one object in order, from `{ Label: 'field' or (row) => value }`, for `renderFields`. */
+export function fieldsOf(row: Row, spec: Record<string, Shown>): Array<readonly [string, unknown]> {
+  return Object.entries(spec).map(([label, what]) => [label, show(row, what)] as const);
+}
+
 /** `label:  value` lines with the values aligned. */
 export function renderFields(fields: ReadonlyArray<readonly [string, unknown]>): string {
   const width = Math.max(...fields.map(([label]) => label.length)) + 1;

@@ -1,9 +1,9 @@
 /** `hookline deliveries list|get|retry` and `hookline replay`: the delivery log and recovery. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { CommandContext, obj, pageItems, type CliDeps, type CliIo, type Obj } from '../context.js';
-import { cell, duration, renderFields, renderTable } from '../format.js';
-import { parseInteger, parseTime } from '../parse.js';
+import { addPageFlags, addRequestCommand, CommandContext, obj, pageItems, pageQuery, type CliDeps, type CliIo, type Obj } from '../context.js';
+import { cell, columns, duration, fieldsOf, renderFields, renderTable } from '../format.js';
+import { parseTime } from '../parse.js';
 import { checkChoice } from '../request-checks.js';
 
 const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'paused', 'dropped'] as const;
@@ -12,46 +12,40 @@ const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'paused', 'dropped'
 const REPLAY_POLL_MS = 500;
 
 export function renderDeliveryList(body: unknown): string {
-  return renderTable(pageItems(body), [
-    { header: 'ID', value: (d: Obj) => d.id },
-    { header: 'STATUS', value: (d) => d.status },
-    { header: 'EVENT TYPE', value: (d) => d.eventType },
-    { header: 'TENANT', value: (d) => d.tenant },
-    { header: 'SUBSCRIPTION', value: (d) => d.subscriptionId },
-    { header: 'ATTEMPTS', value: (d) => d.attemptCount },
-    { header: 'LAST', value: (d) => d.lastOutcome },
-    { header: 'NEXT ATTEMPT', value: (d) => d.nextAttemptAt },
-    { header: 'CREATED', value: (d) => d.createdAt },
-  ]);
+  return renderTable(
+    pageItems(body),
+    columns({
+      ID: 'id', STATUS: 'status', 'EVENT TYPE': 'eventType', TENANT: 'tenant', SUBSCRIPTION: 'subscriptionId',
+      ATTEMPTS: 'attemptCount', LAST: 'lastOutcome', 'NEXT ATTEMPT': 'nextAttemptAt', CREATED: 'createdAt',
+    }),
+  );
 }
 
 export function renderAttempts(attempts: readonly Obj[]): string {
-  return renderTable(attempts, [
-    { header: '#', value: (a: Obj) => a.attempt },
-    { header: 'STARTED', value: (a) => a.startedAt },
-    { header: 'DURATION', value: (a) => duration(a.durationMs) },
-    { header: 'STATUS', value: (a) => a.statusCode },
-    // A success only acceptStatuses made one (TikTok Shop's 401) is named as such.
-    { header: 'OUTCOME', value: (a) => (a.acknowledgedNon2xx === true ? `${String(a.outcome)} (non-2xx ack)` : a.outcome) },
-    { header: 'REASON', value: (a) => a.reason },
-    { header: 'NEXT ATTEMPT', value: (a) => a.nextAttemptAt },
-  ]);
+  return renderTable(
+    attempts,
+    columns({
+      '#': 'attempt',
+      STARTED: 'startedAt',
+      DURATION: (a) => duration(a.durationMs),
+      STATUS: 'statusCode',
+      // A success only acceptStatuses made one (TikTok Shop's 401) is named as such.
+      OUTCOME: (a) => (a.acknowledgedNon2xx === true ? `${String(a.outcome)} (non-2xx ack)` : a.outcome),
+      REASON: 'reason',
+      'NEXT ATTEMPT': 'nextAttemptAt',
+    }),
+  );
 }
 
 export function renderDelivery(body: unknown): string {
   const d = obj(body);
   const attempts = Array.isArray(d.attempts) ? d.attempts.map(obj) : [];
-  let text = renderFields([
-    ['ID', d.id],
-    ['Status', d.status],
-    ['Message', d.messageId],
-    ['Subscription', d.subscriptionId],
-    ['Event type', d.eventType],
-    ['Tenant', d.tenant],
-    ['Attempts', d.attemptCount ?? attempts.length],
-    ['Next attempt', d.nextAttemptAt],
-    ['Reason', d.reason],
-  ]);
+  let text = renderFields(
+    fieldsOf(d, {
+      ID: 'id', Status: 'status', Message: 'messageId', Subscription: 'subscriptionId', 'Event type': 'eventType', Tenant: 'tenant',
+      Attempts: () => d.attemptCount ?? attempts.length, 'Next attempt': 'nextAttemptAt', Reason: 'reason',
+    }),
+  );
   text += `\n${renderAttempts(attempts)}`;
   // The item keeps only the newest attempts (STORED_ATTEMPTS_MAX): say so rather than look complete.
   if (attempts.length > 0 && typeof d.attemptCount === 'number' && d.attemptCount > attempts.length) {
@@ -64,18 +58,13 @@ export function renderDelivery(body: unknown): string {
 
 /** A replay job (`POST …/replay`, `GET /v1/replays/{id}`). */
 export function renderReplayJob(body: unknown): string {
-  const j = obj(body);
-  return renderFields([
-    ['ID', j.id],
-    ['Status', j.status],
-    ['Subscription', j.subscriptionId],
-    ['Window', j.since === undefined ? undefined : `${String(j.since)} → ${String(j.until ?? 'now')}`],
-    ['Only failed', j.onlyFailed],
-    ['Matched', j.matched],
-    ['Enqueued', j.enqueued],
-    ['Created', j.createdAt],
-    ['Updated', j.updatedAt],
-  ]);
+  const window = (j: Obj) => (j.since === undefined ? undefined : `${String(j.since)} → ${String(j.until ?? 'now')}`);
+  return renderFields(
+    fieldsOf(obj(body), {
+      ID: 'id', Status: 'status', Subscription: 'subscriptionId', Window: window, 'Only failed': 'onlyFailed',
+      Matched: 'matched', Enqueued: 'enqueued', Created: 'createdAt', Updated: 'updatedAt',
+    }),
+  );
 }
 
 interface ListFlags {
@@ -93,49 +82,35 @@ export function registerDeliveries(program: Command, io: CliIo, deps: CliDeps): 
   const ctx = (cmd: Command): CommandContext => CommandContext.of(cmd, io, deps);
   const group = program.command('deliveries').description('search the delivery log, inspect attempts, retry');
 
-  group
-    .command('list')
-    .description('search deliveries, newest first')
-    .option('--subscription <id>', 'only this subscription')
-    .option('--tenant <tenant>', 'only this tenant')
-    .option('--event-type <type>', 'only this event type')
-    .option('--status <status>', 'pending, succeeded, failed, paused or dropped')
-    .option('--since <time>', 'created at or after (ISO-8601, or an age like 2h)')
-    .option('--until <time>', 'created before (ISO-8601, or an age like 10m)')
-    .option('--limit <n>', 'page size')
-    .option('--cursor <cursor>', 'continue from a previous page')
-    .action(async (f: ListFlags, cmd: Command) => {
-      const c = ctx(cmd);
-      const res = await c.request('GET', '/v1/deliveries', {
-        query: {
-          subscriptionId: f.subscription,
-          tenant: f.tenant,
-          eventType: f.eventType,
-          status: checkChoice('--status', f.status, DELIVERY_STATUSES),
-          since: f.since === undefined ? undefined : parseTime('--since', f.since, c.now()),
-          until: f.until === undefined ? undefined : parseTime('--until', f.until, c.now()),
-          limit: f.limit === undefined ? undefined : parseInteger('--limit', f.limit, 1),
-          cursor: f.cursor,
-        },
-      });
-      c.printPage(res, renderDeliveryList);
+  addPageFlags(
+    group
+      .command('list')
+      .description('search deliveries, newest first')
+      .option('--subscription <id>', 'only this subscription')
+      .option('--tenant <tenant>', 'only this tenant')
+      .option('--event-type <type>', 'only this event type')
+      .option('--status <status>', 'pending, succeeded, failed, paused or dropped')
+      .option('--since <time>', 'created at or after (ISO-8601, or an age like 2h)')
+      .option('--until <time>', 'created before (ISO-8601, or an age like 10m)'),
+  ).action(async (f: ListFlags, cmd: Command) => {
+    const c = ctx(cmd);
+    const res = await c.request('GET', '/v1/deliveries', {
+      query: {
+        subscriptionId: f.subscription,
+        tenant: f.tenant,
+        eventType: f.eventType,
+        status: checkChoice('--status', f.status, DELIVERY_STATUSES),
+        since: f.since === undefined ? undefined : parseTime('--since', f.since, c.now()),
+        until: f.until === undefined ? undefined : parseTime('--until', f.until, c.now()),
+        ...pageQuery(f),
+      },
     });
+    c.printPage(res, renderDeliveryList);
+  });
 
-  group
-    .command('get <id>')
-    .description('a delivery with all its attempts')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
-      const c = ctx(cmd);
-      c.print(await c.request('GET', `/v1/deliveries/${encodeURIComponent(id)}`), renderDelivery);
-    });
-
-  group
-    .command('retry <id>')
-    .description('redeliver now')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
-      const c = ctx(cmd);
-      c.print(await c.request('POST', `/v1/deliveries/${encodeURIComponent(id)}/retry`), renderDelivery);
-    });
+  const path = (id: string, suffix = ''): string => `/v1/deliveries/${encodeURIComponent(id)}${suffix}`;
+  addRequestCommand(group, ctx, 'get <id>', 'a delivery with all its attempts', (id) => ['GET', path(id)], renderDelivery);
+  addRequestCommand(group, ctx, 'retry <id>', 'redeliver now', (id) => ['POST', path(id, '/retry')], renderDelivery);
 
   program
     .command('replay <subscriptionId>')

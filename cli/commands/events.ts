@@ -1,8 +1,8 @@
 /** `hookline events send|get`: post an event as a producer would, and follow it to its deliveries. */
 import type { Command } from 'commander';
-import { CommandContext, obj, type CliDeps, type CliIo, type Obj } from '../context.js';
+import { addRequestCommand, CommandContext, obj, type CliDeps, type CliIo, type Obj } from '../context.js';
 import { ApiError, UsageError } from '../errors.js';
-import { renderFields, renderTable } from '../format.js';
+import { columns, fieldsOf, renderFields, renderTable } from '../format.js';
 import { eventRequestSchema, IDEMPOTENCY_KEY_PATTERN } from '../../lambdas/core/event-schema.js';
 import { readJsonArgument, parseJson, parseTime } from '../parse.js';
 import { checkBody } from '../request-checks.js';
@@ -36,23 +36,12 @@ export function renderMessage(body: unknown): string {
   const m = obj(body);
   const deliveries = Array.isArray(m.deliveries) ? m.deliveries.map(obj) : [];
   const fields = renderFields([
-    ['Message', m.id],
-    ['Type', m.type],
-    ['Tenant', m.tenant],
-    ['Event time', m.eventTime],
-    ['Received', m.createdAt],
-    ['Routing', m.routing],
+    ...fieldsOf(m, { Message: 'id', Type: 'type', Tenant: 'tenant', 'Event time': 'eventTime', Received: 'createdAt', Routing: 'routing' }),
     // Only for a message whose intake failed (GET /v1/messages/{id}'s intakeFailed).
     ...(m.intakeFailed !== undefined ? [notAccepted(obj(m.intakeFailed))] : []),
     ['Payload', preview(m.payload)],
   ]);
-  const table = renderTable(deliveries, [
-    { header: 'DELIVERY', value: (d: Obj) => d.id },
-    { header: 'SUBSCRIPTION', value: (d) => d.subscriptionId },
-    { header: 'STATUS', value: (d) => d.status },
-    { header: 'ATTEMPTS', value: (d) => d.attemptCount },
-    { header: 'NEXT ATTEMPT', value: (d) => d.nextAttemptAt },
-  ]);
+  const table = renderTable(deliveries, columns({ DELIVERY: 'id', SUBSCRIPTION: 'subscriptionId', STATUS: 'status', ATTEMPTS: 'attemptCount', 'NEXT ATTEMPT': 'nextAttemptAt' }));
   return `${fields}\n${table}`;
 }
 
@@ -71,12 +60,10 @@ async function sendFile(c: CommandContext, f: SendFlags): Promise<void> {
   }
   if (!c.json) {
     c.out(
-      renderTable(rows, [
-        { header: 'LINE', value: (r: Obj) => r.line },
-        { header: 'MESSAGE', value: (r) => r.messageId ?? `refused (${String(r.status)})` },
-        { header: 'ROUTING', value: (r) => r.routing },
-        { header: 'DELIVERIES', value: (r) => r.deliveryCount ?? r.detail },
-      ]),
+      renderTable(
+        rows,
+        columns({ LINE: 'line', MESSAGE: (r) => r.messageId ?? `refused (${String(r.status)})`, ROUTING: 'routing', DELIVERIES: (r) => r.deliveryCount ?? r.detail }),
+      ),
     );
   }
   const refused = rows.filter((r) => r.messageId === undefined);
@@ -136,20 +123,13 @@ export function registerEvents(program: Command, io: CliIo, deps: CliDeps): void
       c.print(res, (b) => {
         const r = obj(b);
         return renderFields([
-          ['Message', r.messageId],
-          ['Routing', r.routing],
-          ['Deliveries', r.deliveryCount],
+          ...fieldsOf(r, { Message: 'messageId', Routing: 'routing', Deliveries: 'deliveryCount' }),
           ...(duplicate ? ([['Duplicate', 'yes: this Idempotency-Key was used before; the original message, nothing new sent']] as const) : []),
         ]);
       });
       if (duplicate && c.json) c.note('duplicate: this Idempotency-Key was used before; the API answered with the original message and sent nothing new');
     });
 
-  group
-    .command('get <messageId>')
-    .description('a sent event (message) with the deliveries it fanned out to')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
-      const c = CommandContext.of(cmd, io, deps);
-      c.print(await c.request('GET', `/v1/messages/${encodeURIComponent(id)}`), renderMessage);
-    });
+  const ctx = (cmd: Command): CommandContext => CommandContext.of(cmd, io, deps);
+  addRequestCommand(group, ctx, 'get <messageId>', 'a sent event (message) with the deliveries it fanned out to', (id) => ['GET', `/v1/messages/${encodeURIComponent(id)}`], renderMessage);
 }

@@ -1,8 +1,8 @@
 /** `hookline subscriptions …`: create, list, get, update, delete, enable, disable, test, rotate-secret, secret, put, remove. */
 import type { Command } from 'commander';
-import { CommandContext, obj, pageItems, type CliDeps, type CliIo, type Obj } from '../context.js';
+import { addPageFlags, addRequestCommand, CommandContext, obj, pageItems, pageQuery, type CliDeps, type CliIo, type ContextOf } from '../context.js';
 import { TestDeliveryFailedError, UsageError } from '../errors.js';
-import { duration, renderFields, renderTable } from '../format.js';
+import { columns, duration, fieldsOf, renderFields, renderTable } from '../format.js';
 import { createSubscriptionSchema, patchSubscriptionSchema } from '../../lambdas/core/subscription-schema.js';
 import { tenantSubscriptionSchema } from '../../lambdas/core/services/tenant-subscriptions.js';
 import { SUBSCRIPTION_STATUSES } from '../../lambdas/core/model.js';
@@ -26,58 +26,38 @@ function signingLabel(signing: unknown): string | undefined {
 
 export function renderSubscription(body: unknown): string {
   const s = obj(body);
-  const fields: Array<readonly [string, unknown]> = [
-    ['ID', s.id],
-    ['Status', s.disabledReason ? `${String(s.status)} (${String(s.disabledReason)})` : s.status],
-    ['URL', s.url],
-    ['Event types', s.eventTypes],
-    ['Tenant', s.tenant],
-    ['Fallback', s.fallback],
-    ['Method', s.method],
-    ['Format', s.format],
-    ['Envelope', s.envelope],
-    ['Preset', s.preset],
-    ['Signing', signingLabel(s.signing)],
-    ['Auth', obj(s.auth).type],
-    ['Custom headers', s.customHeaders && Object.keys(obj(s.customHeaders)).length ? s.customHeaders : undefined],
-    ['Timeout', duration(s.timeoutMs)],
-    ['Accept statuses', s.acceptStatuses],
-    ['Retry on', s.retryOn],
-    ['Retry policy', s.retryPolicy],
-    ['Failure policy', s.failurePolicy],
-    ['Description', s.description],
-    ['Metadata', s.metadata && Object.keys(obj(s.metadata)).length ? s.metadata : undefined],
-    ['Created', s.createdAt],
-    ['Updated', s.updatedAt],
-  ];
-  let text = renderFields(fields);
+  const unlessEmpty = (value: unknown) => (value && Object.keys(obj(value)).length ? value : undefined);
+  let text = renderFields(
+    fieldsOf(s, {
+      ID: 'id',
+      Status: () => (s.disabledReason ? `${String(s.status)} (${String(s.disabledReason)})` : s.status),
+      URL: 'url', 'Event types': 'eventTypes', Tenant: 'tenant', Fallback: 'fallback', Method: 'method', Format: 'format', Envelope: 'envelope', Preset: 'preset',
+      Signing: () => signingLabel(s.signing),
+      Auth: () => obj(s.auth).type,
+      'Custom headers': () => unlessEmpty(s.customHeaders),
+      Timeout: () => duration(s.timeoutMs),
+      'Accept statuses': 'acceptStatuses', 'Retry on': 'retryOn', 'Retry policy': 'retryPolicy', 'Failure policy': 'failurePolicy', Description: 'description',
+      Metadata: () => unlessEmpty(s.metadata),
+      Created: 'createdAt', Updated: 'updatedAt',
+    }),
+  );
   if (typeof s.secret === 'string') text += `\nSigning secret (shown once, store it now): ${s.secret}\n`;
   return text;
 }
 
 export function renderSubscriptionList(body: unknown): string {
-  return renderTable(pageItems(body), [
-    { header: 'ID', value: (s: Obj) => s.id },
-    { header: 'STATUS', value: (s) => s.status },
-    { header: 'TENANT', value: (s) => s.tenant },
-    { header: 'EVENT TYPES', value: (s) => s.eventTypes },
-    { header: 'URL', value: (s) => s.url },
-    { header: 'PRESET', value: (s) => s.preset },
-    { header: 'CREATED', value: (s) => s.createdAt },
-  ]);
+  return renderTable(
+    pageItems(body),
+    columns({ ID: 'id', STATUS: 'status', TENANT: 'tenant', 'EVENT TYPES': 'eventTypes', URL: 'url', PRESET: 'preset', CREATED: 'createdAt' }),
+  );
 }
 
 /** The attempt returned by the test routes: `{ attempt: {…} }`. */
 export function renderTestAttempt(body: unknown): string {
   const a = obj(obj(body).attempt ?? body);
-  const fields: Array<readonly [string, unknown]> = [
-    ['Outcome', a.outcome],
-    ['Status code', a.statusCode],
-    ['Duration', duration(a.durationMs)],
-    ['Reason', a.reason],
-    ['Started', a.startedAt],
-    ['Response', a.responseExcerpt],
-  ];
+  const fields = fieldsOf(a, {
+    Outcome: 'outcome', 'Status code': 'statusCode', Duration: () => duration(a.durationMs), Reason: 'reason', Started: 'startedAt', Response: 'responseExcerpt',
+  });
   for (const [k, v] of Object.entries(obj(a.signatureHeaders ?? a.requestHeaders))) fields.push([`Sent ${k}`, v]);
   return renderFields(fields);
 }
@@ -89,8 +69,6 @@ export function renderSecret(body: unknown): string {
   if (typeof b.previousSecretExpiresAt === 'string') text += `The previous secret keeps signing until ${b.previousSecretExpiresAt}.\n`;
   return text;
 }
-
-type ContextOf = (cmd: Command) => CommandContext;
 
 export function registerSubscriptions(program: Command, io: CliIo, deps: CliDeps): void {
   const group = program.command('subscriptions').alias('subs').description('manage subscriptions (endpoints and what they receive)');
@@ -112,30 +90,22 @@ function registerLifecycle(group: Command, ctx: ContextOf): void {
     },
   );
 
-  group
-    .command('list')
-    .description('list subscriptions')
-    .option('--tenant <tenant>', 'only this tenant')
-    .option('--event-type <type>', 'only subscriptions receiving this event type')
-    .option('--status <status>', `${SUBSCRIPTION_STATUSES.join(', ')} (deleted: by the failure policy, listed only when asked for)`)
-    .option('--limit <n>', 'page size')
-    .option('--cursor <cursor>', 'continue from a previous page')
-    .action(async (o: { tenant?: string; eventType?: string; status?: string; limit?: string; cursor?: string }, cmd: Command) => {
-      const c = ctx(cmd);
-      const limit = o.limit === undefined ? undefined : parseInteger('--limit', o.limit, 1);
-      const res = await c.request('GET', '/v1/subscriptions', {
-        query: { tenant: o.tenant, eventType: o.eventType, status: checkChoice('--status', o.status, SUBSCRIPTION_STATUSES), limit, cursor: o.cursor },
-      });
-      c.printPage(res, renderSubscriptionList);
+  addPageFlags(
+    group
+      .command('list')
+      .description('list subscriptions')
+      .option('--tenant <tenant>', 'only this tenant')
+      .option('--event-type <type>', 'only subscriptions receiving this event type')
+      .option('--status <status>', `${SUBSCRIPTION_STATUSES.join(', ')} (deleted: by the failure policy, listed only when asked for)`),
+  ).action(async (o: { tenant?: string; eventType?: string; status?: string; limit?: string; cursor?: string }, cmd: Command) => {
+    const c = ctx(cmd);
+    const res = await c.request('GET', '/v1/subscriptions', {
+      query: { tenant: o.tenant, eventType: o.eventType, status: checkChoice('--status', o.status, SUBSCRIPTION_STATUSES), ...pageQuery(o) },
     });
+    c.printPage(res, renderSubscriptionList);
+  });
 
-  group
-    .command('get <id>')
-    .description('show a subscription (credentials masked)')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
-      const c = ctx(cmd);
-      c.print(await c.request('GET', path(id)), renderSubscription);
-    });
+  addRequestCommand(group, ctx, 'get <id>', 'show a subscription (credentials masked)', (id) => ['GET', path(id)], renderSubscription);
 
   addSubscriptionFlags(group.command('update <id>').description('change the given fields of a subscription'), { update: true }).action(
     async (id: string, flags: SubscriptionFlags, cmd: Command) => {
@@ -146,22 +116,9 @@ function registerLifecycle(group: Command, ctx: ContextOf): void {
     },
   );
 
-  group
-    .command('delete <id>')
-    .description('delete a subscription')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
-      const c = ctx(cmd);
-      c.print(await c.request('DELETE', path(id)), () => `Deleted ${id}\n`);
-    });
-
+  addRequestCommand(group, ctx, 'delete <id>', 'delete a subscription', (id) => ['DELETE', path(id)], (_body, [id]) => `Deleted ${id}\n`);
   for (const action of ['enable', 'disable'] as const) {
-    group
-      .command(`${action} <id>`)
-      .description(`${action} a subscription`)
-      .action(async (id: string, _o: unknown, cmd: Command) => {
-        const c = ctx(cmd);
-        c.print(await c.request('POST', path(id, `/${action}`)), renderSubscription);
-      });
+    addRequestCommand(group, ctx, `${action} <id>`, `${action} a subscription`, (id) => ['POST', path(id, `/${action}`)], renderSubscription);
   }
 
 }
@@ -205,13 +162,7 @@ function registerSecrets(group: Command, ctx: ContextOf): void {
       c.print(await c.request('POST', path(id, '/rotate-secret'), body ? { body } : {}), renderSecret);
     });
 
-  group
-    .command('secret <id>')
-    .description('print the current signing secret')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
-      const c = ctx(cmd);
-      c.print(await c.request('GET', path(id, '/secret')), renderSecret);
-    });
+  addRequestCommand(group, ctx, 'secret <id>', 'print the current signing secret', (id) => ['GET', path(id, '/secret')], renderSecret);
 }
 
 /** put and remove: the tenant's one subscription per event type (TikTok Shop's Event API shape). */
@@ -229,11 +180,12 @@ function registerByTenantEventType(group: Command, ctx: ContextOf): void {
     c.print(res, (b) => `${res.status === 201 ? 'Created' : 'Replaced'} the subscription of ${tenant} for ${eventType}\n${renderSubscription(b)}`);
   });
 
-  group
-    .command('remove <tenant> <event-type>')
-    .description("delete the tenant's one subscription for an event type")
-    .action(async (tenant: string, eventType: string, _o: unknown, cmd: Command) => {
-      const c = ctx(cmd);
-      c.print(await c.request('DELETE', tenantPath(tenant, eventType)), () => `Removed the subscription of ${tenant} for ${eventType}\n`);
-    });
+  addRequestCommand(
+    group,
+    ctx,
+    'remove <tenant> <event-type>',
+    "delete the tenant's one subscription for an event type",
+    (tenant, eventType) => ['DELETE', tenantPath(tenant, eventType)],
+    (_body, [tenant, eventType]) => `Removed the subscription of ${tenant} for ${eventType}\n`,
+  );
 }
