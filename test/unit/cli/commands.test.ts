@@ -491,24 +491,24 @@ describe('events send --file', () => {
   });
 });
 
+/** A message and its deliveries (GET /v1/messages/{id}); the delivery tests below show its first delivery. */
+const MESSAGE = {
+  id: 'msg_1',
+  type: 'order.created',
+  tenant: 'shop_123',
+  eventTime: '2024-05-06T11:59:00.000Z',
+  createdAt: '2024-05-06T11:59:01.000Z',
+  routing: 'tenant',
+  payload: { k: 1 },
+  deliveries: [
+    { id: 'dlv_a', subscriptionId: 'sub_abc', status: 'succeeded', attemptCount: 1 },
+  { id: 'dlv_b', subscriptionId: 'sub_def', status: 'pending', attemptCount: 2, nextAttemptAt: '2024-05-06T12:30:00.000Z' },
+  ],
+};
+
 describe('events get', () => {
   it('shows the message and a table of the deliveries it fanned out to', async () => {
-    recorder.on('GET', '/v1/messages/msg_1', {
-      status: 200,
-      body: {
-        id: 'msg_1',
-        type: 'order.created',
-        tenant: 'shop_123',
-        eventTime: '2024-05-06T11:59:00.000Z',
-        createdAt: '2024-05-06T11:59:01.000Z',
-        routing: 'tenant',
-        payload: { k: 1 },
-        deliveries: [
-          { id: 'dlv_a', subscriptionId: 'sub_abc', status: 'succeeded', attemptCount: 1 },
-          { id: 'dlv_b', subscriptionId: 'sub_def', status: 'pending', attemptCount: 2, nextAttemptAt: '2024-05-06T12:30:00.000Z' },
-        ],
-      },
-    });
+    recorder.on('GET', '/v1/messages/msg_1', { status: 200, body: MESSAGE });
 
     const { code, out } = await cli(['events', 'get', 'msg_1']);
 
@@ -533,19 +533,8 @@ describe('events get', () => {
   });
 
   it('says when the message was not accepted (its intake failed): no deliveries pending', async () => {
-    recorder.on('GET', '/v1/messages/msg_2', {
-      status: 200,
-      body: {
-        id: 'msg_2',
-        type: 'order.created',
-        eventTime: '2024-05-06T11:59:00.000Z',
-        createdAt: '2024-05-06T11:59:01.000Z',
-        routing: 'tenant',
-        intakeFailed: { at: '2024-05-06T11:59:02.000Z', reason: 'its tasks could not be queued: throttled' },
-        payload: { k: 1 },
-        deliveries: [],
-      },
-    });
+    const intakeFailed = { at: '2024-05-06T11:59:02.000Z', reason: 'its tasks could not be queued: throttled' };
+    recorder.on('GET', '/v1/messages/msg_2', { status: 200, body: { ...MESSAGE, id: 'msg_2', intakeFailed, deliveries: [] } });
 
     const { code, out } = await cli(['events', 'get', 'msg_2']);
 
@@ -555,12 +544,13 @@ describe('events get', () => {
 });
 
 describe('deliveries and replay', () => {
+  // The first delivery of MESSAGE.
   const delivery = {
     id: 'dlv_1',
-    messageId: 'msg_1',
+    messageId: MESSAGE.id,
     subscriptionId: 'sub_abc',
-    eventType: 'order.created',
-    tenant: 'shop_123',
+    eventType: MESSAGE.type,
+    tenant: MESSAGE.tenant,
     status: 'pending',
     attemptCount: 2,
     nextAttemptAt: '2024-05-06T12:30:00.000Z',
