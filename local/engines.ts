@@ -22,7 +22,6 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { buildApp } from 'fauxqs';
 import {
   createDynamoClient,
-  createS3Client,
   createSnsClient,
   createSqsClient,
   type AwsClientConfig,
@@ -30,6 +29,7 @@ import {
 } from '../lambdas/adapters/aws-clients.js';
 import { TABLE_NAME_DEFAULT, tableSchema } from '../lambdas/adapters/dynamodb/table-schema.js';
 import { spawnDynamoDbLocal } from './dynamodb-loopback.js';
+import { createS3Client } from './s3-sdk-client.js';
 import { LocalModeError } from './errors.js';
 import { isAlive } from './local-process.js';
 

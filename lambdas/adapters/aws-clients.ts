@@ -4,10 +4,12 @@ import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { S3ObjectClient } from './s3/object-client.js';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -41,23 +43,24 @@ function sharedAgents(): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
   return agents;
 }
 
-function baseConfig(config: AwsClientConfig) {
+function requestHandlerOptions(config: AwsClientConfig) {
+  return { ...sharedAgents(), connectionTimeout: config.connectionTimeoutMs ?? 3000, requestTimeout: config.requestTimeoutMs ?? 10_000 };
+}
+
+/** The settings every SDK client gets (exported for local mode's and the tests' full S3 client). */
+export function sdkClientConfig(config: AwsClientConfig) {
   return {
     region: config.region,
     ...(config.endpoint !== undefined && { endpoint: config.endpoint }),
     ...(config.credentials !== undefined && { credentials: config.credentials }),
     maxAttempts: config.maxAttempts ?? 4,
     retryMode: 'standard',
-    requestHandler: {
-      ...sharedAgents(),
-      connectionTimeout: config.connectionTimeoutMs ?? 3000,
-      requestTimeout: config.requestTimeoutMs ?? 10_000,
-    },
+    requestHandler: requestHandlerOptions(config),
   };
 }
 
 export function createDynamoClient(config: AwsClientConfig): DynamoDBClient {
-  return new DynamoDBClient(baseConfig(config));
+  return new DynamoDBClient(sdkClientConfig(config));
 }
 
 /** Document client over a DynamoDB client; `undefined` attributes are dropped, never stored. */
@@ -70,21 +73,33 @@ export function createDocumentClient(config: AwsClientConfig | DynamoDBClient): 
 }
 
 export function createSqsClient(config: AwsClientConfig): SQSClient {
-  return new SQSClient(baseConfig(config));
+  return new SQSClient(sdkClientConfig(config));
 }
 
-export function createS3Client(config: AwsClientConfig): S3Client {
-  return new S3Client({ ...baseConfig(config), forcePathStyle: config.forcePathStyle ?? false });
+/**
+ * PutObject/GetObject without `@aws-sdk/client-s3` (see s3/object-client.ts), with the same
+ * agents, timeouts, attempts and credentials as the SDK clients. Local mode's bucket set-up and the
+ * tests use the full SDK client (local/s3-sdk-client.ts).
+ */
+export function createS3ObjectClient(config: AwsClientConfig): S3ObjectClient {
+  return new S3ObjectClient({
+    region: config.region,
+    ...(config.endpoint !== undefined && { endpoint: config.endpoint }),
+    forcePathStyle: config.forcePathStyle ?? false,
+    credentials: config.credentials ?? defaultProvider(),
+    httpHandler: new NodeHttpHandler(requestHandlerOptions(config)),
+    maxAttempts: config.maxAttempts ?? 4,
+  });
 }
 
 export function createSnsClient(config: AwsClientConfig): SNSClient {
-  return new SNSClient(baseConfig(config));
+  return new SNSClient(sdkClientConfig(config));
 }
 
 export function createSchedulerClient(config: AwsClientConfig): SchedulerClient {
-  return new SchedulerClient(baseConfig(config));
+  return new SchedulerClient(sdkClientConfig(config));
 }
 
 export function createKmsClient(config: AwsClientConfig): KMSClient {
-  return new KMSClient(baseConfig(config));
+  return new KMSClient(sdkClientConfig(config));
 }

@@ -29,6 +29,18 @@ export function isTransient(error: unknown): boolean {
   return isThrottlingError(e) || isTransientError(e) || isServerError(e);
 }
 
+/** How smithy's retry middleware sorts a failure; `StandardRetryStrategy` retries THROTTLING and TRANSIENT. */
+export type RetryErrorType = 'THROTTLING' | 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR';
+
+/** The SDK's classification for adapters that drive a retry strategy themselves (the S3 object client). */
+export function retryErrorType(error: unknown): RetryErrorType {
+  if (typeof error !== 'object' || error === null) return 'CLIENT_ERROR';
+  const e = error as SdkLikeError;
+  if (isThrottlingError(e)) return 'THROTTLING';
+  if (isTransientError(e)) return 'TRANSIENT';
+  return isServerError(e) ? 'SERVER_ERROR' : 'CLIENT_ERROR';
+}
+
 export function errorName(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null ? (error as { name?: string }).name : undefined;
 }

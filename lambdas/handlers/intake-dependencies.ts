@@ -4,7 +4,7 @@
  * outbound HTTP client nor the Scheduler and SNS clients it never calls.
  */
 import { withRouteCache } from '../core/route-cache.js';
-import { createDocumentClient, createS3Client, createSqsClient, type AwsClientConfig } from '../adapters/aws-clients.js';
+import { createDocumentClient, createS3ObjectClient, createSqsClient, type AwsClientConfig } from '../adapters/aws-clients.js';
 import { DynamoSubscriptionStore } from '../adapters/dynamodb/subscription-store.js';
 import { DynamoMessageStore } from '../adapters/dynamodb/message-store.js';
 import { SqsTaskQueue } from '../adapters/sqs/task-queue.js';
@@ -60,7 +60,7 @@ export function buildIntakeDependencies(config: Config, store: StoreOptions = st
     subscriptions: withRouteCache(new DynamoSubscriptionStore(store, new EnvelopeCipher(dataKeys))),
     messages: new DynamoMessageStore(store),
     queue: overrides.queue ?? new SqsTaskQueue({ client: createSqsClient(awsClientConfig(config, 'sqs')), queueUrl: config.queueUrl }),
-    payloads: new S3PayloadStore({ client: createS3Client(awsClientConfig(config, 's3')), bucket: config.payloadBucket }),
+    payloads: new S3PayloadStore({ client: createS3ObjectClient(awsClientConfig(config, 's3')), bucket: config.payloadBucket }),
     ...replaced,
   };
 }

@@ -14,7 +14,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ENGINE_ENV } from '../support/global-setup.js';
 import { spawnLocal, type LocalProcess, type StopResult } from '../../local/local-process.js';
-import { createS3Client, createSqsClient } from '../../lambdas/adapters/aws-clients.js';
+import { createSqsClient } from '../../lambdas/adapters/aws-clients.js';
+import { createS3Client } from '../../local/s3-sdk-client.js';
 import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION, resourceNamesFor, type ResourceNames } from '../../local/engines.js';
 
 export interface SharedEngines {

@@ -12,12 +12,12 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import {
   createDocumentClient,
   createDynamoClient,
-  createS3Client,
   createSnsClient,
   createSqsClient,
   type AwsClientConfig,
 } from '../../lambdas/adapters/aws-clients.js';
 import { clientConfig, provisionResources, resourceNamesFor, type ResourceCoordinates } from '../../local/engines.js';
+import { createS3Client } from '../../local/s3-sdk-client.js';
 import type { ProvidedEngines } from './global-setup.js';
 
 export interface TestEngines {

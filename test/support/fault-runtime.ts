@@ -9,7 +9,7 @@ import { SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Api } from './fault-scenario.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, createDynamoClient, createS3Client, createSqsClient } from '../../lambdas/adapters/aws-clients.js';
+import { createDocumentClient, createDynamoClient, createS3ObjectClient, createSqsClient } from '../../lambdas/adapters/aws-clients.js';
 import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamodb/delivery-store.js';
 import { DynamoJobStore } from '../../lambdas/adapters/dynamodb/job-store.js';
 import { DynamoMessageStore } from '../../lambdas/adapters/dynamodb/message-store.js';
@@ -111,7 +111,7 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
   const doc = createDocumentClient(dynamo);
   const sqs = createSqsClient(engines.fauxqsConfig);
   options.onSqsClient?.(sqs);
-  const s3 = createS3Client(engines.fauxqsConfig);
+  const s3 = createS3ObjectClient(engines.fauxqsConfig);
   const storeOptions = { client: doc, tableName: names.table, retentionDays: config.retentionDays };
   const queue = new SqsTaskQueue({ client: sqs, queueUrl: names.queueUrl });
   // The scheduler keeps its own clean client: its faults are the scheduler suite's business.

@@ -1,6 +1,8 @@
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3ObjectClient } from '../../../lambdas/adapters/aws-clients.js';
 import { S3PayloadStore } from '../../../lambdas/adapters/s3/payload-store.js';
 import { SnsAlertPublisher } from '../../../lambdas/adapters/sns/alert-publisher.js';
 import { SqsTaskQueue } from '../../../lambdas/adapters/sqs/task-queue.js';
@@ -58,11 +60,27 @@ describe('SqsTaskQueue on the SQS emulator', () => {
 
 describe('S3PayloadStore on the S3 emulator', () => {
   it('round-trips a large UTF-8 payload byte for byte', async () => {
-    const store = new S3PayloadStore({ client: engines.s3, bucket: engines.names.bucket });
+    const store = new S3PayloadStore({ client: createS3ObjectClient(engines.fauxqsConfig), bucket: engines.names.bucket });
     const body = JSON.stringify({ text: 'é✓🚀'.repeat(50_000) });
     await store.put('payloads/msg_x.json', body);
     expect(await store.get('payloads/msg_x.json')).toBe(body);
     await expect(store.get('payloads/absent.json')).rejects.toBeInstanceOf(DependencyError);
+  });
+
+  it('stores keys that need escaping under the exact key: the SDK client reads what it wrote and back', async () => {
+    const store = new S3PayloadStore({ client: createS3ObjectClient(engines.fauxqsConfig), bucket: engines.names.bucket });
+    const keys = ["payloads/a b+c%d~e!'()*&=$@,;:.json", 'payloads/é✓🚀 ü.json', 'payloads/x//y.json'];
+    for (const [i, key] of keys.entries()) {
+      const ours = JSON.stringify({ i, by: 'S3ObjectClient' });
+      await store.put(key, ours);
+      const read = await engines.s3.send(new GetObjectCommand({ Bucket: engines.names.bucket, Key: key }));
+      expect(await read.Body?.transformToString('utf8')).toBe(ours);
+      const theirs = JSON.stringify({ i, by: 'client-s3' });
+      await engines.s3.send(new PutObjectCommand({ Bucket: engines.names.bucket, Key: key, Body: theirs }));
+      expect(await store.get(key)).toBe(theirs);
+    }
+    const listed = await engines.s3.send(new ListObjectsV2Command({ Bucket: engines.names.bucket, Prefix: 'payloads/' }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual(expect.arrayContaining(keys));
   });
 });
 
