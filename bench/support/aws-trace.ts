@@ -13,6 +13,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { S3ObjectClient } from '../../lambdas/adapters/s3/object-client.js';
 
 /**
  * Who made a call. `app`: the receiver/admin/worker handlers (what a deployment does too).
@@ -163,11 +164,44 @@ function describeOutput(call: TracedCall, output: Record<string, unknown> | unde
   }
 }
 
+/**
+ * S3 payloads go through `S3ObjectClient` (no SDK client to patch): its two calls are traced as
+ * `s3:PutObject` and `s3:GetObject`, so the cost model keeps counting them.
+ */
+const OBJECT_CALLS = [
+  ['putObject', 'PutObject'],
+  ['getObject', 'GetObject'],
+] as const;
+
+type ObjectMethod = (this: S3ObjectClient, ...args: unknown[]) => Promise<unknown>;
+
 /** Installs the trace. One per process; `uninstall()` before installing another. */
 export function installAwsTrace(options: { consumedCapacity?: boolean } = {}): AwsTrace {
   const calls: TracedCall[] = [];
   const listeners: CallListener[] = [];
   const originals = new Map(sdkClientPrototypes().map((p) => [p, p.send] as const));
+  const objectProto = S3ObjectClient.prototype as unknown as Record<string, ObjectMethod>;
+  const objectOriginals = OBJECT_CALLS.map(([method, operation]) => ({ method, operation, original: objectProto[method] as ObjectMethod }));
+
+  /** Records one call around `invoke` (its input already final) and tells the listeners when it settles. */
+  const traced = <T>(service: string, operation: string, input: Record<string, unknown>, invoke: () => Promise<T> | undefined): Promise<T> | undefined => {
+    const call: TracedCall = { key: `${service}:${operation}`, service, operation, ...originOf(captureStack()), startedAt: epochMs() };
+    describeInput(call, input);
+    calls.push(call);
+    const settle = (output: Record<string, unknown> | undefined, failed: boolean): void => {
+      call.endedAt = epochMs();
+      if (failed) call.failed = true;
+      describeOutput(call, output);
+      for (const listener of listeners) listener(call, input, output);
+    };
+    const result = invoke();
+    // Callback-style calls return nothing; nothing in this project makes them.
+    result?.then(
+      (output) => settle(typeof output === 'object' && output !== null ? (output as Record<string, unknown>) : undefined, false),
+      () => settle(undefined, true),
+    );
+    return result;
+  };
 
   for (const [proto, original] of originals) {
     proto.send = function tracedSend(this: object, ...args: unknown[]) {
@@ -179,22 +213,12 @@ export function installAwsTrace(options: { consumedCapacity?: boolean } = {}): A
       if (options.consumedCapacity === true && service === 'dynamodb' && DYNAMO_CAPACITY_OPS.has(operation)) {
         input.ReturnConsumedCapacity = 'TOTAL';
       }
-      const call: TracedCall = { key: `${service}:${operation}`, service, operation, ...originOf(captureStack()), startedAt: epochMs() };
-      describeInput(call, input);
-      calls.push(call);
-      const settle = (output: Record<string, unknown> | undefined, failed: boolean): void => {
-        call.endedAt = epochMs();
-        if (failed) call.failed = true;
-        describeOutput(call, output);
-        for (const listener of listeners) listener(call, input, output);
-      };
-      const result = original.call(this, command, ...rest) as Promise<Record<string, unknown>> | undefined;
-      // Callback-style calls return nothing; nothing in this project makes them.
-      result?.then(
-        (output) => settle(output, false),
-        () => settle(undefined, true),
-      );
-      return result;
+      return traced(service, operation, input, () => original.call(this, command, ...rest) as Promise<Record<string, unknown>> | undefined);
+    };
+  }
+  for (const { method, operation, original } of objectOriginals) {
+    objectProto[method] = function tracedObjectCall(this: S3ObjectClient, ...args: unknown[]) {
+      return traced('s3', operation, { Bucket: args[0], Key: args[1] }, () => original.apply(this, args)) as Promise<unknown>;
     };
   }
 
@@ -206,6 +230,7 @@ export function installAwsTrace(options: { consumedCapacity?: boolean } = {}): A
     onCall: (listener) => listeners.push(listener),
     uninstall: () => {
       for (const [proto, original] of originals) proto.send = original;
+      for (const { method, original } of objectOriginals) objectProto[method] = original;
     },
   };
 }
