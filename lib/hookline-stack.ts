@@ -11,6 +11,7 @@ import { API_POLICIES, ApiPolicies, type ApiPolicyName } from './api-policies.js
 import { Archive, PAYLOADS_PREFIX } from './archive.js';
 import { Delivery } from './delivery.js';
 import { HooklineFunction } from './functions.js';
+import { LogMetrics } from './log-metrics.js';
 import { SecretsKey } from './secrets-key.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import { type HooklineSettings, type HooklineSettingsInput, resolveSettings } from './props.js';
@@ -128,6 +129,7 @@ export class HooklineStack extends Stack {
     });
 
     this.alerts.allowAlarms(this.alarms.alarms);
+    new LogMetrics(this, 'LogMetrics', { workerLogGroup: this.archive.attemptLogGroup, receiverLogGroup: this.receiver.logGroup });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Hookline API base URL (SigV4, execute-api)' });
     const callers = new ApiPolicies(this, 'ApiPolicies', { httpApi: this.api.httpApi, routes: ROUTES });

@@ -35,7 +35,7 @@ function parseOrExit(argv: readonly string[]): LocalOptions {
   }
 }
 
-/** The human console keeps to one line per attempt: no EMF metric blobs, only warnings from the handlers' logger. */
+/** The human console keeps to one line per attempt: no metric lines (intake counts, EMF), only warnings from the handlers' logger. */
 function quietHandlers(options: LocalOptions): void {
   if (options.logFormat !== 'human') return;
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

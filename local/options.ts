@@ -38,7 +38,7 @@ export interface LocalOptions {
   archiveIntervalMs: number;
   /** Start although stored subscriptions still have the old keying (their deliveries stay refused). @default false */
   allowLegacyKeying: boolean;
-  /** One readable line per attempt, or the raw JSON log lines (attempts, logs, EMF metrics). @default 'human' */
+  /** One readable line per attempt, or the raw JSON log lines (attempt and intake lines, logs, EMF for rare events). @default 'human' */
   logFormat: LogFormat;
 }
 

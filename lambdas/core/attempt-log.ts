@@ -7,10 +7,16 @@
 import type { Attempt, Delivery, DeliveryStatus } from './model.js';
 
 export const ATTEMPT_LOG_KIND = 'hookline.attempt';
+/**
+ * The line's `service`: the dimension of the metrics CloudWatch Logs metric filters derive from
+ * it (lib/log-metrics.ts). A metric filter's dimension can only take its value from the line.
+ */
+export const ATTEMPT_LOG_SERVICE = 'worker';
 
 export interface AttemptLogLine {
   kind: typeof ATTEMPT_LOG_KIND;
   v: 1;
+  service: typeof ATTEMPT_LOG_SERVICE;
   deliveryId: string;
   messageId: string;
   subscriptionId: string;
@@ -35,6 +41,8 @@ export interface AttemptLogLine {
   breakerProbe?: true;
   /** The delivery's status after this attempt. */
   status: DeliveryStatus;
+  /** Successes: ms from the event's intake to the end of this attempt (the metric `EndToEndLatency`). */
+  latencyMs?: number;
 }
 
 /** Where attempt lines go: the worker's log group in AWS (adapters/cloudwatch-logs), local mode's console and archive. */
@@ -42,10 +50,12 @@ export interface AttemptLog {
   write(line: AttemptLogLine): void;
 }
 
-export function attemptLogLine(delivery: Delivery, attempt: Attempt): AttemptLogLine {
+/** `messageCreatedAt` (epoch ms): the event's intake, for a success's `latencyMs`. */
+export function attemptLogLine(delivery: Delivery, attempt: Attempt, messageCreatedAt?: number): AttemptLogLine {
   return {
     kind: ATTEMPT_LOG_KIND,
     v: 1,
+    service: ATTEMPT_LOG_SERVICE,
     deliveryId: delivery.id,
     messageId: delivery.messageId,
     subscriptionId: delivery.subscriptionId,
@@ -66,5 +76,6 @@ export function attemptLogLine(delivery: Delivery, attempt: Attempt): AttemptLog
     ...(attempt.deferrals !== undefined && { deferrals: attempt.deferrals }),
     ...(attempt.breakerProbe === true && { breakerProbe: true as const }),
     status: delivery.status,
+    ...(attempt.outcome === 'success' && messageCreatedAt !== undefined && { latencyMs: Date.parse(attempt.endedAt) - messageCreatedAt }),
   };
 }

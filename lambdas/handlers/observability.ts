@@ -4,58 +4,54 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { intakeLogLine, writeIntakeLine } from '../adapters/cloudwatch-logs/intake-line.js';
 import type { DispatchEvent } from '../core/services/dispatch.js';
 
-export { MetricUnit };
 
 export interface Observability {
   logger: Logger;
   metrics: Metrics;
+  /**
+   * Writes the receiver's count line (the source of `EventAccepted` / `EventDuplicate`), unless
+   * metrics are off (`POWERTOOLS_METRICS_DISABLED`, which local mode's human console sets).
+   */
+  countIntake(accepted: number, duplicates: number): void;
 }
 
+const metricsDisabled = (): boolean => ['1', 'true', 'yes', 'on'].includes((process.env.POWERTOOLS_METRICS_DISABLED ?? '').trim().toLowerCase());
+
 export function createObservability(serviceName: 'receiver' | 'admin' | 'worker'): Observability {
+  const quiet = metricsDisabled();
   return {
     logger: new Logger({ serviceName }),
     metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Hookline', serviceName }),
+    countIntake: (accepted, duplicates) => (quiet ? undefined : writeIntakeLine(intakeLogLine(accepted, duplicates))),
   };
 }
 
 /** The worker's observer: `observe` each dispatch event, `publish` once at the end of the invocation. */
 export interface DispatchObserver {
   observe(event: DispatchEvent): void;
-  /** One EMF document for the invocation's counts (plus one per failure class seen), then reset. */
+  /** One EMF document for the invocation's rare counts, if any, then reset. */
   publish(): void;
 }
 
 /**
- * Turns the worker's dispatch events into EMF metrics and correlated log lines. Counts are summed
- * over the invocation and published once, as one value each: a batch of 10 deliveries writes the
- * same metric document as a batch of one (only `EndToEndLatency` keeps a value per delivery, for
- * its percentiles). Alarms read `Sum`, which is unchanged by the aggregation.
+ * Turns the worker's rare dispatch events into EMF metrics and correlated log lines. Attempts
+ * publish nothing here: their counts and latencies (`DeliveryAttempted`, `DeliverySucceeded`,
+ * `DeliveryFailed`, `DeliveryFailedByClass`, `DeliveryAcknowledgedNon2xx`, `RetryScheduled`,
+ * `EndToEndLatency`) come from the attempt line through CloudWatch Logs metric filters
+ * (lib/log-metrics.ts), so an invocation of successes writes no metric document at all.
+ * Rare counts are summed over the invocation and published once.
  */
 export function dispatchObserver({ logger, metrics }: Observability): DispatchObserver {
   const counts = new Map<string, number>();
-  const failuresByClass = new Map<string, number>();
   const count = (name: string, n = 1): void => void counts.set(name, (counts.get(name) ?? 0) + n);
   const observe = (event: DispatchEvent): void => {
     switch (event.type) {
-      case 'attempt': {
-        count('DeliveryAttempted');
-        if (event.attempt.outcome === 'success') {
-          count('DeliverySucceeded');
-          // Published only when non-zero (a zero is ~75 bytes of every invocation's document); the
-          // alarm reads a missing value as 0.
-          if (event.attempt.acknowledgedNon2xx === true) count('DeliveryAcknowledgedNon2xx');
-          if (event.latencyMs !== undefined) metrics.addMetric('EndToEndLatency', MetricUnit.Milliseconds, event.latencyMs);
-        } else {
-          count('DeliveryFailed');
-          failuresByClass.set(event.attempt.outcome, (failuresByClass.get(event.attempt.outcome) ?? 0) + 1);
-        }
-        return;
-      }
+      case 'attempt':
       case 'retry-scheduled':
-        count('RetryScheduled');
-        return;
+        return; // counted from the attempt line
       case 'subscription':
         if (event.action !== 'warn') count('SubscriptionDisabled');
         logger.warn('failure policy applied', { subscriptionId: event.subscriptionId, action: event.action, failures: event.failures });
@@ -91,14 +87,8 @@ export function dispatchObserver({ logger, metrics }: Observability): DispatchOb
   };
   const publish = (): void => {
     for (const [name, n] of counts) metrics.addMetric(name, MetricUnit.Count, n);
-    for (const [failureClass, n] of failuresByClass) {
-      const byClass = metrics.singleMetric();
-      byClass.addDimension('FailureClass', failureClass);
-      byClass.addMetric('DeliveryFailedByClass', MetricUnit.Count, n);
-    }
     counts.clear();
-    failuresByClass.clear();
-    // A batch of skipped tasks records nothing; publishing nothing would log a Powertools warning.
+    // Nothing rare happened: publishing nothing would log a Powertools warning.
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   };
   return { observe, publish };

@@ -3,7 +3,7 @@ import { acceptEvent } from '../core/services/intake.js';
 import { acceptEventBatch, MAX_BATCH_EVENTS } from '../core/services/intake-batch.js';
 import { ValidationError } from '../core/errors.js';
 import { buildIntakeDependencies, intakeLimits, lazyHandler, type IntakeDependencies } from './intake-dependencies.js';
-import { createObservability, MetricUnit } from './observability.js';
+import { createObservability } from './observability.js';
 import { header, jsonBody, type HttpEvent } from './api/request.js';
 import { json } from './api/response.js';
 import { RECEIVER_ROUTES } from './api/receiver-routes.js';
@@ -23,7 +23,7 @@ export function createReceiverHandler(deps: IntakeDependencies): HttpHandler {
     if (value === undefined) throw new ValidationError([{ field: '(body)', message: 'an event body is required' }]);
     const idempotencyKey = header(event, 'idempotency-key');
     const result = await acceptEvent({ ...deps, limits }, value, idempotencyKey !== undefined ? { idempotencyKey } : {});
-    observability.metrics.addMetric(result.duplicate ? 'EventDuplicate' : 'EventAccepted', MetricUnit.Count, 1);
+    observability.countIntake(result.duplicate ? 0 : 1, result.duplicate ? 1 : 0);
     observability.logger.debug('event accepted', {
       messageId: result.messageId,
       routing: result.routing,
@@ -41,8 +41,7 @@ export function createReceiverHandler(deps: IntakeDependencies): HttpHandler {
     const { value } = jsonBody(event, limit);
     if (value === undefined) throw new ValidationError([{ field: '(body)', message: 'a body {"events": [...]} is required' }]);
     const batch = await acceptEventBatch({ ...deps, limits }, value);
-    observability.metrics.addMetric('EventAccepted', MetricUnit.Count, batch.accepted - batch.duplicates);
-    observability.metrics.addMetric('EventDuplicate', MetricUnit.Count, batch.duplicates);
+    observability.countIntake(batch.accepted - batch.duplicates, batch.duplicates);
     return json(batch.allAccepted ? 202 : 207, { results: batch.results });
   };
   return serve(routerFor(RECEIVER_ROUTES, { sendEvent, sendEventBatch }), observability);

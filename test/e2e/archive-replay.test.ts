@@ -206,6 +206,7 @@ describe('attempt archive in the emulator bucket', () => {
       expect(lines[0]).toEqual({
         kind: 'hookline.attempt',
         v: 1,
+        service: 'worker',
         deliveryId: d.id,
         messageId: d.messageId,
         subscriptionId: d.subscriptionId,
@@ -223,6 +224,7 @@ describe('attempt archive in the emulator bucket', () => {
         ...(a.responseExcerpt !== undefined && { responseExcerpt: a.responseExcerpt }),
         ...(a.nextAttemptAt !== undefined && { nextAttemptAt: a.nextAttemptAt }),
         status: a.attempt === d.attemptCount ? d.status : 'pending',
+        ...(a.outcome === 'success' && { latencyMs: expect.any(Number) }),
       });
     }
   });

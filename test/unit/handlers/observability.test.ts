@@ -1,6 +1,7 @@
 /**
- * The three handlers wired over in-memory ports, with everything they print captured: the EMF
- * metrics and attempt lines operators rely on are there, and no secret, credential or signature is.
+ * The three handlers wired over in-memory ports, with everything they print captured: the attempt
+ * and intake lines the metrics are derived from are there (no EMF for a delivery), and no secret,
+ * credential or signature is.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { createReceiverHandler } from '../../../lambdas/handlers/receiver.js';
 import { createWorkerHandler } from '../../../lambdas/handlers/worker.js';
 import { stdoutAttemptLog } from '../../../lambdas/adapters/cloudwatch-logs/attempt-log-writer.js';
 import { systemClock } from '../../../lambdas/core/ports.js';
-import type { Attempt, Delivery } from '../../../lambdas/core/model.js';
+import type { Attempt, Delivery, DeliveryTask, SubscriptionId } from '../../../lambdas/core/model.js';
 import { createObservability, dispatchObserver } from '../../../lambdas/handlers/observability.js';
 import { MemoryRetryBuckets, ScriptedSender, memoryPorts, respond } from '../../support/memory-ports.js';
 
@@ -55,7 +56,7 @@ afterEach(() => {
 });
 
 describe('handlers: what they print', () => {
-  it('emits attempt lines and EMF metrics, and never a secret, credential or signature', async () => {
+  it('emits the intake and attempt lines the metric filters read, no EMF, and never a secret, credential or signature', async () => {
     const sender = new ScriptedSender((_req, i) => (i === 0 ? respond(503) : respond(200)));
     const ports = memoryPorts();
     const { queue, retryScheduler: scheduler } = ports;
@@ -99,14 +100,16 @@ describe('handlers: what they print', () => {
 
     const printed = output.join('');
     const lines = printed.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Per-event and per-attempt metrics come from these lines through metric filters (lib/log-metrics.ts)...
+    expect(lines.filter((l) => l.kind === 'hookline.intake')).toEqual([{ kind: 'hookline.intake', service: 'receiver', accepted: 1 }]);
     const attempts = lines.filter((l) => l.kind === 'hookline.attempt');
-    expect(attempts.map((l) => l.outcome)).toEqual(['5xx', 'success']);
-    const metricNames = new Set(
-      lines.flatMap((l) => ((l._aws as { CloudWatchMetrics?: { Metrics: { Name: string }[] }[] } | undefined)?.CloudWatchMetrics ?? []).flatMap((m) => m.Metrics.map((x) => x.Name))),
-    );
-    for (const name of ['DeliveryAttempted', 'DeliveryFailed', 'DeliveryFailedByClass', 'RetryScheduled', 'DeliverySucceeded', 'EndToEndLatency', 'EventAccepted']) {
-      expect(metricNames, name).toContain(name);
-    }
+    expect(attempts.map((l) => [l.service, l.outcome, typeof l.nextAttemptAt, typeof l.latencyMs])).toEqual([
+      ['worker', '5xx', 'string', 'undefined'],
+      ['worker', 'success', 'undefined', 'number'],
+    ]);
+    expect(attempts[1]!.latencyMs).toBeGreaterThanOrEqual(0);
+    // ...so this event, its failure, retry and success wrote no EMF document at all.
+    expect(lines.filter((l) => l._aws !== undefined)).toEqual([]);
 
     // What was actually sent carried the credentials and signatures; none of it was printed.
     const sentHeaders = sender.requests.flatMap((r) => Object.values(r.headers));
@@ -121,55 +124,34 @@ describe('handlers: what they print', () => {
     for (const value of sensitive) expect(printed, `printed ${value.slice(0, 12)}…`).not.toContain(value);
   });
 
-  it('counts successes acknowledged by a non-2xx status in DeliveryAcknowledgedNon2xx (nothing for a 2xx success)', () => {
+  it('publishes nothing for attempts; rare events in one metric document per invocation, counts summed', () => {
     const observer = dispatchObserver(createObservability('worker'));
-    const attempt = (statusCode: number, extra: Partial<Attempt> = {}): Attempt => ({
+    const attempt: Attempt = {
       attempt: 1,
       startedAt: '2026-12-06T14:00:00.000Z',
       endedAt: '2026-12-06T14:00:00.010Z',
       durationMs: 10,
-      statusCode,
+      statusCode: 401,
       outcome: 'success',
+      acknowledgedNon2xx: true,
       trigger: 'event',
-      ...extra,
-    });
+    };
     const delivery = { id: 'dlv_1' } as Delivery;
-    observer.observe({ type: 'attempt', delivery, attempt: attempt(200) });
-    observer.observe({ type: 'attempt', delivery, attempt: attempt(401, { acknowledgedNon2xx: true }) });
-    observer.observe({ type: 'attempt', delivery, attempt: attempt(401, { acknowledgedNon2xx: true }) });
+    const task = { deliveryId: 'dlv_1', subscriptionId: 'sub_1' } as DeliveryTask;
+    observer.observe({ type: 'attempt', delivery, attempt });
+    observer.observe({ type: 'retry-scheduled', task, delayMs: 1000 });
     observer.publish();
+    expect(output.join('')).toBe('');
 
-    const blobs = output.join('').split('\n').filter((l) => l.includes('DeliveryAcknowledgedNon2xx')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(blobs).toHaveLength(1);
-    expect(blobs[0]!.DeliveryAcknowledgedNon2xx).toBe(2);
-    expect(blobs[0]!.DeliverySucceeded).toBe(3);
-  });
-
-  it('publishes one metric document per invocation, however many deliveries it made: counts summed, latencies kept', () => {
-    const observer = dispatchObserver(createObservability('worker'));
-    const delivery = { id: 'dlv_1' } as Delivery;
-    const attempt = (outcome: Attempt['outcome']): Attempt => ({
-      attempt: 1,
-      startedAt: '2026-12-06T14:00:00.000Z',
-      endedAt: '2026-12-06T14:00:00.010Z',
-      durationMs: 10,
-      outcome,
-      trigger: 'event',
-    });
-    for (let i = 0; i < 8; i++) observer.observe({ type: 'attempt', delivery, attempt: attempt('success'), latencyMs: 100 + i });
-    observer.observe({ type: 'attempt', delivery, attempt: attempt('5xx') });
-    observer.observe({ type: 'attempt', delivery, attempt: attempt('timeout') });
+    observer.observe({ type: 'breaker', subscriptionId: 'sub_1' as SubscriptionId, state: 'open', failures: 3, until: Date.now() + 30_000 });
+    for (let i = 0; i < 3; i++) observer.observe({ type: 'deferred', task, until: Date.now() + 1000, reason: 'breaker open' });
+    observer.observe({ type: 'attempt', delivery, attempt });
     observer.publish();
     observer.publish(); // nothing new: nothing printed
 
     const docs = output.join('').split('\n').filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    const main = docs.filter((d) => d.DeliveryAttempted !== undefined);
-    expect(main).toHaveLength(1);
-    expect(main[0]).toMatchObject({ DeliveryAttempted: 10, DeliverySucceeded: 8, DeliveryFailed: 2 });
-    // No success was acknowledged by a non-2xx status: the count is left out, not published as 0.
-    expect(main[0]).not.toHaveProperty('DeliveryAcknowledgedNon2xx');
-    expect(main[0]!.EndToEndLatency).toEqual([100, 101, 102, 103, 104, 105, 106, 107]);
-    const byClass = docs.filter((d) => d.DeliveryFailedByClass !== undefined).map((d) => [d.FailureClass, d.DeliveryFailedByClass]);
-    expect(byClass.sort()).toEqual([['5xx', 1], ['timeout', 1]]);
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({ service: 'worker', CircuitBreakerOpened: 1, DeliveryDeferred: 3 });
+    for (const name of ['DeliveryAttempted', 'DeliverySucceeded', 'DeliveryAcknowledgedNon2xx', 'RetryScheduled', 'EndToEndLatency']) expect(docs[0]).not.toHaveProperty(name);
   });
 });

@@ -5,6 +5,7 @@ import { formatAttemptLine } from '../../../local/attempt-lines.js';
 const base: AttemptLogLine = {
   kind: ATTEMPT_LOG_KIND,
   v: 1,
+  service: 'worker',
   deliveryId: 'dlv_1',
   messageId: 'msg_1',
   subscriptionId: 'sub_1',

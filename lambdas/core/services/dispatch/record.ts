@@ -21,13 +21,8 @@ export async function recordOutcome(deps: DispatchDeps, context: BatchContext, o
     attempt.outcome === 'success' ? recordSuccess(deps, context, subscription) : recordFailure(deps, context, subscription, attempt),
     updateBreaker(deps, context, subscription, attempt.outcome, probe),
   ]);
-  deps.attemptLog.write(attemptLogLine(next, attempt));
-  deps.observe?.({
-    type: 'attempt',
-    delivery: next,
-    attempt,
-    ...(attempt.outcome === 'success' && { latencyMs: Date.parse(attempt.endedAt) - task.messageCreatedAt }),
-  });
+  deps.attemptLog.write(attemptLogLine(next, attempt, task.messageCreatedAt));
+  deps.observe?.({ type: 'attempt', delivery: next, attempt });
 }
 
 /**

@@ -22,7 +22,7 @@ import type { ReplayDeps } from '../replay.js';
 export type ErrorClass = 'permanent' | 'retryable' | 'unknown';
 
 export type DispatchEvent =
-  | { type: 'attempt'; delivery: Delivery; attempt: Attempt; latencyMs?: number }
+  | { type: 'attempt'; delivery: Delivery; attempt: Attempt }
   | { type: 'retry-scheduled'; task: DeliveryTask; delayMs: number }
   | { type: 'skipped'; task: DeliveryTask; reason: string }
   | { type: 'subscription'; action: 'warn' | 'disable' | 'delete'; subscriptionId: SubscriptionId; failures: number }
