@@ -11,10 +11,11 @@ import { createDocumentClient } from '../../lambdas/adapters/aws-clients.js';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION, resourceNamesFor } from '../../local/engines.js';
-import { eventually, sharedEngines, startLocal, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
+import { eventually, sharedEngines, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
 import { createSubscription, deliveryReaching, expectProblem, postEvent, type CreatedSubscription } from './support/api.js';
-import { checkedApi, type CheckedApi } from './support/openapi.js';
-import { receiverSet, urlOf } from './support/receivers.js';
+import { useLocal } from './support/local.js';
+import type { CheckedApi } from './support/openapi.js';
+import { urlOf } from './support/receivers.js';
 import { hmacOf } from './support/signatures.js';
 
 /** The handlers' default payload limit (256 KiB) and inline limit (64 KiB). */
@@ -24,22 +25,18 @@ let local: LocalInstance;
 let api: CheckedApi;
 let s3: S3Client;
 let dynamo: DynamoDBDocumentClient;
-const receivers = receiverSet();
+const receivers = useLocal({ timeScale: 20_000 }, (started) => ({ local, api } = started));
 
-beforeAll(async () => {
-  local = await startLocal({ timeScale: 20_000 });
-  api = checkedApi(local);
+beforeAll(() => {
   const engines = sharedEngines();
   expect(engines, 'the e2e project shares its engines').toBeDefined();
   s3 = new S3Client(clientConfig(engines!.sqsEndpoint, { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
   dynamo = createDocumentClient(clientConfig(engines!.dynamoEndpoint, { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
 });
 
-afterAll(async () => {
+afterAll(() => {
   s3?.destroy();
   dynamo?.destroy();
-  await receivers.close();
-  if (local) expect((await local.stop()).pids.length).toBeGreaterThan(0);
 });
 
 const receiver = (handler?: ReceiverHandler): Promise<Receiver> => receivers.start(handler);

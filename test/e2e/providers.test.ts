@@ -7,34 +7,30 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocal, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Receiver, ReceiverHandler } from './harness.js';
 import { createSubscription, deliveryReaching, expectProblem, postEvent, type DeliveryView } from './support/api.js';
-import { checkedApi, type CheckedApi } from './support/openapi.js';
+import { useLocal } from './support/local.js';
+import type { CheckedApi } from './support/openapi.js';
 import { e2ePki, type E2ePki } from './support/pki.js';
-import { receiverSet, heldReplies, startTlsReceiver, urlOf } from './support/receivers.js';
+import { heldReplies, startTlsReceiver, urlOf } from './support/receivers.js';
 import { verifyBase64Hmac, verifyHexHmac } from './support/signatures.js';
 
 const SCALE = 20_000;
 
-let local: LocalInstance;
 let api: CheckedApi;
 let ca: E2ePki;
-const receivers = receiverSet();
 const releases: (() => void)[] = [];
-
-beforeAll(async () => {
-  ca = await e2ePki();
-  local = await startLocal({ timeScale: SCALE, args: ['--unique-tenant-event'], env: ca.env });
-  api = checkedApi(local);
-});
-
-afterAll(async () => {
-  for (const release of releases) release();
-  await receivers.close();
-  if (local) expect((await local.stop()).pids.length).toBeGreaterThan(0);
-  await ca?.cleanup();
-});
+afterAll(() => ca?.cleanup());
+const receivers = useLocal(
+  async () => {
+    ca = await e2ePki();
+    return { timeScale: SCALE, args: ['--unique-tenant-event'], env: ca.env };
+  },
+  (started) => (api = started.api),
+);
+// Held replies are released before the receivers close (after hooks run last-registered first).
+afterAll(() => releases.forEach((release) => release()));
 
 /** An HTTPS receiver with the test CA's certificate for `localhost`. */
 async function https(handler?: ReceiverHandler): Promise<Receiver> {

@@ -3,25 +3,16 @@
  * in the attempt log only, a failing delivery keeps its record, and the API says what it cannot
  * list. Every response is validated against docs/openapi.json.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startLocal, type LocalInstance } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, type LocalInstance } from './harness.js';
 import { createSubscription, expectProblem, postEvent } from './support/api.js';
-import { checkedApi, type CheckedApi } from './support/openapi.js';
-import { receiverSet, urlOf } from './support/receivers.js';
+import { useLocal } from './support/local.js';
+import type { CheckedApi } from './support/openapi.js';
+import { urlOf } from './support/receivers.js';
 
 let local: LocalInstance;
 let api: CheckedApi;
-const receivers = receiverSet();
-
-beforeAll(async () => {
-  local = await startLocal({ timeScale: 100, args: ['--success-records', 'log-only'] });
-  api = checkedApi(local);
-});
-
-afterAll(async () => {
-  await receivers.close();
-  if (local) await local.stop();
-});
+const receivers = useLocal({ timeScale: 100, args: ['--success-records', 'log-only'] }, (started) => ({ local, api } = started));
 
 /** The attempt-log lines local mode printed for `messageId` (written after the attempt's record, or its absence). */
 const attemptLines = (messageId: string): { subscriptionId: string; status: string }[] =>

@@ -3,25 +3,15 @@
  * replaces a tenant's one subscription for an event type, GET lists the tenant's, DELETE removes
  * it; Shopify topics with `/` in the path. Every response is validated against docs/openapi.json.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startLocal, type LocalInstance } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, type LocalInstance } from './harness.js';
 import { createSubscription, expectProblem, postEvent } from './support/api.js';
-import { checkedApi, type CheckedApi } from './support/openapi.js';
-import { receiverSet } from './support/receivers.js';
+import { useLocal } from './support/local.js';
+import type { CheckedApi } from './support/openapi.js';
 
 let local: LocalInstance;
 let api: CheckedApi;
-const receivers = receiverSet();
-
-beforeAll(async () => {
-  local = await startLocal({ timeScale: 1000 });
-  api = checkedApi(local);
-});
-
-afterAll(async () => {
-  await receivers.close();
-  await local?.stop();
-});
+const receivers = useLocal({ timeScale: 1000 }, (started) => ({ local, api } = started));
 
 const keyPath = (tenant: string, type: string) => `/v1/tenants/${encodeURIComponent(tenant)}/subscriptions/${encodeURIComponent(type)}`;
 
