@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
 import { inject } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -146,29 +147,31 @@ export async function startReceiver(options: { https?: { cert: string; key: stri
   const waiters: (() => void)[] = [];
   const handler: ReceiverHandler = options.handler ?? (() => ({ status: 200, body: 'ok' }));
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    const received = (body: string) => {
       const request: ReceivedRequest = {
         method: req.method ?? '',
         url: req.url ?? '',
         headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')])),
-        body: Buffer.concat(chunks).toString('utf8'),
+        body,
         at: Date.now(),
       };
       requests.push(request);
       for (const w of waiters.splice(0)) w();
-      Promise.resolve(handler(request)).then(
+      return handler(request);
+    };
+    text(req)
+      .then(received)
+      .then(
         (reply) => {
           res.writeHead(reply.status, reply.headers ?? { 'content-type': 'text/plain' });
           res.end(reply.body ?? '');
         },
+        // A handler that threw; a request cut off while its body was read gets nowhere anyway.
         () => {
           res.writeHead(500);
           res.end('receiver handler failed');
         },
       );
-    });
   };
   const server: Server = options.https !== undefined ? createHttpsServer(options.https, listener) : createHttpServer(listener);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { text } from 'node:stream/consumers';
 import type { TLSSocket } from 'node:tls';
 import type { KeyAndCert } from '../../support/tls.js';
 
@@ -97,20 +98,21 @@ async function track(server: http.Server | https.Server, options: ServerOptions)
   server.on('tlsClientError', () => undefined);
   server.on('clientError', (_err, socket) => socket.destroy());
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const recorded: RecordedRequest = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-        servername: (req.socket as TLSSocket).servername,
-        remotePort: req.socket.remotePort,
-      };
-      requests.push(recorded);
-      handler(req, res, recorded);
-    });
+    text(req).then(
+      (body) => {
+        const recorded: RecordedRequest = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body,
+          servername: (req.socket as TLSSocket).servername,
+          remotePort: req.socket.remotePort,
+        };
+        requests.push(recorded);
+        handler(req, res, recorded);
+      },
+      () => res.destroy(),
+    );
   });
   return {
     ...(await listen(server, options)),
