@@ -235,28 +235,23 @@ describe('the example receivers verify what local mode delivers', () => {
     /** Flags that make the next request fail verification at the receiver. */
     breakIt: string[][];
   }
+  /** A signing scheme: the receiver holds the secret; rotating it without grace breaks verification. */
+  const signed = (name: string, example: string, flags: string[], env: Record<string, string> = {}): Case => ({
+    name,
+    example,
+    flags,
+    env: (secret) => ({ WEBHOOK_SECRET: secret, ...env }),
+    breakIt: [['rotate-secret', '--grace-seconds', '0']],
+  });
   const cases: Case[] = [
-    {
-      name: 'standard-webhooks (standardwebhooks package)',
-      example: 'standard-webhooks.ts',
-      flags: ['--signing-scheme', 'standard-webhooks'],
-      env: (secret) => ({ WEBHOOK_SECRET: secret }),
-      breakIt: [['rotate-secret', '--grace-seconds', '0']],
-    },
-    {
-      name: 'hmac-sha256, Shopify style, with the shopify preset',
-      example: 'hmac-sha256.ts',
-      flags: ['--signing-scheme', 'hmac-sha256', '--signing-header', 'X-Shop-Hmac-SHA256', '--preset', 'shopify'],
-      env: (secret) => ({ WEBHOOK_SECRET: secret, HMAC_HEADER: 'X-Shop-Hmac-SHA256' }),
-      breakIt: [['rotate-secret', '--grace-seconds', '0']],
-    },
-    {
-      name: 'authorization (hex HMAC in Authorization, TikTok style)',
-      example: 'authorization-hmac.ts',
-      flags: ['--signing-scheme', 'authorization'],
-      env: (secret) => ({ WEBHOOK_SECRET: secret }),
-      breakIt: [['rotate-secret', '--grace-seconds', '0']],
-    },
+    signed('standard-webhooks (standardwebhooks package)', 'standard-webhooks.ts', ['--signing-scheme', 'standard-webhooks']),
+    signed(
+      'hmac-sha256, Shopify style, with the shopify preset',
+      'hmac-sha256.ts',
+      ['--signing-scheme', 'hmac-sha256', '--signing-header', 'X-Shop-Hmac-SHA256', '--preset', 'shopify'],
+      { HMAC_HEADER: 'X-Shop-Hmac-SHA256' },
+    ),
+    signed('authorization (hex HMAC in Authorization, TikTok style)', 'authorization-hmac.ts', ['--signing-scheme', 'authorization']),
     {
       name: 'basic auth',
       example: 'basic-bearer.ts',
