@@ -10,6 +10,7 @@
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deliveryIdFor } from '../lambdas/core/ids.js';
+import { parseJsonOrUndefined } from '../lambdas/core/json.js';
 import type { Delivery, DeliveryId, DeliveryTask, Message, MessageId } from '../lambdas/core/model.js';
 import { firstTask } from '../lambdas/core/services/intake.js';
 import type { DeliveryStore, MessageStore, TaskQueue } from '../lambdas/core/ports.js';
@@ -52,7 +53,7 @@ type RetryRef = { deliveryId: string; generation: number; attempt: number };
 const retryKey = (r: RetryRef): string => `${r.deliveryId}#${r.generation}#${r.attempt}`;
 
 function taskOf(item: Record<string, unknown>): Record<string, unknown> | undefined {
-  const task = typeof item.task === 'string' ? safeJson(item.task) : item.task;
+  const task = typeof item.task === 'string' ? parseJsonOrUndefined(item.task) : item.task;
   return typeof task === 'object' && task !== null ? (task as Record<string, unknown>) : undefined;
 }
 
@@ -85,14 +86,6 @@ export function persistedRetries(items: readonly Record<string, unknown>[]): Set
   }
   for (const { bucket, task } of bucketed) if (pendingSweeps.has(bucket) && !swept.has(bucket)) keys.add(retryKey(task));
   return keys;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export function recoveryTask(delivery: Delivery, message: { eventTime: string; createdAt: string }, now: number): DeliveryTask {

@@ -3,6 +3,8 @@
  * the page was served with (the `hookline console` proxy refuses calls without it). Error answers
  * become `ApiProblem`s holding the problem+json detail and its per-field errors.
  */
+import { parseJsonOrUndefined } from '../../lambdas/core/json.js';
+
 export interface FieldError {
   field: string;
   message: string;
@@ -31,16 +33,8 @@ function consoleToken(): string {
   return document.querySelector('meta[name="hookline-console-token"]')?.getAttribute('content') ?? '';
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function toProblem(status: number, text: string): ApiProblem {
-  const p = (parseJson(text) ?? {}) as { title?: string; detail?: string; message?: string; errors?: FieldError[] };
+  const p = (parseJsonOrUndefined(text) ?? {}) as { title?: string; detail?: string; message?: string; errors?: FieldError[] };
   return new ApiProblem(status, p.title ?? `HTTP ${status}`, p.detail ?? p.message ?? text.slice(0, 300), Array.isArray(p.errors) ? p.errors : []);
 }
 
@@ -55,7 +49,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   }
   const text = await res.text();
   if (!res.ok) throw toProblem(res.status, text);
-  return (text === '' ? undefined : parseJson(text)) as T;
+  return (text === '' ? undefined : parseJsonOrUndefined(text)) as T;
 }
 
 /** `?a=1&b=2` from the defined, non-empty values. */

@@ -3,6 +3,7 @@
  * from the API body. Blank optional fields are left out so the preset fills them; an edit sends
  * only the fields that changed. Unparseable JSON is sent as is for the API to name the field.
  */
+import { parseJsonOrUndefined } from '../../lambdas/core/json.js';
 import type { Subscription } from './model.js';
 
 export interface FormState {
@@ -54,12 +55,9 @@ function pairs(s: string, sep: string): Record<string, string> {
   return out;
 }
 
+/** The parsed JSON, or the text itself for the API to name as invalid. */
 function jsonOrText(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return s;
-  }
+  return parseJsonOrUndefined(s) ?? s;
 }
 
 function auth(f: FormState): unknown {
