@@ -6,11 +6,27 @@
  * the binding limit, its headroom and the monthly cost, twice: with the stack's defaults and
  * with the knobs the model sizes for that load (`sizeKnobs`, listed per load). Limits still
  * exceeded with sized knobs are AWS quotas: `quotaIncreases` names each with the value needed.
+ * Each row names the `deliveryIndexShards` its load needs and the largest single subscription's
+ * share its record partitions allow; `BENCH_LARGEST_SUBSCRIPTION_SHARE` (default 0.01) is the
+ * share the `subscriptionRecordKeys` check assumes.
  */
 import { RETRY_SHARDS } from '../lambdas/core/retry-buckets.js';
 import { SETTINGS_DEFAULTS } from '../lib/props.js';
 import { measureCost } from './cost.js';
-import { CONDITIONS, evaluate, LOADS, SHAPES, sizeKnobs, type Counted, type Knobs, type PerUnit, type Row } from './support/capacity-model.js';
+import {
+  CONDITIONS,
+  DEFAULT_WORKLOAD,
+  evaluate,
+  LOADS,
+  SHAPES,
+  sizeKnobs,
+  type Counted,
+  type Knobs,
+  type PerUnit,
+  type Row,
+  type Workload,
+} from './support/capacity-model.js';
+import { envFraction } from './support/env.js';
 import { dollars, type Measured } from './support/cost-model.js';
 import { progress, runBenchmark } from './support/output.js';
 
@@ -67,6 +83,8 @@ function cell(row: Row): Record<string, unknown> {
     usdPerMonth: Math.round(row.usdPerMonth),
     workerConcurrency: Math.round(row.workerConcurrency),
     receiverConcurrency: Math.round(row.receiverConcurrency),
+    deliveryIndexShards: row.deliveryIndexShardsNeeded,
+    largestSubscriptionShareMax: round(row.largestSubscriptionShareMax, 4),
   };
 }
 
@@ -82,14 +100,15 @@ function quotaIncreases(rows: readonly Row[]): Record<string, { default: number;
   return out;
 }
 
-function table(counted: Counted, knobsFor: (load: number) => Knobs): Row[] {
-  return LOADS.flatMap((load) => SHAPES.flatMap((shape) => CONDITIONS.map((c) => evaluate(counted, knobsFor(load), load, shape, c))));
+function table(counted: Counted, knobsFor: (load: number) => Knobs, workload: Workload): Row[] {
+  return LOADS.flatMap((load) => SHAPES.flatMap((shape) => CONDITIONS.map((c) => evaluate(counted, knobsFor(load), load, shape, c, workload))));
 }
 
 async function measure(): Promise<Record<string, unknown>> {
   progress('capacity: counting requests with the cost benchmark');
   const { measured } = await measureCost();
   const counted = countedFrom(measured);
+  const workload: Workload = { largestSubscriptionShare: envFraction('BENCH_LARGEST_SUBSCRIPTION_SHARE', DEFAULT_WORKLOAD.largestSubscriptionShare) };
   const d = SETTINGS_DEFAULTS;
   const defaults: Knobs = {
     throttleRateLimit: d.throttleRateLimit,
@@ -102,10 +121,11 @@ async function measure(): Promise<Record<string, unknown>> {
     receiverMemoryMb: d.receiverMemoryMb,
     workerMemoryMb: d.workerMemoryMb,
     retryShards: RETRY_SHARDS,
+    deliveryIndexShards: d.deliveryIndexShards,
   };
   const sized = Object.fromEntries(LOADS.map((load) => [load, sizeKnobs(counted, defaults, load)]));
-  const withDefaults = table(counted, () => defaults);
-  const withSized = table(counted, (load) => sized[load] as Knobs);
+  const withDefaults = table(counted, () => defaults, workload);
+  const withSized = table(counted, (load) => sized[load] as Knobs, workload);
   const beyondKnobs = withSized.filter((r) => r.exceeded.some((d) => d.name in QUOTAS));
   return {
     counted: {
@@ -115,6 +135,7 @@ async function measure(): Promise<Record<string, unknown>> {
       attemptLogBytes: Math.round(counted.attemptLogBytes),
     },
     defaults: withDefaults.map(cell),
+    workload,
     knobsByLoad: sized,
     sized: withSized.map(cell),
     quotaIncreases: quotaIncreases(beyondKnobs),

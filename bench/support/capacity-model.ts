@@ -7,7 +7,7 @@
  * its attempt for the preset's whole timeout. A batch ends when its slowest request does (the
  * requests of one batch run concurrently), so worker concurrency = batches/s × E[slowest of B].
  */
-import { DELIVERY_INDEX_SHARDS } from '../../lambdas/adapters/dynamodb/table-schema.js';
+import { DELIVERY_INDEX_SHARD_CHOICES } from '../../lambdas/adapters/dynamodb/table-schema.js';
 import { PRESETS } from '../../lambdas/core/presets.js';
 import { scheduleOf } from '../../lambdas/core/retry-policy.js';
 import { PRICES } from '../prices.js';
@@ -56,7 +56,25 @@ export interface Knobs {
   workerMemoryMb: number;
   /** Due-minute buckets are split this many ways (one schedule per bucket); 0 = one schedule per retry. */
   retryShards: number;
+  /** Shards per (status set, month) of the delivery index (the `deliveryIndexShards` stack property). */
+  deliveryIndexShards: number;
 }
+
+/** What the model assumes about the installation besides the knobs. */
+export interface Workload {
+  /**
+   * Share of all deliveries that go to the single largest subscription. Its delivery records
+   * share that subscription's few base-table partitions, whatever the installation's size.
+   */
+  largestSubscriptionShare: number;
+}
+
+/**
+ * The default: the largest subscription takes 1 % of the deliveries (an installation of a hundred
+ * or more comparable large subscriptions; 500 deliveries/s of 50,000). Rows also print the share
+ * that would fill its record partitions to `PARTITION_TARGET`, so any other mix can be read off.
+ */
+export const DEFAULT_WORKLOAD: Workload = { largestSubscriptionShare: 0.01 };
 
 export type Shape = '1:1' | '1→100';
 export interface Condition {
@@ -88,10 +106,13 @@ const standard = PRESETS.standard;
 const LADDER = scheduleOf(standard.retryPolicy);
 export const TIMEOUT_S = standard.timeoutMs / 1000;
 /**
- * The delivery index's time bucket is split into this many shards by delivery id (table-schema.ts),
- * so its hottest key takes at most 1/DAY_KEY_SHARDS of the deliveries' index writes.
+ * A delivery record's base-table key is `DLV#{subscriptionId}#{shard of message}` over this many
+ * shards (the record layout of issue 19): one subscription's records take at most this many
+ * partitions, 1,000 write units/s each, however many shards the month index has.
  */
-export const DAY_KEY_SHARDS = DELIVERY_INDEX_SHARDS;
+export const SUBSCRIPTION_RECORD_SHARDS = 4;
+/** Share of a partition's write units a sized key may plan for (bursts, uneven hashing). */
+export const PARTITION_TARGET = 0.8;
 /** Minutes between the earliest and the latest due time a retry can take (longest delay + jitter). */
 const RETRY_HORIZON_MINUTES = Math.ceil((Math.max(...LADDER) * (1 + (standard.retryPolicy.type === 'exponential' ? standard.retryPolicy.jitter : 0))) / 60);
 
@@ -132,7 +153,7 @@ export function attemptRates(load: number, condition: Condition): { attempts: nu
 }
 
 export interface Demand {
-  name: QuotaName | 'apiStageThrottle' | 'receiverReservedConcurrency' | 'workerEventSource' | 'dayKeyPartition';
+  name: QuotaName | 'apiStageThrottle' | 'receiverReservedConcurrency' | 'workerEventSource' | 'deliveryIndexKey' | 'subscriptionRecordKeys';
   demand: number;
   limit: number;
   /** demand ÷ limit; above 1 the limit is exceeded. */
@@ -153,10 +174,39 @@ export interface Row {
   exceeded: Demand[];
   usdPerMonth: number;
   demands: Demand[];
+  /** The smallest `deliveryIndexShards` that keeps this row's hottest index key within `PARTITION_TARGET`. */
+  deliveryIndexShardsNeeded: number;
+  /** The largest subscription share whose record writes stay within `PARTITION_TARGET` of its partitions in this row. */
+  largestSubscriptionShareMax: number;
 }
 
 function demand(name: Demand['name'], value: number, limit: number): Demand {
   return { name, demand: value, limit, utilization: limit === 0 ? Infinity : value / limit };
+}
+
+/**
+ * Index writes per second on the hottest delivery index key: each delivery's record enters the
+ * KEYS_ONLY index once, when first written (a rewrite that keeps the keys writes no index entry),
+ * into one of `shards` keys of its month, by a hash of its id. All of a load's deliveries are
+ * counted in one status set: an upper bound for the mixed rows, exact for the healthy ones.
+ */
+export const hottestIndexKeyWrites = (load: number, shards: number): number => load / shards;
+
+/** The smallest allowed shard count whose hottest key stays within `PARTITION_TARGET` (the largest if none does). */
+export function deliveryIndexShardsFor(load: number): number {
+  const budget = QUOTAS.dynamoPartitionWrites.limit * PARTITION_TARGET;
+  return DELIVERY_INDEX_SHARD_CHOICES.find((n) => hottestIndexKeyWrites(load, n) <= budget) ?? DELIVERY_INDEX_SHARD_CHOICES.at(-1)!;
+}
+
+/**
+ * Record writes per second of the largest subscription: one per attempt (the worker writes the
+ * record after each), counted at one write unit each (a record under 1 KB; a failing record grows
+ * with its inline attempts, so failing rows are a floor). When the condition has failing endpoints
+ * the largest subscription is assumed to be one of them: every delivery then takes the whole ladder.
+ */
+export function largestSubscriptionRecordWrites(load: number, condition: Condition, workload: Workload): number {
+  const attemptsPerDelivery = condition.failing > 0 ? 1 + LADDER.length : 1;
+  return load * workload.largestSubscriptionShare * attemptsPerDelivery;
 }
 
 /** The event source's concurrency ceiling for these knobs. */
@@ -181,7 +231,7 @@ export function schedulerDemand(scheduledRetriesPerS: number, knobs: Knobs): { c
 }
 
 /** One cell of the table: every modelled limit's demand for this load, shape and condition. */
-export function evaluate(counted: Counted, knobs: Knobs, load: number, shape: Shape, condition: Condition): Row {
+export function evaluate(counted: Counted, knobs: Knobs, load: number, shape: Shape, condition: Condition, workload: Workload = DEFAULT_WORKLOAD): Row {
   const events = shape === '1:1' ? load : load / 100;
   const first = shape === '1:1' ? counted.oneToOne : counted.fanOut;
   const rates = attemptRates(load, condition);
@@ -200,7 +250,8 @@ export function evaluate(counted: Counted, knobs: Knobs, load: number, shape: Sh
     demand('sqsInFlight', rates.attempts * batchSeconds, QUOTAS.sqsInFlight.limit),
     demand('dynamoTableWrites', per((u) => u.writeUnits), QUOTAS.dynamoTableWrites.limit),
     demand('dynamoTableReads', per((u) => u.readUnits), QUOTAS.dynamoTableReads.limit),
-    demand('dayKeyPartition', load / DAY_KEY_SHARDS, QUOTAS.dynamoPartitionWrites.limit),
+    demand('deliveryIndexKey', hottestIndexKeyWrites(load, knobs.deliveryIndexShards), QUOTAS.dynamoPartitionWrites.limit),
+    demand('subscriptionRecordKeys', largestSubscriptionRecordWrites(load, condition, workload), SUBSCRIPTION_RECORD_SHARDS * QUOTAS.dynamoPartitionWrites.limit),
     demand('schedulerCreate', scheduler.createsPerS, QUOTAS.schedulerCreate.limit),
     demand('schedulerInvocations', scheduler.createsPerS, QUOTAS.schedulerInvocations.limit),
     demand('schedulerSchedules', scheduler.outstanding, QUOTAS.schedulerSchedules.limit),
@@ -222,6 +273,10 @@ export function evaluate(counted: Counted, knobs: Knobs, load: number, shape: Sh
     exceeded: demands.filter((d) => d.utilization > 1),
     usdPerMonth: (per((u) => u.usdBesidesCompute) + computeUsdPerS) * SECONDS_PER_MONTH,
     demands,
+    deliveryIndexShardsNeeded: deliveryIndexShardsFor(load),
+    largestSubscriptionShareMax:
+      (SUBSCRIPTION_RECORD_SHARDS * QUOTAS.dynamoPartitionWrites.limit * PARTITION_TARGET) /
+      largestSubscriptionRecordWrites(load, condition, { largestSubscriptionShare: 1 }),
   };
 }
 
@@ -230,7 +285,8 @@ export const SIZING_MARGIN = 1.25;
 
 /**
  * The knobs for `load`: sized for its worst condition in the 1:1 shape (the most events and
- * attempts), never below `defaults`. Batches of 100 from 1,000/s up, so a batch's slowest
+ * attempts), never below `defaults`; the delivery index gets the fewest shards that keep its
+ * hottest key within `PARTITION_TARGET` (fewer shards, fewer partitions per search page). Batches of 100 from 1,000/s up, so a batch's slowest
  * request is paid once per 100 records instead of once per 10.
  */
 export function sizeKnobs(counted: Counted, defaults: Knobs, load: number): Knobs {
@@ -248,5 +304,6 @@ export function sizeKnobs(counted: Counted, defaults: Knobs, load: number): Knob
     receiverReservedConcurrency: Math.max(defaults.receiverReservedConcurrency, receiver),
     workerConcurrency: onDemand ? Math.max(defaults.workerConcurrency, worker) : defaults.workerConcurrency,
     workerPollers: onDemand ? 0 : Math.min(QUOTAS.sqsEsmProvisionedPollers.limit, Math.ceil(worker / 10)),
+    deliveryIndexShards: Math.max(defaults.deliveryIndexShards, deliveryIndexShardsFor(load)),
   };
 }

@@ -8,6 +8,15 @@ export function envInt(name: string, fallback: number, min = 1): number {
   return n;
 }
 
+/** A share in (0, 1] from `name`, else `fallback`. */
+export function envFraction(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!(n > 0 && n <= 1)) throw new Error(`${name} must be a number in (0, 1], got ${raw}`);
+  return n;
+}
+
 /**
  * `--quick` (or `BENCH_QUICK=1`): a smaller run of the same code path, seconds instead of minutes,
  * for checking that a benchmark still works. Its figures are not the benchmark's result.

@@ -3,8 +3,10 @@ import { PRICES } from '../../../bench/prices.js';
 import {
   attemptRates,
   CONDITIONS,
+  deliveryIndexShardsFor,
   evaluate,
   expectedSlowestS,
+  sizeKnobs,
   SECONDS_PER_MONTH,
   TIMEOUT_S,
   type Counted,
@@ -32,8 +34,15 @@ const knobs: Knobs = {
   receiverMemoryMb: 512,
   workerMemoryMb: 1024,
   retryShards: 0,
+  deliveryIndexShards: 16,
 };
 const failing = CONDITIONS.find((c) => c.name === '10% failing');
+const condition = (name: string) => {
+  const found = CONDITIONS.find((c) => c.name === name);
+  if (found === undefined) throw new Error(`condition ${name} missing`);
+  return found;
+};
+const demandOf = (row: ReturnType<typeof evaluate>, name: string) => row.demands.find((d) => d.name === name);
 
 describe('capacity model arithmetic', () => {
   it('E[slowest of n]: the log-normal mean for one request, the timeout when all time out', () => {
@@ -74,5 +83,30 @@ describe('capacity model arithmetic', () => {
     const creates = row.demands.find((d) => d.name === 'schedulerCreate');
     // 5 ladder steps past 15 minutes × 16 shards per minute.
     expect(creates?.demand).toBeCloseTo((16 * 5) / 60, 9);
+  });
+
+  it('delivery index: the hottest key takes load ÷ shards; the sized count is the smallest power of two within 80 % of a partition', () => {
+    const at16 = evaluate(counted, knobs, 50_000, '1:1', condition('30% down'));
+    expect(demandOf(at16, 'deliveryIndexKey')).toMatchObject({ demand: 50_000 / 16, limit: 1_000 });
+    expect(at16.exceeded.map((d) => d.name)).toContain('deliveryIndexKey');
+    // 12,800/s ÷ 16 = 800 writes/s, exactly 80 %; one more needs 32. 50,000 ÷ 32 = 1,563 > 800, ÷ 64 = 781.
+    expect([100, 12_800, 12_801, 25_600, 50_000, 102_400, 204_800, 300_000].map(deliveryIndexShardsFor)).toEqual([16, 16, 32, 32, 64, 128, 256, 256]);
+    expect(at16.deliveryIndexShardsNeeded).toBe(64);
+    const at64 = evaluate(counted, { ...knobs, deliveryIndexShards: 64 }, 50_000, '1:1', condition('30% down'));
+    expect(demandOf(at64, 'deliveryIndexKey')?.utilization).toBeCloseTo(50_000 / 64 / 1_000, 9);
+    expect(at64.exceeded.map((d) => d.name)).not.toContain('deliveryIndexKey');
+    expect(sizeKnobs(counted, knobs, 50_000).deliveryIndexShards).toBe(64);
+    expect(sizeKnobs(counted, knobs, 10_000).deliveryIndexShards).toBe(16);
+  });
+
+  it("largest subscription: one record write per attempt against its 4 record partitions, the whole ladder when its endpoint fails", () => {
+    const healthy = evaluate(counted, knobs, 50_000, '1:1', condition('healthy'), { largestSubscriptionShare: 0.01 });
+    expect(demandOf(healthy, 'subscriptionRecordKeys')).toMatchObject({ demand: 500, limit: 4_000 });
+    expect(healthy.largestSubscriptionShareMax).toBeCloseTo(3_200 / 50_000, 9);
+    const down = evaluate(counted, knobs, 50_000, '1:1', condition('30% down'), { largestSubscriptionShare: 0.01 });
+    // 500 deliveries/s × (1 + 8 retries of the standard ladder) = 4,500 record writes/s > 4 × 1,000.
+    expect(demandOf(down, 'subscriptionRecordKeys')?.demand).toBeCloseTo(4_500, 9);
+    expect(down.exceeded.map((d) => d.name)).toContain('subscriptionRecordKeys');
+    expect(down.largestSubscriptionShareMax).toBeCloseTo(3_200 / (50_000 * 9), 9);
   });
 });
