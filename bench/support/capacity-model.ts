@@ -107,8 +107,9 @@ const LADDER = scheduleOf(standard.retryPolicy);
 export const TIMEOUT_S = standard.timeoutMs / 1000;
 /**
  * A delivery record's base-table key is `DLV#{subscriptionId}#{shard of message}` over this many
- * shards (the record layout of issue 19): one subscription's records take at most this many
- * partitions, 1,000 write units/s each, however many shards the month index has.
+ * shards (the record layout of issue 19; before it each record was its own key): one
+ * subscription's records take at most this many partitions, 1,000 write units/s each, however
+ * many shards the month index has.
  */
 export const SUBSCRIPTION_RECORD_SHARDS = 4;
 /** Share of a partition's write units a sized key may plan for (bursts, uneven hashing). */
