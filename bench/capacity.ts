@@ -61,14 +61,18 @@ export function countedFrom(measured: Record<string, Measured>): Counted {
   };
   const one = get('first-attempt-success');
   const oneToOne = perUnit(one);
+  const retry = get('retry-within-15-min');
+  // That scenario's only updates are of the subscription item: its streak's growth and reset.
+  const updates = retry.appRequests['dynamodb:UpdateItem'] ?? 0;
   return {
     oneToOne,
     fanOut: perUnit(get('fan-out-1-to-10')),
-    queuedRetry: minus(perUnit(get('retry-within-15-min')), oneToOne),
+    queuedRetry: minus(perUnit(retry), oneToOne),
     scheduledRetry: minus(perUnit(get('retry-after-15-min')), oneToOne),
     receiverMs: mean(one.receiverModelMs),
     workerOverheadMs: mean(one.workerModelMs),
     attemptLogBytes: one.logs.attemptGzipBytes / Math.max(1, one.logs.attemptLines),
+    subscriptionUpdateUnits: updates === 0 ? 0 : (retry.dynamoUnitsByOperation['W dynamodb:UpdateItem'] ?? 0) / updates,
   };
 }
 
@@ -133,6 +137,7 @@ async function measure(): Promise<Record<string, unknown>> {
       receiverMs: round(counted.receiverMs, 1),
       workerOverheadMs: round(counted.workerOverheadMs, 1),
       attemptLogBytes: Math.round(counted.attemptLogBytes),
+      subscriptionUpdateUnits: round(counted.subscriptionUpdateUnits, 2),
     },
     defaults: withDefaults.map(cell),
     workload,

@@ -39,6 +39,8 @@ export interface Counted {
   workerOverheadMs: number;
   /** Attempt log bytes per attempt, gzipped as CloudWatch Logs hands them to Firehose. */
   attemptLogBytes: number;
+  /** Write units of one update of the subscription item (its failure streak), as `retry-within-15-min` counted them. */
+  subscriptionUpdateUnits: number;
 }
 
 /** The stack properties the model sizes (lib/props.ts names). */
@@ -154,7 +156,7 @@ export function attemptRates(load: number, condition: Condition): { attempts: nu
 }
 
 export interface Demand {
-  name: QuotaName | 'apiStageThrottle' | 'receiverReservedConcurrency' | 'workerEventSource' | 'deliveryIndexKey' | 'subscriptionRecordKeys';
+  name: QuotaName | 'apiStageThrottle' | 'receiverReservedConcurrency' | 'workerEventSource' | 'deliveryIndexKey' | 'subscriptionRecordKeys' | 'subscriptionItem';
   demand: number;
   limit: number;
   /** demand ÷ limit; above 1 the limit is exceeded. */
@@ -177,7 +179,10 @@ export interface Row {
   demands: Demand[];
   /** The smallest `deliveryIndexShards` that keeps this row's hottest index key within `PARTITION_TARGET`. */
   deliveryIndexShardsNeeded: number;
-  /** The largest subscription share whose record writes stay within `PARTITION_TARGET` of its partitions in this row. */
+  /**
+   * The largest subscription share that stays within `PARTITION_TARGET` of both its record
+   * partitions and its own item (the failure streak) in this row.
+   */
   largestSubscriptionShareMax: number;
 }
 
@@ -208,6 +213,25 @@ export function deliveryIndexShardsFor(load: number): number {
 export function largestSubscriptionRecordWrites(load: number, condition: Condition, workload: Workload): number {
   const attemptsPerDelivery = condition.failing > 0 ? 1 + LADDER.length : 1;
   return load * workload.largestSubscriptionShare * attemptsPerDelivery;
+}
+
+/**
+ * Write units/s on the largest subscription's own item (`SUB#{id}`, one key that cannot be
+ * sharded): every failed attempt adds one to its failure streak with an `UpdateItem`. Zero when its
+ * endpoint is healthy (a success resets the streak only when it is not already zero).
+ */
+export function largestSubscriptionItemWrites(counted: Counted, load: number, condition: Condition, workload: Workload): number {
+  if (condition.failing === 0) return 0;
+  return load * workload.largestSubscriptionShare * (1 + LADDER.length) * counted.subscriptionUpdateUnits;
+}
+
+/** The largest share of the deliveries one subscription may take in this row (both of its per-subscription keys within `PARTITION_TARGET`). */
+function largestShareWithin(counted: Counted, load: number, condition: Condition): number {
+  const whole = { largestSubscriptionShare: 1 };
+  const budget = QUOTAS.dynamoPartitionWrites.limit * PARTITION_TARGET;
+  const records = (SUBSCRIPTION_RECORD_SHARDS * budget) / largestSubscriptionRecordWrites(load, condition, whole);
+  const item = largestSubscriptionItemWrites(counted, load, condition, whole);
+  return Math.min(records, item === 0 ? Infinity : budget / item);
 }
 
 /** The event source's concurrency ceiling for these knobs. */
@@ -253,6 +277,7 @@ export function evaluate(counted: Counted, knobs: Knobs, load: number, shape: Sh
     demand('dynamoTableReads', per((u) => u.readUnits), QUOTAS.dynamoTableReads.limit),
     demand('deliveryIndexKey', hottestIndexKeyWrites(load, knobs.deliveryIndexShards), QUOTAS.dynamoPartitionWrites.limit),
     demand('subscriptionRecordKeys', largestSubscriptionRecordWrites(load, condition, workload), SUBSCRIPTION_RECORD_SHARDS * QUOTAS.dynamoPartitionWrites.limit),
+    demand('subscriptionItem', largestSubscriptionItemWrites(counted, load, condition, workload), QUOTAS.dynamoPartitionWrites.limit),
     demand('schedulerCreate', scheduler.createsPerS, QUOTAS.schedulerCreate.limit),
     demand('schedulerInvocations', scheduler.createsPerS, QUOTAS.schedulerInvocations.limit),
     demand('schedulerSchedules', scheduler.outstanding, QUOTAS.schedulerSchedules.limit),
@@ -275,9 +300,7 @@ export function evaluate(counted: Counted, knobs: Knobs, load: number, shape: Sh
     usdPerMonth: (per((u) => u.usdBesidesCompute) + computeUsdPerS) * SECONDS_PER_MONTH,
     demands,
     deliveryIndexShardsNeeded: deliveryIndexShardsFor(load),
-    largestSubscriptionShareMax:
-      (SUBSCRIPTION_RECORD_SHARDS * QUOTAS.dynamoPartitionWrites.limit * PARTITION_TARGET) /
-      largestSubscriptionRecordWrites(load, condition, { largestSubscriptionShare: 1 }),
+    largestSubscriptionShareMax: largestShareWithin(counted, load, condition),
   };
 }
 

@@ -22,6 +22,7 @@ const counted: Counted = {
   receiverMs: 40,
   workerOverheadMs: 100,
   attemptLogBytes: 800,
+  subscriptionUpdateUnits: 2,
 };
 const knobs: Knobs = {
   throttleRateLimit: 100,
@@ -99,14 +100,20 @@ describe('capacity model arithmetic', () => {
     expect(sizeKnobs(counted, knobs, 10_000).deliveryIndexShards).toBe(16);
   });
 
-  it("largest subscription: one record write per attempt against its 4 record partitions, the whole ladder when its endpoint fails", () => {
+  it('largest subscription: one record write per attempt against its 4 record partitions, one streak update per failed attempt on its own item', () => {
     const healthy = evaluate(counted, knobs, 50_000, '1:1', condition('healthy'), { largestSubscriptionShare: 0.01 });
     expect(demandOf(healthy, 'subscriptionRecordKeys')).toMatchObject({ demand: 500, limit: 4_000 });
+    expect(demandOf(healthy, 'subscriptionItem')?.demand).toBe(0); // a success writes its item only to end a streak
     expect(healthy.largestSubscriptionShareMax).toBeCloseTo(3_200 / 50_000, 9);
-    const down = evaluate(counted, knobs, 50_000, '1:1', condition('30% down'), { largestSubscriptionShare: 0.01 });
-    // 500 deliveries/s × (1 + 8 retries of the standard ladder) = 4,500 record writes/s > 4 × 1,000.
-    expect(demandOf(down, 'subscriptionRecordKeys')?.demand).toBeCloseTo(4_500, 9);
-    expect(down.exceeded.map((d) => d.name)).toContain('subscriptionRecordKeys');
-    expect(down.largestSubscriptionShareMax).toBeCloseTo(3_200 / (50_000 * 9), 9);
+    const down = evaluate(counted, knobs, 10_000, '1:1', condition('30% down'), { largestSubscriptionShare: 0.01 });
+    // 100 deliveries/s × (1 + 8 retries of the standard ladder) = 900 record writes/s (of 4,000)
+    // and 900 failed attempts/s × 2 units = 1,800 units/s on the one subscription item (of 1,000).
+    expect(demandOf(down, 'subscriptionRecordKeys')?.demand).toBeCloseTo(900, 9);
+    expect(demandOf(down, 'subscriptionItem')).toMatchObject({ limit: 1_000 });
+    expect(demandOf(down, 'subscriptionItem')?.demand).toBeCloseTo(1_800, 9);
+    expect(down.exceeded.map((d) => d.name)).toEqual(expect.arrayContaining(['subscriptionItem']));
+    expect(down.exceeded.map((d) => d.name)).not.toContain('subscriptionRecordKeys');
+    // The item binds first: 800 units/s ÷ (10,000 × 9 × 2) of the deliveries.
+    expect(down.largestSubscriptionShareMax).toBeCloseTo(800 / (10_000 * 9 * 2), 9);
   });
 });
