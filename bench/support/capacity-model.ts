@@ -225,13 +225,13 @@ export function largestSubscriptionItemWrites(counted: Counted, load: number, co
   return load * workload.largestSubscriptionShare * (1 + LADDER.length) * counted.subscriptionUpdateUnits;
 }
 
-/** The largest share of the deliveries one subscription may take in this row (both of its per-subscription keys within `PARTITION_TARGET`). */
+/** The largest share of the deliveries one subscription may take in this row (both of its per-subscription keys within `PARTITION_TARGET`); 1 when any share fits. */
 function largestShareWithin(counted: Counted, load: number, condition: Condition): number {
   const whole = { largestSubscriptionShare: 1 };
   const budget = QUOTAS.dynamoPartitionWrites.limit * PARTITION_TARGET;
   const records = (SUBSCRIPTION_RECORD_SHARDS * budget) / largestSubscriptionRecordWrites(load, condition, whole);
   const item = largestSubscriptionItemWrites(counted, load, condition, whole);
-  return Math.min(records, item === 0 ? Infinity : budget / item);
+  return Math.min(1, records, item === 0 ? Infinity : budget / item);
 }
 
 /** The event source's concurrency ceiling for these knobs. */

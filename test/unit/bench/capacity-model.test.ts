@@ -105,6 +105,7 @@ describe('capacity model arithmetic', () => {
     expect(demandOf(healthy, 'subscriptionRecordKeys')).toMatchObject({ demand: 500, limit: 4_000 });
     expect(demandOf(healthy, 'subscriptionItem')?.demand).toBe(0); // a success writes its item only to end a streak
     expect(healthy.largestSubscriptionShareMax).toBeCloseTo(3_200 / 50_000, 9);
+    expect(evaluate(counted, knobs, 1_000, '1:1', condition('healthy')).largestSubscriptionShareMax).toBe(1); // 3,200 of 1,000/s: any share fits
     const down = evaluate(counted, knobs, 10_000, '1:1', condition('30% down'), { largestSubscriptionShare: 0.01 });
     // 100 deliveries/s × (1 + 8 retries of the standard ladder) = 900 record writes/s (of 4,000)
     // and 900 failed attempts/s × 2 units = 1,800 units/s on the one subscription item (of 1,000).
