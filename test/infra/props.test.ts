@@ -47,37 +47,31 @@ describe('resolveSettings', () => {
     expect(resolveSettings({ workerPollers: 200 }).workerPollers).toBe(200);
   });
 
+  /** Each value alone in an input, refused for `property`. */
+  const refused = <K extends keyof HooklineSettingsInput>(property: K, ...values: HooklineSettingsInput[K][]): [string, HooklineSettingsInput][] =>
+    values.map((value) => [property, { [property]: value }]);
+
   it.each<[string, HooklineSettingsInput]>([
-    ['alertEmail', { alertEmail: 'not-an-email' }],
-    ['successRecords', { successRecords: 'none' as 'all' }],
-    ['deliveryIndexShards', { deliveryIndexShards: 48 }],
-    ['deliveryIndexShards', { deliveryIndexShards: 8 }],
-    ['deliveryIndexShards', { deliveryIndexShards: 512 }],
-    ['logRetentionDays', { logRetentionDays: 31 }],
-    ['logRetentionDays', { logRetentionDays: 0 }],
-    ['attemptRetentionDays', { attemptRetentionDays: 2 }],
-    ['attemptRetentionDays', { attemptRetentionDays: 3653 }],
-    ['archiveTransitionDays', { archiveTransitionDays: 29 }],
-    ['archiveExpiryDays', { archiveExpiryDays: 30 }],
+    ...refused('alertEmail', 'not-an-email'),
+    ...refused('successRecords', 'none' as 'all'),
+    ...refused('deliveryIndexShards', 48, 8, 512),
+    ...refused('logRetentionDays', 31, 0),
+    ...refused('attemptRetentionDays', 2, 3653),
+    ...refused('archiveTransitionDays', 29),
+    ...refused('archiveExpiryDays', 30),
+    ...refused('allowedPorts', [0], [65_536], [8443, 8443]),
+    ...refused('workerConcurrency', 1, 1001, 2.5),
+    ...refused('maxPayloadBytes', 1_048_577, 0),
+    ...refused('workerTimeoutSeconds', 901, 0),
+    ...refused('workerMemoryMb', 64),
+    ...refused('throttleBurstLimit', -1),
+    ...refused('workerPollers', 1, 2001),
+    ...refused('workerInFlight', 1001),
+    ...refused('receiverReservedConcurrency', -1),
+    // Refused in combination: the error names the property at fault.
     ['archiveExpiryDays', { archiveTransitionDays: 90, archiveExpiryDays: 60 }],
-    ['allowedPorts', { allowedPorts: [0] }],
-    ['allowedPorts', { allowedPorts: [65_536] }],
-    ['allowedPorts', { allowedPorts: [8443, 8443] }],
-    ['workerConcurrency', { workerConcurrency: 1 }],
-    ['workerConcurrency', { workerConcurrency: 1001 }],
-    ['workerConcurrency', { workerConcurrency: 2.5 }],
-    ['maxPayloadBytes', { maxPayloadBytes: 1_048_577 }],
-    ['maxPayloadBytes', { maxPayloadBytes: 0 }],
-    ['workerTimeoutSeconds', { workerTimeoutSeconds: 901 }],
-    ['workerTimeoutSeconds', { workerTimeoutSeconds: 0 }],
-    ['workerMemoryMb', { workerMemoryMb: 64 }],
-    ['throttleBurstLimit', { throttleBurstLimit: -1 }],
     ['workerBatchingWindowSeconds', { workerBatchSize: 100 }],
     ['workerBatchSize', { workerBatchSize: 10_001, workerBatchingWindowSeconds: 1 }],
-    ['workerPollers', { workerPollers: 1 }],
-    ['workerPollers', { workerPollers: 2001 }],
-    ['workerInFlight', { workerInFlight: 1001 }],
-    ['receiverReservedConcurrency', { receiverReservedConcurrency: -1 }],
   ])('rejects a bad %s with an error naming it (%j)', (property, input) => {
     let caught: unknown;
     try {
