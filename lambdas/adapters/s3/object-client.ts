@@ -1,8 +1,9 @@
 /**
  * PutObject and GetObject built from parts every Lambda bundle already carries for its other AWS
  * clients: smithy's SigV4 signer, its Node HTTP handler (the shared keep-alive agents), its
- * standard retry strategy and the SDK's credential chain. `@aws-sdk/client-s3` brought ~200 KB
- * (models, XML, checksums, event streams) into every bundle for these two calls (issue 19).
+ * standard retry strategy and the SDK's credential chain, with the SDK's payload integrity
+ * (object-checksum.ts). `@aws-sdk/client-s3` brought ~150 KB (models, XML, checksums, event
+ * streams) into every bundle for these two calls (issue 19).
  */
 import { Sha256 } from '@smithy/core/checksum';
 import { StandardRetryStrategy } from '@smithy/core/retry';
@@ -11,6 +12,7 @@ import { HttpRequest, type HttpResponse } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentials } from '../aws-clients.js';
 import { retryErrorType } from '../errors.js';
+import { sha256Of, verifyChecksum } from './object-checksum.js';
 import { objectLocation, type S3EndpointOptions } from './object-location.js';
 import { s3ServiceError } from './service-error.js';
 
@@ -52,11 +54,19 @@ export class S3ObjectClient {
 
   async putObject(bucket: string, key: string, body: string, contentType: string): Promise<void> {
     const bytes = Buffer.from(body, 'utf8');
-    await this.send({ method: 'PUT', bucket, key, body: bytes, headers: { 'content-type': contentType, 'content-length': String(bytes.byteLength) } });
+    const sha256 = sha256Of(bytes);
+    const headers = {
+      'content-type': contentType,
+      'content-length': String(bytes.byteLength),
+      // Hashed once: the signer takes the payload hash from this header instead of hashing again.
+      'x-amz-content-sha256': sha256.hex,
+      'x-amz-checksum-sha256': sha256.base64,
+    };
+    await this.send({ method: 'PUT', bucket, key, body: bytes, headers });
   }
 
   async getObject(bucket: string, key: string): Promise<string> {
-    const bytes = await this.send({ method: 'GET', bucket, key });
+    const bytes = await this.send({ method: 'GET', bucket, key, headers: { 'x-amz-checksum-mode': 'ENABLED' } });
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   }
 
@@ -95,7 +105,11 @@ export class S3ObjectClient {
     const { response } = await this.options.httpHandler.handle(await this.sign(request));
     // The body is always read to its end: an unread answer would hold its keep-alive socket.
     const body = await streamCollector(response.body);
-    if (response.statusCode >= 200 && response.statusCode < 300) return body;
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      // A PUT's answer echoes the stored checksum over an empty body: only a read is checked.
+      if (request.method === 'GET') verifyChecksum(response.headers, body);
+      return body;
+    }
     throw s3ServiceError(response.statusCode, Buffer.from(body).toString('utf8'), response.headers['x-amz-request-id']);
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
@@ -67,14 +68,16 @@ describe('S3PayloadStore on the S3 emulator', () => {
     await expect(store.get('payloads/absent.json')).rejects.toBeInstanceOf(DependencyError);
   });
 
-  it('stores keys that need escaping under the exact key: the SDK client reads what it wrote and back', async () => {
+  it('stores keys that need escaping under the exact key (the SDK client reads what it wrote and back), with their SHA-256', async () => {
     const store = new S3PayloadStore({ client: createS3ObjectClient(engines.fauxqsConfig), bucket: engines.names.bucket });
     const keys = ["payloads/a b+c%d~e!'()*&=$@,;:.json", 'payloads/é✓🚀 ü.json', 'payloads/x//y.json'];
     for (const [i, key] of keys.entries()) {
       const ours = JSON.stringify({ i, by: 'S3ObjectClient' });
       await store.put(key, ours);
-      const read = await engines.s3.send(new GetObjectCommand({ Bucket: engines.names.bucket, Key: key }));
+      const read = await engines.s3.send(new GetObjectCommand({ Bucket: engines.names.bucket, Key: key, ChecksumMode: 'ENABLED' }));
       expect(await read.Body?.transformToString('utf8')).toBe(ours);
+      expect(read.ChecksumSHA256).toBe(createHash('sha256').update(ours).digest('base64'));
+      // The SDK stores a CRC32 with what it writes, which the store's read then checks.
       const theirs = JSON.stringify({ i, by: 'client-s3' });
       await engines.s3.send(new PutObjectCommand({ Bucket: engines.names.bucket, Key: key, Body: theirs }));
       expect(await store.get(key)).toBe(theirs);

@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { HttpResponse, type HttpRequest } from '@smithy/protocol-http';
 import fc from 'fast-check';
@@ -185,6 +186,46 @@ describe('S3PayloadStore over S3ObjectClient: answers and retries', () => {
     expect(put?.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(put?.headers['x-amz-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
     expect(get?.method).toBe('GET');
+  });
+
+  it('sends the SHA-256 of the body (hex to sign, base64 for S3 to store) and asks for the stored checksum on reads', async () => {
+    const body = '{"a":"é"}';
+    const digest = createHash('sha256').update(body).digest();
+    const handler = new ScriptedHandler([answer(200, '', { 'x-amz-checksum-sha256': digest.toString('base64') }), answer(200, body)]);
+    const c = client(handler);
+    await c.putObject('b-1', 'k', body, 'application/json');
+    await c.getObject('b-1', 'k');
+    expect(handler.requests[0]?.headers['x-amz-content-sha256']).toBe(digest.toString('hex'));
+    expect(handler.requests[0]?.headers['x-amz-checksum-sha256']).toBe(digest.toString('base64'));
+    expect(handler.requests[0]?.headers.authorization).toContain('x-amz-checksum-sha256');
+    expect(handler.requests[1]?.headers['x-amz-checksum-mode']).toBe('ENABLED');
+  });
+
+  it('reads again when the bytes do not match the stored checksum (SHA-256 or the SDK-era CRC32)', async () => {
+    vi.useFakeTimers();
+    const body = '{"ok":true}';
+    const sha256 = createHash('sha256').update(body).digest('base64');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    const handler = new ScriptedHandler([
+      answer(200, '{"ok":tru', { 'x-amz-checksum-sha256': sha256 }),
+      answer(200, '{"ok":false}', { 'x-amz-checksum-crc32': crc.toString('base64') }),
+      answer(200, body, { 'x-amz-checksum-crc32': crc.toString('base64') }),
+    ]);
+    const read = client(handler).getObject('b-1', 'k');
+    await vi.advanceTimersByTimeAsync(1_000);
+    await expect(read).resolves.toBe(body);
+    expect(handler.requests).toHaveLength(3);
+  });
+
+  it('a checksum that never matches ends as a transient error after maxAttempts', async () => {
+    vi.useFakeTimers();
+    const handler = new ScriptedHandler([answer(200, 'x', { 'x-amz-checksum-sha256': 'AAAA' }), answer(200, 'x', { 'x-amz-checksum-sha256': 'AAAA' })]);
+    const read = new S3PayloadStore({ client: client(handler, { maxAttempts: 2 }), bucket: 'b-1' }).get('k').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const error = await read;
+    expect(error).toBeInstanceOf(TransientDependencyError);
+    expect((error as Error).message).toContain('(ChecksumMismatch)');
   });
 
   it('a missing object is a DependencyError naming NoSuchKey, not retried', async () => {
