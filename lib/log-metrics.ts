@@ -13,7 +13,7 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { INTAKE_LOG_KIND, INTAKE_LOG_SERVICE } from '../lambdas/adapters/cloudwatch-logs/intake-line.js';
+import { INTAKE_LOG_SERVICE } from '../lambdas/adapters/cloudwatch-logs/intake-line.js';
 import { ATTEMPT_LOG_KIND, ATTEMPT_LOG_SERVICE } from '../lambdas/core/attempt-log.js';
 import { METRICS_NAMESPACE } from './alarms.js';
 
@@ -36,7 +36,7 @@ export interface LogMetric {
 
 const is = (field: string, value: string): Condition => ({ field, op: '=', value });
 const ATTEMPT = [is('kind', ATTEMPT_LOG_KIND), is('service', ATTEMPT_LOG_SERVICE)];
-const INTAKE = [is('kind', INTAKE_LOG_KIND), is('service', INTAKE_LOG_SERVICE)];
+const INTAKE = [is('service', INTAKE_LOG_SERVICE)];
 const SERVICE = { service: 'service' };
 const count = (metricName: string, ...when: Condition[]): LogMetric => ({ metricName, when: [...ATTEMPT, ...when], unit: cloudwatch.Unit.COUNT, dimensions: SERVICE });
 const FAILED: Condition = { field: 'outcome', op: '!=', value: 'success' };
@@ -58,11 +58,11 @@ export const ATTEMPT_METRICS: readonly LogMetric[] = [
   },
 ];
 
-/** From the receiver's count line (lambdas/adapters/cloudwatch-logs/intake-line.ts). */
-export const INTAKE_METRICS: readonly LogMetric[] = (['accepted', 'duplicates'] as const).map((field) => ({
-  metricName: field === 'accepted' ? 'EventAccepted' : 'EventDuplicate',
-  when: [...INTAKE, { field, op: '>', value: 0 }],
-  valueField: field,
+/** From the receiver's count line (lambdas/adapters/cloudwatch-logs/intake-line.ts), keyed by the metric's name. */
+export const INTAKE_METRICS: readonly LogMetric[] = (['EventAccepted', 'EventDuplicate'] as const).map((metricName) => ({
+  metricName,
+  when: [...INTAKE, { field: metricName, op: '>', value: 0 }],
+  valueField: metricName,
   unit: cloudwatch.Unit.COUNT,
   dimensions: SERVICE,
 }));

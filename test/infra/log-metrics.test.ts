@@ -94,18 +94,20 @@ describe('metric filter patterns against the lines', () => {
     expect(names(acknowledged401)).toEqual(['DeliveryAttempted', 'DeliverySucceeded', 'DeliveryAcknowledgedNon2xx', 'EndToEndLatency']);
   });
 
-  it('the intake line: accepted and duplicate events as their counts; nothing for a zero', () => {
-    expect(published(receiver('EventAccepted'), asLogged(intakeLogLine(1, 0)))).toEqual({ value: 1, dimensions: { service: 'receiver' } });
-    expect(published(receiver('EventDuplicate'), asLogged(intakeLogLine(1, 0)))).toBeUndefined();
-    const batch = asLogged(intakeLogLine(7, 3));
+  it('the intake line: accepted and duplicate events as their counts; nothing for a zero, no line for nothing', () => {
+    expect(published(receiver('EventAccepted'), asLogged(intakeLogLine(1, 0)!))).toEqual({ value: 1, dimensions: { service: 'receiver' } });
+    expect(published(receiver('EventDuplicate'), asLogged(intakeLogLine(1, 0)!))).toBeUndefined();
+    const batch = asLogged(intakeLogLine(7, 3)!);
     expect([published(receiver('EventAccepted'), batch)?.value, published(receiver('EventDuplicate'), batch)?.value]).toEqual([7, 3]);
-    expect(published(receiver('EventAccepted'), asLogged(intakeLogLine(0, 2)))).toBeUndefined();
+    expect(published(receiver('EventAccepted'), asLogged(intakeLogLine(0, 2)!))).toBeUndefined();
+    expect(intakeLogLine(0, 0)).toBeUndefined();
   });
 
-  it('no line of one kind feeds the other kind’s metrics, and other JSON lines feed none', () => {
-    const other = { level: 'WARN', message: 'circuit breaker open', service: 'worker', outcome: 'success' };
-    for (const line of [asLogged(intakeLogLine(1, 1)), other]) expect(names(line)).toEqual([]);
-    for (const line of [success, failedWithRetry]) expect(INTAKE_METRICS.filter((m) => published(m, line) !== undefined)).toEqual([]);
+  it('no line of one kind feeds the other kind’s metrics, and the handlers’ own log lines feed none', () => {
+    const workerLog = { level: 'WARN', message: 'circuit breaker open', service: 'worker', outcome: 'success' };
+    const receiverLog = { level: 'DEBUG', message: 'event accepted', service: 'receiver', deliveryCount: 1, duplicate: false };
+    for (const line of [asLogged(intakeLogLine(1, 1)!), workerLog, receiverLog]) expect(names(line)).toEqual([]);
+    for (const line of [success, failedWithRetry, workerLog, receiverLog]) expect(INTAKE_METRICS.filter((m) => published(m, line) !== undefined)).toEqual([]);
   });
 });
 
@@ -129,8 +131,8 @@ describe('metric filters in the template', () => {
       MetricTransformations: [{ Dimensions: [{ Key: 'service', Value: '$.service' }, { Key: 'FailureClass', Value: '$.outcome' }] }],
     });
     expect(byName.get('EventAccepted')).toMatchObject({
-      FilterPattern: '{ ($.kind = "hookline.intake") && ($.service = "receiver") && ($.accepted > 0) }',
-      MetricTransformations: [{ MetricValue: '$.accepted', Dimensions: [{ Key: 'service', Value: '$.service' }] }],
+      FilterPattern: '{ ($.service = "receiver") && ($.EventAccepted > 0) }',
+      MetricTransformations: [{ MetricValue: '$.EventAccepted', Dimensions: [{ Key: 'service', Value: '$.service' }] }],
     });
   });
 });

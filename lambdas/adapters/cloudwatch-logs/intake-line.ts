@@ -1,25 +1,27 @@
 /**
  * The receiver's count line: one compact JSON line per intake request, from which CloudWatch
  * Logs metric filters publish `EventAccepted` and `EventDuplicate` (lib/log-metrics.ts). Raw on
- * stdout like the attempt line: 60 bytes where a Powertools EMF document with one count is ~200.
+ * stdout like the attempt line, and shaped like an EMF document without its envelope (the
+ * metric names as keys, `service` for the dimension): 41 bytes where a Powertools EMF document
+ * with one count is ~200. No other line of the receiver has these keys.
  */
-export const INTAKE_LOG_KIND = 'hookline.intake';
-/** The metrics' `service` dimension (a metric filter's dimension can only take its value from the line). */
 export const INTAKE_LOG_SERVICE = 'receiver';
 
 export interface IntakeLogLine {
-  kind: typeof INTAKE_LOG_KIND;
+  /** The metrics' dimension (a metric filter's dimension can only take its value from the line). */
   service: typeof INTAKE_LOG_SERVICE;
-  /** New events accepted (duplicates apart). */
-  accepted: number;
+  /** New events accepted (duplicates apart); left out when none. */
+  EventAccepted?: number;
   /** Events answered with an earlier message (same idempotency key); left out when none. */
-  duplicates?: number;
+  EventDuplicate?: number;
 }
 
-export function intakeLogLine(accepted: number, duplicates: number): IntakeLogLine {
-  return { kind: INTAKE_LOG_KIND, service: INTAKE_LOG_SERVICE, accepted, ...(duplicates > 0 && { duplicates }) };
+/** The request's line; undefined when it accepted nothing (every event refused). */
+export function intakeLogLine(accepted: number, duplicates: number): IntakeLogLine | undefined {
+  if (accepted <= 0 && duplicates <= 0) return undefined;
+  return { service: INTAKE_LOG_SERVICE, ...(accepted > 0 && { EventAccepted: accepted }), ...(duplicates > 0 && { EventDuplicate: duplicates }) };
 }
 
-export function writeIntakeLine(line: IntakeLogLine): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+export function writeIntakeLine(line: IntakeLogLine | undefined): void {
+  if (line !== undefined) process.stdout.write(`${JSON.stringify(line)}\n`);
 }
