@@ -283,7 +283,8 @@ function report(m: Measured): Record<string, unknown> {
       workerInvocationMsAtAwsLatency: ms(m.workerModelMs),
       deliveriesPerWorkerInvocation: round(m.deliveries / Math.max(1, m.eventSource.invocations), 2),
     },
-    logBytesPerDelivery: round((m.logs.bytes + (m.events + m.eventSource.invocations) * PLATFORM_LOG_BYTES_PER_INVOCATION + m.events * Buffer.byteLength(ACCESS_LOG_SAMPLE)) / m.deliveries, 0),
+    // One access log line and one receiver invocation per intake request (a batch of 10 events is one).
+    logBytesPerDelivery: round((m.logs.bytes + (m.intakeRequests + m.eventSource.invocations) * PLATFORM_LOG_BYTES_PER_INVOCATION + m.intakeRequests * Buffer.byteLength(ACCESS_LOG_SAMPLE)) / m.deliveries, 0),
     emptyEventSourcePolls: m.eventSource.emptyReceives,
     usdPerMillionDeliveries: usd,
     dominant: dominant(usd),
