@@ -84,7 +84,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (runtime.legacyKeying.length > 0) {
     process.stderr.write(`Warning: ${runtime.legacyKeying.length} subscription(s) keep the old keying and their deliveries are refused until rotate-secret: ${runtime.legacyKeying.join(', ')}\n`);
   }
-  if (runtime.migratedDeliveries > 0) process.stdout.write(`Moved ${runtime.migratedDeliveries} delivery records to the sharded search index.\n`);
+  if (runtime.migratedDeliveries > 0) process.stdout.write(`Re-keyed ${runtime.migratedDeliveries} delivery records written by an earlier version (by subscription, with new ids).\n`);
   if (runtime.recovery.enqueued > 0) process.stdout.write(`Recovered ${runtime.recovery.enqueued} pending deliveries.\n`);
 }
 

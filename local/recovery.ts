@@ -52,9 +52,12 @@ async function scanAll(deps: RecoveryDeps, input: Omit<ConstructorParameters<typ
 type RetryRef = { deliveryId: string; generation: number; attempt: number };
 const retryKey = (r: RetryRef): string => `${r.deliveryId}#${r.generation}#${r.attempt}`;
 
+/** A persisted task, its delivery id derived again (one written by an earlier version carries the previous format). */
 function taskOf(item: Record<string, unknown>): Record<string, unknown> | undefined {
   const task = typeof item.task === 'string' ? parseJsonOrUndefined(item.task) : item.task;
-  return typeof task === 'object' && task !== null ? (task as Record<string, unknown>) : undefined;
+  if (typeof task !== 'object' || task === null) return undefined;
+  const { messageId, subscriptionId } = task as Record<string, unknown>;
+  return typeof messageId === 'string' && typeof subscriptionId === 'string' ? { ...task, deliveryId: deliveryIdFor(messageId, subscriptionId) } : (task as Record<string, unknown>);
 }
 
 const isRetryRef = (task: Record<string, unknown> | undefined): task is RetryRef =>
@@ -100,7 +103,7 @@ export async function recoverPendingDeliveries(deps: RecoveryDeps): Promise<Reco
       FilterExpression: 'begins_with(pk, :dlv) AND #status = :pending',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':dlv': 'DLV#', ':pending': 'pending' },
-      ProjectionExpression: 'pk',
+      ProjectionExpression: 'messageId, subscriptionId',
     }),
     // Schedules, and the retry buckets' task and META items (retries past 15 minutes).
     scanAll(deps, {
@@ -109,7 +112,7 @@ export async function recoverPendingDeliveries(deps: RecoveryDeps): Promise<Reco
     }),
   ]);
   const persisted = persistedRetries(scheduleItems);
-  const ids = pendingItems.map((item) => String(item.pk).slice('DLV#'.length) as DeliveryId);
+  const ids = pendingItems.map((item) => deliveryIdFor(String(item.messageId), String(item.subscriptionId)));
   let enqueued = 0;
   let scheduled = 0;
   for (let i = 0; i < ids.length; i += 100) {

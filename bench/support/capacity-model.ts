@@ -7,7 +7,7 @@
  * its attempt for the preset's whole timeout. A batch ends when its slowest request does (the
  * requests of one batch run concurrently), so worker concurrency = batches/s × E[slowest of B].
  */
-import { DELIVERY_INDEX_SHARD_CHOICES } from '../../lambdas/adapters/dynamodb/table-schema.js';
+import { DELIVERY_INDEX_SHARD_CHOICES, SUBSCRIPTION_RECORD_SHARDS } from '../../lambdas/adapters/dynamodb/table-schema.js';
 import { PRESETS } from '../../lambdas/core/presets.js';
 import { scheduleOf } from '../../lambdas/core/retry-policy.js';
 import { PRICES } from '../prices.js';
@@ -113,7 +113,7 @@ export const TIMEOUT_S = standard.timeoutMs / 1000;
  * subscription's records take at most this many partitions, 1,000 write units/s each, however
  * many shards the month index has.
  */
-export const SUBSCRIPTION_RECORD_SHARDS = 4;
+export { SUBSCRIPTION_RECORD_SHARDS };
 /** Share of a partition's write units a sized key may plan for (bursts, uneven hashing). */
 export const PARTITION_TARGET = 0.8;
 /** Minutes between the earliest and the latest due time a retry can take (longest delay + jitter). */

@@ -1,27 +1,36 @@
 /**
  * Prefixed, branded identifiers. Subscription and message ids are ULID-shaped
  * (48-bit millisecond time + 80 CSPRNG bits, Crockford base32) so they sort by creation time;
- * delivery ids are derived from (message, subscription) so a repeated fan-out can never
- * create a second delivery for the same pair.
+ * delivery ids are the pair (message, subscription) itself, so a repeated fan-out can never
+ * create a second delivery for the same pair and the id alone locates the record (its key is
+ * the subscription and the message: table-schema.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DeliveryId, MessageId, ReplayJobId, SubscriptionId } from './model.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const ULID_BODY = '[0-7][0-9A-HJKMNP-TV-Z]{25}';
 const SUBSCRIPTION_ID = new RegExp(`^sub_${ULID_BODY}$`);
 const MESSAGE_ID = new RegExp(`^msg_${ULID_BODY}$`);
-const DELIVERY_ID = /^dlv_[A-Za-z0-9_-]{26}$/;
+const DELIVERY_ID = new RegExp(`^dlv_(${ULID_BODY})(${ULID_BODY})$`);
+/** `dlv_` + two ULID bodies: 56 characters. */
+export const DELIVERY_ID_LENGTH = 56;
 const REPLAY_JOB_ID = /^rpl_[0-9a-f]{24}$/;
 
-/** 26 characters: 10 of time (ms since epoch), 16 of randomness. */
-export function ulid(now: number = Date.now()): string {
+/** The 10 time characters of a ULID (ms since epoch, clamped to the 48 bits a ULID holds). */
+export function ulidTime(ms: number): string {
   let time = '';
-  let t = Math.floor(now);
+  let t = Math.min(2 ** 48 - 1, Math.max(0, Math.floor(ms)));
   for (let i = 0; i < 10; i++) {
     time = CROCKFORD.charAt(t % 32) + time;
     t = Math.floor(t / 32);
   }
+  return time;
+}
+
+/** 26 characters: 10 of time (ms since epoch), 16 of randomness. */
+export function ulid(now: number = Date.now()): string {
+  const time = ulidTime(now);
   // 10 random bytes = 80 bits = exactly 16 base32 characters.
   const bytes = randomBytes(10);
   let bits = 0n;
@@ -46,10 +55,27 @@ export function newReplayJobId(): ReplayJobId {
   return `rpl_${randomBytes(12).toString('hex')}` as ReplayJobId;
 }
 
-/** Deterministic: `dlv_` + the first 26 characters of base64url(sha256("msg:sub")). */
+/**
+ * Deterministic: `dlv_{message ULID body}{subscription ULID body}` (56 characters), so ids sort
+ * by message time and `parseDeliveryId` gives back the pair a point lookup needs.
+ */
 export function deliveryIdFor(messageId: string, subscriptionId: string): DeliveryId {
-  const digest = createHash('sha256').update(`${messageId}:${subscriptionId}`).digest('base64url');
-  return `dlv_${digest.slice(0, 26)}` as DeliveryId;
+  return `dlv_${messageId.slice('msg_'.length)}${subscriptionId.slice('sub_'.length)}` as DeliveryId;
+}
+
+/**
+ * The inclusive bounds of the message ids created in [sinceMs, untilMs) (until exclusive): the
+ * smallest id of the first millisecond and the largest of the last one before `untilMs`.
+ */
+export function messageIdsBetween(sinceMs: number, untilMs: number): { from: string; to: string } {
+  return { from: `msg_${ulidTime(sinceMs)}${'0'.repeat(16)}`, to: `msg_${ulidTime(untilMs - 1)}${'Z'.repeat(16)}` };
+}
+
+/** The (message, subscription) pair of a delivery id; undefined for anything that is not one. */
+export function parseDeliveryId(id: string): { messageId: MessageId; subscriptionId: SubscriptionId } | undefined {
+  const match = DELIVERY_ID.exec(id);
+  if (match === null) return undefined;
+  return { messageId: `msg_${match[1] as string}` as MessageId, subscriptionId: `sub_${match[2] as string}` as SubscriptionId };
 }
 
 /** Strict format checks: anything else (`../`, lower case, wrong length) is not an id and is a 404. */

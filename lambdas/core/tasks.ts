@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { problemError } from './errors.js';
+import { deliveryIdFor } from './ids.js';
 import type { Delivery, DeliveryTask, Message, QueueTask } from './model.js';
 
 const deliveryTaskSchema = z.object({
@@ -43,7 +44,11 @@ const queueTaskSchema = z.union([
 /** A queue body that can never be processed (not JSON, not a v1 task): acknowledged, never retried. */
 export class InvalidTaskError extends problemError(400, 'Invalid task') {}
 
-/** Parses a queue message body; throws `InvalidTaskError` for anything that is not a v1 task. */
+/**
+ * Parses a queue message body; throws `InvalidTaskError` for anything that is not a v1 task. A
+ * delivery task's id is derived from its (message, subscription) again: tasks, retry items and
+ * schedules written by an earlier version carry the previous id format and still run.
+ */
 export function parseQueueTask(body: string): QueueTask {
   let json: unknown;
   try {
@@ -53,7 +58,8 @@ export function parseQueueTask(body: string): QueueTask {
   }
   const parsed = queueTaskSchema.safeParse(json);
   if (!parsed.success) throw new InvalidTaskError(`not a v1 task: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  return parsed.data as QueueTask;
+  const task = parsed.data as QueueTask;
+  return isDeliveryTask(task) ? { ...task, deliveryId: deliveryIdFor(task.messageId, task.subscriptionId) } : task;
 }
 
 export function isDeliveryTask(task: QueueTask): task is DeliveryTask {

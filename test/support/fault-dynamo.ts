@@ -91,7 +91,9 @@ export function injectDynamoFaults(client: DynamoDBClient, plan: DynamoFaultPlan
       return await next(args);
     } catch (error) {
       if (enabledAt !== undefined && String((error as Error).message).includes('(injected)')) {
-        const ids = [...JSON.stringify(args.input ?? {}).matchAll(/DLV#(dlv_[A-Za-z0-9_-]{26})/g)].map((m) => m[1]!);
+        // A record's key is DLV#{subscription}#{shard} / {message}: the delivery id is the pair.
+        const keys = JSON.stringify(args.input ?? {}).matchAll(/DLV#sub_([0-9A-Z]{26})#\d+"\}?,"sk":(?:\{"S":)?"msg_([0-9A-Z]{26})"/g);
+        const ids = [...keys].map((m) => `dlv_${m[2]!}${m[1]!}`);
         faults.surfaced.push({ command: context.commandName ?? '', error: (error as Error).name, at: Date.now(), deliveryIds: [...new Set(ids)], stateWrite: isStateWrite(args.input) });
       }
       throw error;

@@ -1,14 +1,25 @@
 /**
- * Deliveries, one item each with its attempts inline (the worker's one write per attempt).
- * Each has ONE KEYS_ONLY index entry (table-schema.ts: month bucket, status set, shard); searches
- * merge the shards by time and filter subscription, tenant, type, status and message on the items.
+ * Deliveries, one item each with its attempts inline (the worker's one write per attempt), keyed
+ * by subscription and message (table-schema.ts): the id alone locates a record, and a
+ * subscription's records are a time-ordered key range. Each has ONE KEYS_ONLY index entry (month
+ * bucket, status set, shard) for the searches no key answers.
+ *
+ * Searches, by the most selective filter given:
+ * - `messageId`: the message's subscriptions give the record keys (BatchGet, paged over that list);
+ * - `subscriptionId`: that subscription's record partitions, merged by delivery id;
+ * - `tenant`: the same over the tenant's subscriptions (soft-deleted ones too) when it has at most
+ *   `TENANT_SUBSCRIPTIONS_MERGED`; above that, like the rest, the month index with the filters
+ *   applied to the items.
+ * The other filters are applied to the items. A cursor names its path and is refused on another.
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { forEachLimited } from '../../core/concurrency.js';
-import type { Delivery, DeliveryId } from '../../core/model.js';
+import { deliveryIdFor, messageIdsBetween, parseDeliveryId } from '../../core/ids.js';
+import type { Delivery, DeliveryId, MessageId, SubscriptionId } from '../../core/model.js';
 import type { DeliveryQuery, DeliveryStore, Page } from '../../core/ports.js';
 import { getRecords } from './batch.js';
-import { pageFromShards } from './sharded-pages.js';
+import { walkIndex } from './index-pages.js';
+import { cursorPosition, pageFromShards, pageOfKeys, type PagedKey } from './sharded-pages.js';
 import { dynamo, expiryAfter, getRecord, isConditionFailure, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
 import {
   DELIVERY_INDEX,
@@ -16,17 +27,37 @@ import {
   deliveryIndexKeys,
   deliveryIndexPartition,
   deliveryIndexSet,
+  deliveryRecordKey,
   KEY_PREFIX,
+  subscriptionRecordPartitions,
   type DeliveryIndexSet,
 } from './table-schema.js';
 
-const deliveryKey = (id: string): Key => ({ pk: `${KEY_PREFIX.delivery}${id}`, sk: 'META' });
 const CREATE_CONCURRENCY = 16;
-/** A delivery index sort key: `{createdAt}#{id}` (what a cursor may point at). */
-const INDEX_SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z#dlv_[A-Za-z0-9_-]{26}$/;
+/** A delivery index sort key: `{createdAt}#{id}` (what a month-index cursor may point at). */
+const INDEX_SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z#dlv_[0-9A-Z]{52}$/;
+/**
+ * A tenant search merges its subscriptions' record partitions (4 each: 32 queries a page at 8)
+ * when it has at most this many; a bigger tenant is searched on the month index, filtered.
+ */
+export const TENANT_SUBSCRIPTIONS_MERGED = 8;
+/** Records written before message ids took intake's clock may carry an id a few ms past `createdAt`: key ranges are widened by this, items filtered exactly. */
+const ID_TIME_MARGIN_MS = 1_000;
+
+/** The record key of a delivery id; undefined for anything that is not one (never found). */
+function deliveryKey(id: string): Key | undefined {
+  const pair = parseDeliveryId(id);
+  return pair === undefined ? undefined : deliveryRecordKey(pair);
+}
 
 const decodeDelivery = (item: Item): Delivery | undefined => (item.kind === 'delivery' ? withoutKeys<Delivery>(item) : undefined);
 
+interface Window {
+  since: string;
+  until: string;
+  ascending: boolean;
+  accept: (d: Delivery) => boolean;
+}
 /** The UTC months (yyyy-mm) that [since, until] touches, oldest first. */
 export function utcMonths(since: string, until: string): string[] {
   const months: string[] = [];
@@ -69,12 +100,13 @@ export class DynamoDeliveryStore implements DeliveryStore {
     });
   }
 
-  get(id: DeliveryId): Promise<Delivery | undefined> {
-    return getRecord(this.options, deliveryKey(id), decodeDelivery);
+  async get(id: DeliveryId): Promise<Delivery | undefined> {
+    const key = deliveryKey(id);
+    return key === undefined ? undefined : getRecord(this.options, key, decodeDelivery);
   }
 
   getMany(ids: readonly DeliveryId[]): Promise<Map<DeliveryId, Delivery>> {
-    return getRecords(this.options, ids, deliveryKey, decodeDelivery);
+    return getRecords(this.options, ids.filter((id) => deliveryKey(id) !== undefined), (id) => deliveryKey(id) as Key, decodeDelivery);
   }
 
   /**
@@ -114,40 +146,122 @@ export class DynamoDeliveryStore implements DeliveryStore {
     });
   }
 
-  list(query: DeliveryQuery): Promise<Page<Delivery>> {
-    const ascending = query.ascending ?? false;
+  async list(query: DeliveryQuery): Promise<Page<Delivery>> {
+    const window = this.window(query);
+    if (query.messageId !== undefined) return this.listByMessage(query, query.messageId, window);
+    if (query.subscriptionId !== undefined) return this.listBySubscriptions(query, [query.subscriptionId], window);
+    if (query.tenant !== undefined) {
+      const subscriptions = await this.tenantSubscriptions(query.tenant, TENANT_SUBSCRIPTIONS_MERGED + 1);
+      if (subscriptions.length <= TENANT_SUBSCRIPTIONS_MERGED) return this.listBySubscriptions(query, subscriptions, window);
+    }
+    return this.listByMonth(query, window);
+  }
+
+  /** The query's time window and filters. */
+  private window(query: DeliveryQuery): Window {
     // Clamped to the retention window (plus TTL's deletion lag): nothing lives outside it, and an
-    // unbounded range would mean millions of day buckets built for one request.
+    // unbounded range would mean millions of buckets built for one request.
     const now = Date.now();
     const [earliest, latest] = [now - (this.options.retentionDays + 2) * 86_400_000, now + 86_400_000];
     const within = (iso: string | undefined, fallback: number) =>
       new Date(Math.min(latest, Math.max(earliest, iso === undefined ? fallback : Date.parse(iso)))).toISOString();
     const until = within(query.until, now + 60_000);
     const since = within(query.since, now - this.options.retentionDays * 86_400_000);
+    const accept = (d: Delivery) =>
+      (query.subscriptionId === undefined || d.subscriptionId === query.subscriptionId) &&
+      (query.tenant === undefined || d.tenant === query.tenant) &&
+      (query.eventType === undefined || d.eventType === query.eventType) &&
+      (query.status === undefined || d.status === query.status) &&
+      (query.messageId === undefined || d.messageId === query.messageId) &&
+      d.createdAt >= since &&
+      d.createdAt < until;
+    return { since, until, ascending: query.ascending ?? false, accept };
+  }
+
+  /** Unfiltered and status searches (and big tenants): the month index's shards, merged by `{createdAt}#{id}`. */
+  private listByMonth(query: DeliveryQuery, window: Window): Promise<Page<Delivery>> {
     return pageFromShards(this.options, {
       index: DELIVERY_INDEX,
-      buckets: bucketPartitions(since, until, ascending, query.status, this.options.deliveryIndexShards ?? DELIVERY_INDEX_SHARDS),
-      from: since,
-      to: until,
-      ascending,
+      via: 'i',
+      buckets: bucketPartitions(window.since, window.until, window.ascending, query.status, this.options.deliveryIndexShards ?? DELIVERY_INDEX_SHARDS),
+      from: window.since,
+      to: window.until,
+      ascending: window.ascending,
       limit: query.limit,
       ...(query.cursor !== undefined && { cursor: query.cursor }),
       isPosition: (sortKey) => INDEX_SORT_KEY.test(sortKey),
       decode: decodeDelivery,
-      accept: (d) =>
-        (query.subscriptionId === undefined || d.subscriptionId === query.subscriptionId) &&
-        (query.tenant === undefined || d.tenant === query.tenant) &&
-        (query.eventType === undefined || d.eventType === query.eventType) &&
-        (query.status === undefined || d.status === query.status) &&
-        (query.messageId === undefined || d.messageId === query.messageId) &&
-        d.createdAt >= since &&
-        d.createdAt < until,
+      accept: window.accept,
     });
+  }
+
+  /** The record partitions of `subscriptions`, merged by delivery id (message time, then subscription). */
+  private listBySubscriptions(query: DeliveryQuery, subscriptions: readonly string[], window: Window): Promise<Page<Delivery>> {
+    const ids = messageIdsBetween(Date.parse(window.since) - ID_TIME_MARGIN_MS, Date.parse(window.until) + ID_TIME_MARGIN_MS);
+    return pageFromShards(this.options, {
+      via: 's',
+      buckets: [subscriptions.flatMap(subscriptionRecordPartitions)],
+      from: ids.from,
+      to: ids.to,
+      ascending: window.ascending,
+      limit: query.limit,
+      ...(query.cursor !== undefined && { cursor: query.cursor }),
+      isPosition: (position) => subscriptions.includes(parseDeliveryId(position)?.subscriptionId ?? ''),
+      positionOf: (item) => deliveryIdFor(String(item.sk), String(item.subscriptionId)),
+      sortKeyAt: (position) => `msg_${(parseDeliveryId(position) as { messageId: string }).messageId.slice(4)}`,
+      decode: decodeDelivery,
+      accept: window.accept,
+    });
+  }
+
+  /** The records of one message: its subscriptions give their keys, read in delivery-id order. */
+  private async listByMessage(query: DeliveryQuery, messageId: MessageId, window: Window): Promise<Page<Delivery>> {
+    const spec = {
+      via: 'm',
+      limit: query.limit,
+      ...(query.cursor !== undefined && { cursor: query.cursor }),
+      isPosition: (position: string) => parseDeliveryId(position)?.messageId === messageId,
+      decode: decodeDelivery,
+      accept: window.accept,
+    };
+    const after = cursorPosition(spec);
+    const ids = (await this.routedSubscriptions(messageId)).map((s) => deliveryIdFor(messageId, s)).sort();
+    if (!window.ascending) ids.reverse();
+    const rest = after === undefined ? ids : ids.filter((id) => (window.ascending ? id > after : id < after));
+    async function* keys(): AsyncGenerator<PagedKey> {
+      for (const id of rest) yield { key: deliveryKey(id) as Key, position: id };
+    }
+    return pageOfKeys(this.options, spec, keys(), 100);
+  }
+
+  /** The subscriptions a message was routed to (none if it expired). */
+  private async routedSubscriptions(messageId: MessageId): Promise<SubscriptionId[]> {
+    const out = await dynamo('GetItem', () =>
+      this.options.client.send(
+        new GetCommand({
+          TableName: this.options.tableName,
+          Key: { pk: `${KEY_PREFIX.message}${messageId}`, sk: 'META' },
+          ProjectionExpression: 'subscriptionIds',
+        }),
+      ),
+    );
+    const ids: unknown = out.Item?.subscriptionIds;
+    return Array.isArray(ids) ? (ids as SubscriptionId[]) : [];
+  }
+
+  /** Up to `max` of the tenant's subscriptions, soft-deleted ones included (keys of the tenant index). */
+  private async tenantSubscriptions(tenant: string, max: number): Promise<SubscriptionId[]> {
+    const ids: SubscriptionId[] = [];
+    for await (const { key } of walkIndex(this.options, { index: 'gsi2', partition: `${KEY_PREFIX.subscription}TENANT#${tenant}`, ascending: true }, max)) {
+      ids.push(key.pk.slice(KEY_PREFIX.subscription.length) as SubscriptionId);
+      if (ids.length >= max) break;
+    }
+    return ids;
   }
 
   private item(delivery: Delivery): Item {
     return {
-      ...deliveryKey(delivery.id),
+      ...deliveryRecordKey(delivery),
       kind: 'delivery',
       expiresAt: expiryAfter(delivery.createdAt, this.options.retentionDays),
       ...deliveryIndexKeys(delivery, this.options.deliveryIndexShards ?? DELIVERY_INDEX_SHARDS),

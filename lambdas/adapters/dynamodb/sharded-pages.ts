@@ -1,8 +1,9 @@
 /**
- * Pages over a sharded, time-bucketed KEYS_ONLY index: every shard of a bucket is queried and the
- * keys are merged by sort key, so a page comes out in one global order. Sort keys are unique
- * (`{time}#{id}`), so the position after the last key examined is the whole cursor: each shard
- * resumes after it, whichever shard held it.
+ * Pages over sharded, sorted partitions: every partition of a bucket is queried and the keys are
+ * merged by position, so a page comes out in one global order. Positions are unique (an index's
+ * `{time}#{id}`, or a record's delivery id), so the position after the last key examined is the
+ * whole cursor: each partition resumes after it, whichever partition held it. The partitions are
+ * a KEYS_ONLY index's (items by BatchGet) or the base table's (the query returns the items).
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../../core/errors.js';
@@ -11,36 +12,77 @@ import { decodeCursor, encodeCursor } from './index-pages.js';
 import { dynamo, type Item, type Key, type StoreOptions } from './table-access.js';
 import type { IndexName } from './table-schema.js';
 
-export interface ShardedPageSpec<T> {
-  index: IndexName;
+/** What a page is made of, whatever the source of its keys. */
+export interface KeyPageSpec<T> {
+  limit: number;
+  cursor?: string;
+  /** The cursor's path tag: a cursor of another path does not belong to the query. */
+  via: string;
+  /** Whether a cursor's position belongs to this query (checked before any read). */
+  isPosition: (position: string) => boolean;
+  decode: (item: Item) => T | undefined;
+  accept: (record: T) => boolean;
+}
+
+export interface ShardedPageSpec<T> extends KeyPageSpec<T> {
+  /** Undefined: the base table (pk / sk), whose query answers the items themselves. */
+  index?: IndexName;
   /** The partitions of each time bucket, buckets in walk order (newest first unless ascending). */
   buckets: readonly (readonly string[])[];
   /** Sort-key range, inclusive. */
   from: string;
   to: string;
   ascending: boolean;
-  limit: number;
-  cursor?: string;
-  /** Whether a cursor's position is a sort key this index can hold (checked before any query). */
-  isPosition: (sortKey: string) => boolean;
-  decode: (item: Item) => T | undefined;
-  accept: (record: T) => boolean;
+  /** An item's merge position (default: its sort key). */
+  positionOf?: (item: Item) => string;
+  /** The sort key a position sits at (default: the position itself). */
+  sortKeyAt?: (position: string) => string;
 }
 
-interface IndexKey {
+export interface PagedKey {
   key: Key;
-  sortKey: string;
+  position: string;
+  /** The item, when the query already answered it (base table). */
+  item?: Item;
 }
 
 /** Bounds the work of one list call; when reached, the page ends early with a cursor. */
-const MAX_KEYS_EXAMINED = 2_000;
+export const MAX_KEYS_EXAMINED = 2_000;
 
-/** One page: merged keys in order, items by BatchGet, filters, and a cursor after the last key examined. */
-export async function pageFromShards<T>(options: StoreOptions, spec: ShardedPageSpec<T>): Promise<{ items: T[]; nextCursor?: string }> {
-  const after = cursorPosition(spec);
+/** One page of a sharded walk: merged keys in order, items, filters, and a cursor after the last key examined. */
+export function pageFromShards<T>(options: StoreOptions, spec: ShardedPageSpec<T>): Promise<{ items: T[]; nextCursor?: string }> {
+  const sortKeyAt = spec.sortKeyAt ?? ((position: string) => position);
+  const after = cursorPosition(spec, (position) => {
+    const sortKey = sortKeyAt(position);
+    return sortKey >= spec.from && sortKey <= spec.to;
+  });
   const groupSize = Math.min(100, Math.max(25, spec.limit + 1));
-  const keys = mergedKeys(options, spec, after, groupSize);
+  return pageOfKeys(options, spec, mergedKeys(options, spec, after, groupSize), groupSize);
+}
+
+/** The position a cursor of `spec`'s path resumes after, else a 400 naming `cursor`. */
+export function cursorPosition(spec: Pick<KeyPageSpec<unknown>, 'cursor' | 'via' | 'isPosition'>, inRange: (position: string) => boolean = () => true): string | undefined {
+  const raw = decodeCursor(spec.cursor);
+  if (raw === undefined) return undefined;
+  const after = raw.after;
+  const valid = Object.keys(raw).length === 2 && raw.via === spec.via && typeof after === 'string' && spec.isPosition(after) && inRange(after);
+  if (!valid) throw new ValidationError([{ field: 'cursor', message: 'does not belong to this query' }]);
+  return after;
+}
+
+/**
+ * One page from keys in order: items (BatchGet for those the source did not answer), filters, and
+ * a cursor after the last key examined. Keys are read one beyond a full page, so a page that ends
+ * the listing says so instead of leading to an empty page.
+ */
+export async function pageOfKeys<T>(
+  options: StoreOptions,
+  spec: KeyPageSpec<T>,
+  keys: AsyncIterator<PagedKey>,
+  groupSize: number,
+): Promise<{ items: T[]; nextCursor?: string }> {
   const items: T[] = [];
+  const cursorAfter = (key: PagedKey) => encodeCursor({ via: spec.via, after: key.position });
   let examined = 0;
   let group = await take(keys, groupSize);
   while (group.length > 0) {
@@ -50,7 +92,7 @@ export async function pageFromShards<T>(options: StoreOptions, spec: ShardedPage
       const record = records(key);
       if (record !== undefined) items.push(record);
       if (items.length >= spec.limit || examined >= MAX_KEYS_EXAMINED) {
-        const nextCursor = encodeCursor({ after: key.sortKey });
+        const nextCursor = cursorAfter(key);
         if (items.length < spec.limit) return { items, nextCursor };
         // A full page ends the listing (no cursor) only when nothing after it would be shown.
         const rest = group.slice(i + 1);
@@ -63,17 +105,20 @@ export async function pageFromShards<T>(options: StoreOptions, spec: ShardedPage
   return { items };
 }
 
-async function recordsOf<T>(options: StoreOptions, spec: ShardedPageSpec<T>, group: readonly IndexKey[]): Promise<(key: IndexKey) => T | undefined> {
-  const found = new Map((await batchGet(options, group.map((k) => k.key))).map((item) => [`${String(item.pk)}\u0000${String(item.sk)}`, item]));
+const keyString = (key: Key) => `${key.pk}\u0000${key.sk}`;
+
+async function recordsOf<T>(options: StoreOptions, spec: KeyPageSpec<T>, group: readonly PagedKey[]): Promise<(key: PagedKey) => T | undefined> {
+  const missing = group.filter((k) => k.item === undefined).map((k) => k.key);
+  const found = new Map(missing.length === 0 ? [] : (await batchGet(options, missing)).map((item) => [keyString({ pk: String(item.pk), sk: String(item.sk) }), item]));
   return (key) => {
-    const item = found.get(`${key.key.pk}\u0000${key.key.sk}`);
+    const item = key.item ?? found.get(keyString(key.key));
     const record = item === undefined ? undefined : spec.decode(item);
     return record !== undefined && spec.accept(record) ? record : undefined;
   };
 }
 
-async function take(source: AsyncIterator<IndexKey>, count: number): Promise<IndexKey[]> {
-  const out: IndexKey[] = [];
+async function take(source: AsyncIterator<PagedKey>, count: number): Promise<PagedKey[]> {
+  const out: PagedKey[] = [];
   while (out.length < count) {
     const next = await source.next();
     if (next.done === true) break;
@@ -84,9 +129,17 @@ async function take(source: AsyncIterator<IndexKey>, count: number): Promise<Ind
 
 interface Shard {
   partition: string;
-  buffer: IndexKey[];
+  buffer: PagedKey[];
   start?: Item;
   done: boolean;
+}
+
+interface ShardRange {
+  from: string;
+  to: string;
+  pageSize: number;
+  /** Only positions strictly beyond this one (in walk order) are yielded. */
+  after: string | undefined;
 }
 
 /**
@@ -94,9 +147,10 @@ interface Shard {
  * other empty ones) only when its buffer is empty, and the next key is the smallest (largest, newest
  * first) head, so no key is yielded before one that sorts ahead of it in another shard.
  */
-async function* mergedKeys<T>(options: StoreOptions, spec: ShardedPageSpec<T>, after: string | undefined, pageSize: number): AsyncGenerator<IndexKey> {
+async function* mergedKeys<T>(options: StoreOptions, spec: ShardedPageSpec<T>, after: string | undefined, pageSize: number): AsyncGenerator<PagedKey> {
   const before = (a: string, b: string) => (spec.ascending ? a < b : a > b);
-  const [from, to] = after === undefined ? [spec.from, spec.to] : spec.ascending ? [after, spec.to] : [spec.from, after];
+  const resumeAt = after === undefined ? undefined : (spec.sortKeyAt ?? ((p: string) => p))(after);
+  const [from, to] = resumeAt === undefined ? [spec.from, spec.to] : spec.ascending ? [resumeAt, spec.to] : [spec.from, resumeAt];
   for (const partitions of spec.buckets) {
     const shards: Shard[] = partitions.map((partition) => ({ partition, buffer: [], done: false }));
     for (;;) {
@@ -104,26 +158,21 @@ async function* mergedKeys<T>(options: StoreOptions, spec: ShardedPageSpec<T>, a
       let next: Shard | undefined;
       for (const shard of shards) {
         const head = shard.buffer[0];
-        if (head !== undefined && (next === undefined || before(head.sortKey, (next.buffer[0] as IndexKey).sortKey))) next = shard;
+        if (head !== undefined && (next === undefined || before(head.position, (next.buffer[0] as PagedKey).position))) next = shard;
       }
       if (next === undefined) break;
-      yield next.buffer.shift() as IndexKey;
+      yield next.buffer.shift() as PagedKey;
     }
   }
 }
 
-async function readShard<T>(
-  options: StoreOptions,
-  spec: ShardedPageSpec<T>,
-  shard: Shard,
-  range: { from: string; to: string; pageSize: number; after: string | undefined },
-): Promise<void> {
-  const [pk, sk] = [`${spec.index}pk`, `${spec.index}sk`];
+async function readShard<T>(options: StoreOptions, spec: ShardedPageSpec<T>, shard: Shard, range: ShardRange): Promise<void> {
+  const [pk, sk] = spec.index === undefined ? ['pk', 'sk'] : [`${spec.index}pk`, `${spec.index}sk`];
   const out = await dynamo('Query', () =>
     options.client.send(
       new QueryCommand({
         TableName: options.tableName,
-        IndexName: spec.index,
+        ...(spec.index !== undefined && { IndexName: spec.index }),
         KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
         ExpressionAttributeNames: { '#pk': pk, '#sk': sk },
         ExpressionAttributeValues: { ':pk': shard.partition, ':from': range.from, ':to': range.to },
@@ -133,21 +182,14 @@ async function readShard<T>(
       }),
     ),
   );
+  const beyond = (position: string) => range.after === undefined || (spec.ascending ? position > range.after : position < range.after);
   for (const item of (out.Items ?? []) as Item[]) {
-    const sortKey = String(item[sk]);
-    // BETWEEN is inclusive: the cursor's own key (in whichever shard holds it) was already examined.
-    if (sortKey !== range.after) shard.buffer.push({ key: { pk: String(item.pk), sk: String(item.sk) }, sortKey });
+    const position = spec.positionOf?.(item) ?? String(item[sk]);
+    // BETWEEN is inclusive: the cursor's own key (and, on a shared sort key, those before it) were already examined.
+    if (!beyond(position)) continue;
+    const key = { pk: String(item.pk), sk: String(item.sk) };
+    shard.buffer.push(spec.index === undefined ? { key, position, item } : { key, position });
   }
   shard.start = out.LastEvaluatedKey as Item | undefined;
   shard.done = shard.start === undefined;
-}
-
-/** The cursor's position: a sort key in this query's range that the index can hold, else a 400. */
-function cursorPosition(spec: Pick<ShardedPageSpec<unknown>, 'cursor' | 'from' | 'to' | 'isPosition'>): string | undefined {
-  const raw = decodeCursor(spec.cursor);
-  if (raw === undefined) return undefined;
-  const after = raw.after;
-  const valid = Object.keys(raw).length === 1 && typeof after === 'string' && spec.isPosition(after) && after >= spec.from && after <= spec.to;
-  if (!valid) throw new ValidationError([{ field: 'cursor', message: 'does not belong to this query' }]);
-  return after;
 }

@@ -12,7 +12,7 @@
  * | uniq. scope  | UNIQ#{tenantKey} / UNIQFB#      | SCOPE     | — (`holders`: who holds a typed claim in the scope, checked by `*`)   |
  * | message      | MSG#{msgId}                     | META      | gsi3 MSG#UNROUTED#{yyyy-mm-dd} / {createdAt}#{id} (unrouted only)     |
  * | idempotency  | IDEM#{key}                      | IDEM      | —                                                                     |
- * | delivery     | DLV#{dlvId}                     | META      | ONE entry: gsi3 DLV#{OK|NOK}#{yyyy-mm}#{shard} / {createdAt}#{id} (below)  |
+ * | delivery     | DLV#{subId}#{shard}             | {msgId}   | ONE entry: gsi3 DLV#{OK|NOK}#{yyyy-mm}#{shard} / {createdAt}#{id} (below)  |
  * | replay job   | JOB#{jobId}                     | META      | —                                                                     |
  * | schedule     | SCHED#{name}                    | META      | gsi3 SCHED / {fire time ISO}#{name}  (local scheduler only)            |
  * | retry-task   | RETRY#{due minute ISO}#{shard}  | TASK#{dlvId}-a{n}-g{g} | — (a retry waiting for its bucket's sweep; TTL a day after) |
@@ -22,11 +22,18 @@
  * Indexes are KEYS_ONLY: a status change never costs an index write; list routes
  * query an index for keys, then BatchGet the items.
  *
+ * A delivery record's own key is its subscription's search: `DLV#{subscriptionId}#{shard}`, the
+ * shard (0–3) a hash of the message id, and the message id as sort key. Message ids are ULIDs and a
+ * delivery's `createdAt` is its message's, so a subscription's records sort by time and a time
+ * window is a key range (`subscriptionRecordRange`). Four shards let one subscription take 4,000
+ * record writes/s before a partition binds (1,000 write units/s each). The delivery id
+ * (`dlv_{message ULID}{subscription ULID}`, ids.ts) carries both halves of the key.
+ *
  * A delivery record has exactly one index entry (one write unit): its month bucket, split into
  * `deliveryIndexShards` shards by a hash of the delivery id, in the `OK` set when it succeeded
  * and the `NOK` set otherwise (pending, failed, paused, dropped: the sparse set that status,
- * cancel and replay-failed searches walk). Searches merge the shards by sort key; subscription,
- * tenant, type and message filters are applied to the items.
+ * cancel and replay-failed searches walk). Unfiltered and status searches merge the month shards by
+ * sort key; subscription, tenant, type and message searches go by the record keys (delivery-store.ts).
  */
 export const TABLE_NAME_DEFAULT = 'hookline';
 
@@ -86,11 +93,31 @@ export type DeliveryIndexSet = 'OK' | 'NOK';
 /** The delivery index's set for a status: successes apart, so failure searches skip them. */
 export const deliveryIndexSet = (status: string): DeliveryIndexSet => (status === 'succeeded' ? 'OK' : 'NOK');
 
-/** FNV-1a (32 bit): a fast, even spread of the (already random) delivery ids over the shards. */
-export function deliveryIndexShard(deliveryId: string, shards: number = DELIVERY_INDEX_SHARDS): number {
+/** FNV-1a (32 bit): a fast, even spread of (already random) ids over shards. */
+function fnv1a(value: string): number {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < deliveryId.length; i++) hash = Math.imul(hash ^ deliveryId.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % shards;
+  for (let i = 0; i < value.length; i++) hash = Math.imul(hash ^ value.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
+}
+
+export function deliveryIndexShard(deliveryId: string, shards: number = DELIVERY_INDEX_SHARDS): number {
+  return fnv1a(deliveryId) % shards;
+}
+
+/** Record partitions per subscription (table doc above): 4,000 record writes/s for one subscription. */
+export const SUBSCRIPTION_RECORD_SHARDS = 4;
+
+export const subscriptionRecordShard = (messageId: string): number => fnv1a(messageId) % SUBSCRIPTION_RECORD_SHARDS;
+
+export const subscriptionRecordPartition = (subscriptionId: string, shard: number) => `${KEY_PREFIX.delivery}${subscriptionId}#${shard}`;
+
+/** Every record partition of a subscription. */
+export const subscriptionRecordPartitions = (subscriptionId: string): string[] =>
+  Array.from({ length: SUBSCRIPTION_RECORD_SHARDS }, (_, shard) => subscriptionRecordPartition(subscriptionId, shard));
+
+/** The table key of the delivery record of (message, subscription). */
+export function deliveryRecordKey(record: { messageId: string; subscriptionId: string }): { pk: string; sk: string } {
+  return { pk: subscriptionRecordPartition(record.subscriptionId, subscriptionRecordShard(record.messageId)), sk: record.messageId };
 }
 
 export const deliveryIndexPartition = (set: DeliveryIndexSet, month: string, shard: number) =>
@@ -109,6 +136,9 @@ export function deliveryIndexKeys(
     gsi3sk: `${delivery.createdAt}#${delivery.id}`,
   };
 }
+
+/** The layout before records were keyed by subscription: `DLV#{old delivery id}` / `META`, migrated by local mode at start. */
+export const LEGACY_DELIVERY_SORT_KEY = 'META';
 
 /** The previous layout (three entries: gsi1 DLV#SUB#, gsi2 DLV#TENANT#, gsi3 DLV#DAY#), migrated by local mode at start. */
 export const LEGACY_DELIVERY_DAY_PREFIX = 'DLV#DAY#';

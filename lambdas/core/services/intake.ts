@@ -129,7 +129,7 @@ export async function prepareEvent(
   const now = deps.clock.now();
   const nowIso = new Date(now).toISOString();
   const decision = await routesFor(request.tenant, request.type);
-  const id = newMessageId();
+  const id = newMessageId(now); // the id's time is `createdAt`: a subscription's records are keyed by message id in time order
   const message: Message = {
     id,
     type: request.type,

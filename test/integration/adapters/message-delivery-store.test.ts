@@ -3,6 +3,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { migrateDeliveryIndex } from '../../../lambdas/adapters/dynamodb/delivery-index-migration.js';
 import { DynamoDeliveryStore } from '../../../lambdas/adapters/dynamodb/delivery-store.js';
 import { DynamoJobStore } from '../../../lambdas/adapters/dynamodb/job-store.js';
+import { deliveryIndexKeys, deliveryRecordKey } from '../../../lambdas/adapters/dynamodb/table-schema.js';
 import { DynamoMessageStore } from '../../../lambdas/adapters/dynamodb/message-store.js';
 import { deliveryIdFor, newMessageId, newReplayJobId, newSubscriptionId } from '../../../lambdas/core/ids.js';
 import type { Delivery, Message, MessageId, SubscriptionId } from '../../../lambdas/core/model.js';
@@ -34,6 +35,13 @@ function delivery(messageId: MessageId, subscriptionId: SubscriptionId, at: numb
     attempts: [],
     ...overrides,
   };
+}
+
+/** The tenant-index entry of a subscription (all a tenant search reads of it). */
+async function tenantSubscription(tenant: string, id: SubscriptionId): Promise<void> {
+  await engines.doc.send(
+    new PutCommand({ TableName: engines.names.table, Item: { pk: `SUB#${id}`, sk: 'META', kind: 'subscription', id, tenant, gsi2pk: `SUB#TENANT#${tenant}`, gsi2sk: `${new Date().toISOString()}#${id}` } }),
+  );
 }
 
 beforeAll(async () => {
@@ -146,6 +154,7 @@ describe('DynamoDeliveryStore', () => {
       });
     });
     await deliveries.putMany(all);
+    await tenantSubscription('shop-t', sub); // a tenant search goes through the tenant's subscriptions
     const window = { since: new Date(t0).toISOString(), until: new Date(t0 + 4 * 3_600_000).toISOString() };
     const newestFirst = [...all].reverse().map((d) => d.id);
 
@@ -206,7 +215,9 @@ describe('DynamoDeliveryStore sharded index', () => {
       return delivery(m.id, newSubscriptionId(), t0 + i * 4 * 60_000, { tenant, status: i % 4 === 0 ? 'failed' : 'succeeded' });
     });
     await deliveries.putMany(all);
-    const shards = new Set((await Promise.all(all.map((d) => engines.doc.send(new GetCommand({ TableName: engines.names.table, Key: { pk: `DLV#${d.id}`, sk: 'META' } })))))
+    // More subscriptions than a tenant search merges: this one walks the month index.
+    for (const d of all) await tenantSubscription(tenant, d.subscriptionId);
+    const shards = new Set((await Promise.all(all.map((d) => engines.doc.send(new GetCommand({ TableName: engines.names.table, Key: deliveryRecordKey(d) })))))
       .map((out) => String(out.Item?.gsi3pk)));
     expect(shards.size).toBeGreaterThan(10); // really spread over many partitions
     const window = { since: new Date(t0).toISOString(), until: new Date(t0 + 3 * 3_600_000).toISOString(), tenant };
@@ -225,23 +236,61 @@ describe('DynamoDeliveryStore sharded index', () => {
     await expect(deliveries.list({ ...window, limit: 5, cursor: forged })).rejects.toThrow(/cursor/);
   });
 
-  it('moves records of the previous three-entry layout onto the sharded index, once', async () => {
+  it('finds a message\'s records by its subscriptions and a small tenant\'s through its subscriptions, each with cursors of its own path', async () => {
+    const tenant = `few-${Date.now()}`;
+    const subs = [newSubscriptionId(), newSubscriptionId(), newSubscriptionId()];
+    for (const sub of subs) await tenantSubscription(tenant, sub);
+    const at = Date.now() - 3_600_000;
+    const m = message({ tenant, subscriptionIds: subs }, at);
+    await messages.put(m);
+    const ofMessage = subs.map((sub) => delivery(m.id, sub, at, { tenant }));
+    const later = subs.map((sub, i) => delivery(newMessageId(at + (i + 1) * 1000), sub, at + (i + 1) * 1000, { tenant, status: 'failed' }));
+    await deliveries.putMany([...ofMessage, ...later]);
+    const ids = (records: Delivery[]) => records.map((d) => d.id).sort();
+
+    expect(await walk({ messageId: m.id, limit: 2 })).toEqual(ids(ofMessage).reverse());
+    expect(await walk({ messageId: m.id, limit: 1, ascending: true })).toEqual(ids(ofMessage));
+    expect(await walk({ messageId: m.id, subscriptionId: subs[1]!, limit: 5 })).toEqual([ofMessage[1]!.id]);
+    expect(await walk({ tenant, limit: 4 })).toEqual(ids([...ofMessage, ...later]).reverse());
+    expect(await walk({ tenant, limit: 2, ascending: true })).toEqual(ids([...ofMessage, ...later]));
+    expect(await walk({ tenant, status: 'failed', limit: 1 })).toEqual(ids(later).reverse());
+    const inner = { since: new Date(at + 1000).toISOString(), until: new Date(at + 3000).toISOString() }; // until is exclusive
+    expect(await walk({ tenant, ...inner, limit: 5 })).toEqual([later[1]!.id, later[0]!.id]);
+
+    const tenantCursor = (await deliveries.list({ tenant, limit: 2 })).nextCursor!;
+    const messageCursor = (await deliveries.list({ messageId: m.id, limit: 1 })).nextCursor!;
+    await expect(deliveries.list({ limit: 2, cursor: tenantCursor })).rejects.toThrow(/cursor/);
+    await expect(deliveries.list({ messageId: m.id, limit: 2, cursor: tenantCursor })).rejects.toThrow(/cursor/);
+    await expect(deliveries.list({ subscriptionId: newSubscriptionId(), limit: 2, cursor: tenantCursor })).rejects.toThrow(/cursor/);
+    await expect(deliveries.list({ tenant, limit: 2, cursor: messageCursor })).rejects.toThrow(/cursor/);
+    expect((await deliveries.list({ messageId: newMessageId(), limit: 2 })).items).toEqual([]);
+  });
+
+  it('re-keys records of the earlier layouts (DLV#{old id} / META) under their subscription and new id, once', async () => {
     const sub = newSubscriptionId();
     const at = Date.now() - 60_000;
-    const legacy = delivery(newMessageId(at), sub, at, { status: 'succeeded', tenant: `legacy-${at}` });
-    const sortKey = `${legacy.createdAt}#${legacy.id}`;
-    await engines.doc.send(
-      new PutCommand({
-        TableName: engines.names.table,
-        Item: { pk: `DLV#${legacy.id}`, sk: 'META', kind: 'delivery', gsi1pk: `DLV#SUB#${sub}`, gsi1sk: sortKey, gsi2pk: `DLV#TENANT#${legacy.tenant}`, gsi2sk: sortKey, gsi3pk: `DLV#DAY#${legacy.createdAt.slice(0, 10)}`, gsi3sk: sortKey, ...legacy },
-      }),
-    );
+    const current = delivery(newMessageId(at), sub, at, { status: 'succeeded', tenant: `legacy-${at}` });
+    const oldId = 'dlv_laCgSDdGGsOTelMnXO8GhGqahU'; // the previous format: a hash of the pair
+    const legacy = { ...current, id: oldId };
+    const sortKey = `${legacy.createdAt}#${oldId}`;
+    const threeEntries = { gsi1pk: `DLV#SUB#${sub}`, gsi1sk: sortKey, gsi2pk: `DLV#TENANT#${legacy.tenant}`, gsi2sk: sortKey, gsi3pk: `DLV#DAY#${legacy.createdAt.slice(0, 10)}`, gsi3sk: sortKey };
+    const oneEntry = delivery(newMessageId(at + 1), sub, at + 1, { status: 'failed', tenant: legacy.tenant });
+    const oldKey = (id: string) => ({ pk: `DLV#${id}`, sk: 'META' });
+    for (const item of [
+      { ...oldKey(oldId), kind: 'delivery', expiresAt: 4_000_000_000, ...threeEntries, ...legacy },
+      { ...oldKey('dlv_other0000000000000000000'), kind: 'delivery', gsi3pk: 'DLV#NOK#2030-01#03', gsi3sk: 'x', ...oneEntry, id: 'dlv_other0000000000000000000' },
+    ]) {
+      await engines.doc.send(new PutCommand({ TableName: engines.names.table, Item: item }));
+    }
     expect(await walk({ subscriptionId: sub, limit: 5 })).toEqual([]);
-    expect(await migrateDeliveryIndex({ client: engines.doc, tableName: engines.names.table })).toBeGreaterThanOrEqual(1);
-    expect(await walk({ subscriptionId: sub, limit: 5 })).toEqual([legacy.id]);
-    expect(await deliveries.get(legacy.id)).toEqual(legacy);
-    const item = (await engines.doc.send(new GetCommand({ TableName: engines.names.table, Key: { pk: `DLV#${legacy.id}`, sk: 'META' } }))).Item!;
-    expect([item.gsi1pk, item.gsi2pk]).toEqual([undefined, undefined]);
+    expect(await migrateDeliveryIndex({ client: engines.doc, tableName: engines.names.table })).toBeGreaterThanOrEqual(2);
+    expect(await walk({ subscriptionId: sub, limit: 5 })).toEqual([oneEntry.id, current.id]);
+    expect(await walk({ subscriptionId: sub, status: 'failed', limit: 5 })).toEqual([oneEntry.id]);
+    expect(await deliveries.get(current.id)).toEqual(current);
+    const moved = (await engines.doc.send(new GetCommand({ TableName: engines.names.table, Key: deliveryRecordKey(current) }))).Item!;
+    expect([moved.gsi1pk, moved.gsi2pk, moved.expiresAt, moved.gsi3pk]).toEqual([undefined, undefined, 4_000_000_000, deliveryIndexKeys(current).gsi3pk]);
+    const old = await engines.doc.send(new GetCommand({ TableName: engines.names.table, Key: oldKey(oldId) }));
+    expect(old.Item).toBeUndefined();
     expect(await migrateDeliveryIndex({ client: engines.doc, tableName: engines.names.table })).toBe(0);
   });
 });

@@ -1,6 +1,8 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery, DeliveryId, Message, MessageId, SubscriptionId } from '../../../lambdas/core/model.js';
+import { deliveryRecordKey } from '../../../lambdas/adapters/dynamodb/table-schema.js';
+import { deliveryIdFor } from '../../../lambdas/core/ids.js';
 import { persistedRetries, recoverPendingDeliveries, recoveryTask } from '../../../local/recovery.js';
 import { testEngines, type TestEngines } from '../../support/engines.js';
 import { MemoryDeliveries, MemoryMessages, MemoryQueue } from '../../support/memory-ports.js';
@@ -99,30 +101,35 @@ describe('recoverPendingDeliveries', () => {
     const messages = new MemoryMessages();
     const queue = new MemoryQueue();
     await messages.put(message);
+    // Each delivery its own subscription; the items carry the record key's pair, as the store writes them.
+    const idOf = (name: string) => deliveryIdFor(message.id, `sub_${name}`);
+    const named = (name: string, status: Delivery['status'], extra: Partial<Delivery> = {}) =>
+      delivery(idOf(name), status, { subscriptionId: `sub_${name}` as SubscriptionId, ...extra });
     const all = [
-      delivery('dlv_pending', 'pending', { attemptCount: 1, nextAttemptAt: '2030-01-01T00:01:00.000Z' }),
-      delivery('dlv_fresh', 'pending'),
-      delivery('dlv_scheduled', 'pending', { attemptCount: 3, nextAttemptAt: '2030-01-01T06:00:00.000Z' }),
-      delivery('dlv_bucketed', 'pending', { attemptCount: 5, nextAttemptAt: '2030-01-01T09:00:30.000Z' }),
-      delivery('dlv_swept', 'pending', { attemptCount: 2, nextAttemptAt: '2030-01-01T00:00:40.000Z' }),
-      delivery('dlv_done', 'succeeded', { attemptCount: 1 }),
-      delivery('dlv_failed', 'failed', { attemptCount: 5 }),
+      named('pending', 'pending', { attemptCount: 1, nextAttemptAt: '2030-01-01T00:01:00.000Z' }),
+      named('fresh', 'pending'),
+      named('scheduled', 'pending', { attemptCount: 3, nextAttemptAt: '2030-01-01T06:00:00.000Z' }),
+      named('bucketed', 'pending', { attemptCount: 5, nextAttemptAt: '2030-01-01T09:00:30.000Z' }),
+      named('swept', 'pending', { attemptCount: 2, nextAttemptAt: '2030-01-01T00:00:40.000Z' }),
+      named('done', 'succeeded', { attemptCount: 1 }),
+      named('failed', 'failed', { attemptCount: 5 }),
     ];
     await deliveries.putMany(all);
     await engines.doc.send(
       new BatchWriteCommand({
         RequestItems: {
           [engines.names.table]: [
-            ...all.map((d) => ({ PutRequest: { Item: { pk: `DLV#${d.id}`, sk: 'META', kind: 'delivery', status: d.status } } })),
-            { PutRequest: { Item: { pk: 'SCHED#dlv_scheduled-a4-g0', sk: 'META', kind: 'schedule', task: { deliveryId: 'dlv_scheduled', generation: 0, attempt: 4 } } } },
+            ...all.map((d) => ({ PutRequest: { Item: { ...deliveryRecordKey(d), kind: 'delivery', messageId: d.messageId, subscriptionId: d.subscriptionId, status: d.status } } })),
+            // Persisted by the previous version: its delivery id format, the pair it is derived from again.
+            { PutRequest: { Item: { pk: 'SCHED#dlv_scheduled-a4-g0', sk: 'META', kind: 'schedule', task: { deliveryId: 'dlv_laCgSDdGGsOTelMnXO8GhGqahU', messageId: message.id, subscriptionId: 'sub_scheduled', generation: 0, attempt: 4 } } } },
             // A retry waiting in its due-minute bucket, the bucket's own META item and its sweep's schedule.
-            { PutRequest: { Item: { pk: 'RETRY#2030-01-01T09:00:00.000Z#3', sk: 'TASK#dlv_bucketed-a6-g0', kind: 'retry-task', task: '{"deliveryId":"dlv_bucketed","generation":0,"attempt":6}' } } },
+            { PutRequest: { Item: { pk: 'RETRY#2030-01-01T09:00:00.000Z#3', sk: 'TASK#dlv_bucketed-a6-g0', kind: 'retry-task', task: `{"deliveryId":"${idOf('bucketed')}","generation":0,"attempt":6}` } } },
             { PutRequest: { Item: { pk: 'RETRY#2030-01-01T09:00:00.000Z#3', sk: 'META', kind: 'retry-bucket', arranged: 'schedule' } } },
             { PutRequest: { Item: { pk: 'SCHED#retries-20300101T090000000-3', sk: 'META', kind: 'schedule', task: '{"v":1,"kind":"sweep","bucket":"2030-01-01T09:00:00.000Z#3","sweepAt":0}' } } },
             // A bucketed retry of an earlier attempt: the delivery waits for a later one, lost with the queue.
-            { PutRequest: { Item: { pk: 'RETRY#2030-01-01T09:00:00.000Z#3', sk: 'TASK#dlv_pending-a1-g0', kind: 'retry-task', task: '{"deliveryId":"dlv_pending","generation":0,"attempt":1}' } } },
+            { PutRequest: { Item: { pk: 'RETRY#2030-01-01T09:00:00.000Z#3', sk: 'TASK#dlv_pending-a1-g0', kind: 'retry-task', task: `{"deliveryId":"${idOf('pending')}","generation":0,"attempt":1}` } } },
             // A bucket whose sweep fired before the restart: its task items stay until their TTL.
-            { PutRequest: { Item: { pk: 'RETRY#2030-01-01T00:00:00.000Z#5', sk: 'TASK#dlv_swept-a3-g0', kind: 'retry-task', task: '{"deliveryId":"dlv_swept","generation":0,"attempt":3}' } } },
+            { PutRequest: { Item: { pk: 'RETRY#2030-01-01T00:00:00.000Z#5', sk: 'TASK#dlv_swept-a3-g0', kind: 'retry-task', task: `{"deliveryId":"${idOf('swept')}","generation":0,"attempt":3}` } } },
             { PutRequest: { Item: { pk: 'RETRY#2030-01-01T00:00:00.000Z#5', sk: 'META', kind: 'retry-bucket', arranged: 'schedule', swept: true } } },
           ],
         },
@@ -134,9 +141,9 @@ describe('recoverPendingDeliveries', () => {
     expect(result).toEqual({ pending: 5, scheduled: 2, enqueued: 3, unrecorded: 0 });
     expect(queue.sent.map((s) => [s.task, s.delaySeconds])).toEqual(
       expect.arrayContaining([
-        [expect.objectContaining({ deliveryId: 'dlv_pending', attempt: 2, dueAt: Date.parse('2030-01-01T00:01:00.000Z') }), 0],
-        [expect.objectContaining({ deliveryId: 'dlv_fresh', attempt: 1, dueAt: now }), 0],
-        [expect.objectContaining({ deliveryId: 'dlv_swept', attempt: 3, dueAt: Date.parse('2030-01-01T00:00:40.000Z') }), 0],
+        [expect.objectContaining({ deliveryId: idOf('pending'), attempt: 2, dueAt: Date.parse('2030-01-01T00:01:00.000Z') }), 0],
+        [expect.objectContaining({ deliveryId: idOf('fresh'), attempt: 1, dueAt: now }), 0],
+        [expect.objectContaining({ deliveryId: idOf('swept'), attempt: 3, dueAt: Date.parse('2030-01-01T00:00:40.000Z') }), 0],
       ]),
     );
     expect(queue.sent).toHaveLength(3);
@@ -149,7 +156,6 @@ describe('recoverPendingDeliveries', () => {
     const queue = new MemoryQueue();
     const routed: Message = { ...message, id: 'msg_routed' as MessageId, subscriptionIds: ['sub_a', 'sub_b', 'sub_c'] as SubscriptionId[] };
     await messages.put(routed);
-    const { deliveryIdFor } = await import('../../../lambdas/core/ids.js');
     await deliveries.putMany([{ ...delivery(deliveryIdFor(routed.id, 'sub_a' as SubscriptionId), 'succeeded'), messageId: routed.id }]);
     await engines.doc.send(
       new BatchWriteCommand({

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { utcMonths } from '../../../lambdas/adapters/dynamodb/delivery-store.js';
-import { DELIVERY_INDEX_SHARD_CHOICES, DELIVERY_INDEX_SHARDS, deliveryIndexKeys, deliveryIndexShard, isDeliveryIndexShards } from '../../../lambdas/adapters/dynamodb/table-schema.js';
+import {
+  DELIVERY_INDEX_SHARD_CHOICES,
+  DELIVERY_INDEX_SHARDS,
+  deliveryIndexKeys,
+  deliveryIndexShard,
+  deliveryRecordKey,
+  isDeliveryIndexShards,
+  SUBSCRIPTION_RECORD_SHARDS,
+} from '../../../lambdas/adapters/dynamodb/table-schema.js';
 import { deliveryIdFor, newMessageId, newSubscriptionId } from '../../../lambdas/core/ids.js';
 
 /**
@@ -64,6 +72,26 @@ describe('delivery index keys', () => {
     expect(succeeded.gsi3sk).toBe(`${createdAt}#${id}`);
     expect(succeeded.gsi3pk).toMatch(/^DLV#OK#2026-12#[0-9a-f]{2}$/);
     expect(failed.gsi3pk).toBe(succeeded.gsi3pk.replace('#OK#', '#NOK#'));
+  });
+
+  it('spread one subscription\'s records evenly over its 4 record partitions, sorted by message id', () => {
+    const subscriptionId = newSubscriptionId();
+    const start = Date.parse('2026-12-06T00:00:00Z');
+    const count = 100_000; // 25 s of one subscription at 4,000 records/s
+    const perKey = new Map<string, number>();
+    let sortKeyIsMessage = true;
+    for (let i = 0; i < count; i++) {
+      const messageId = newMessageId(start + Math.floor(i / 4));
+      const { pk, sk } = deliveryRecordKey({ messageId, subscriptionId });
+      sortKeyIsMessage &&= sk === messageId;
+      perKey.set(pk, (perKey.get(pk) ?? 0) + 1);
+    }
+    expect(sortKeyIsMessage).toBe(true);
+    expect([...perKey.keys()].sort()).toEqual(Array.from({ length: SUBSCRIPTION_RECORD_SHARDS }, (_, n) => `DLV#${subscriptionId}#${n}`));
+    for (const [pk, n] of perKey) {
+      // Each shard takes a quarter (within 2 %): at 4,000 records/s about 1,000 writes/s, a partition's limit.
+      expect(Math.abs(n / count - 1 / SUBSCRIPTION_RECORD_SHARDS), pk).toBeLessThan(0.02 / SUBSCRIPTION_RECORD_SHARDS);
+    }
   });
 
   it('bucket searches by UTC month, across a year boundary', () => {

@@ -3,6 +3,9 @@ import fc from 'fast-check';
 import {
   deliveryIdFor,
   isDeliveryId,
+  messageIdsBetween,
+  parseDeliveryId,
+  ulidTime,
   isMessageId,
   isReplayJobId,
   isSubscriptionId,
@@ -63,13 +66,38 @@ describe('ids', () => {
     // Assess
     expect(a).toBe(b);
     expect(a).not.toBe(other);
-    expect(a).toMatch(/^dlv_[A-Za-z0-9_-]{26}$/);
+    expect(a).toMatch(/^dlv_[0-9A-Z]{52}$/);
+    expect(a).toHaveLength(56);
     expect(isDeliveryId(a)).toBe(true);
   });
 
-  it('matches the documented derivation: base64url(sha256("msg:sub")) cut to 26', () => {
-    // Computed independently: printf 'msg_A:sub_B' | sha256sum | xxd -r -p | base64 | tr '+/' '-_'
-    expect(deliveryIdFor('msg_A', 'sub_B')).toBe('dlv_laCgSDdGGsOTelMnXO8GhGqahU');
+  it('is the two ULID bodies, message first, and parses back to the pair', () => {
+    const msg = 'msg_01HMA0000000000000000000AB';
+    const sub = 'sub_01HMB0000000000000000000CD';
+    expect(deliveryIdFor(msg, sub)).toBe('dlv_01HMA0000000000000000000AB01HMB0000000000000000000CD');
+    expect(parseDeliveryId(deliveryIdFor(msg, sub))).toEqual({ messageId: msg, subscriptionId: sub });
+  });
+
+  it('bounds the message ids of [since, until): since inclusive, until exclusive, to the millisecond', () => {
+    const [since, until] = [Date.parse('2026-12-06T10:00:00.000Z'), Date.parse('2026-12-06T11:00:00.000Z')];
+    const { from, to } = messageIdsBetween(since, until);
+    const inside = (id: string) => id >= from && id <= to;
+    for (let i = 0; i < 200; i++) {
+      expect(inside(newMessageId(since))).toBe(true);
+      expect(inside(newMessageId(until - 1))).toBe(true);
+      expect(inside(newMessageId(since - 1))).toBe(false);
+      expect(inside(newMessageId(until))).toBe(false);
+    }
+    expect(from).toBe(`msg_${ulidTime(since)}0000000000000000`);
+    expect(to).toBe(`msg_${ulidTime(until - 1)}ZZZZZZZZZZZZZZZZ`);
+    expect(newMessageId(since).slice(4, 14)).toBe(ulidTime(since));
+    expect(messageIdsBetween(-5, 1).from).toBe(`msg_${'0'.repeat(26)}`); // clamped to the epoch
+  });
+
+  it('sorts delivery ids by message time', () => {
+    const older = deliveryIdFor(newMessageId(1_700_000_000_000), newSubscriptionId());
+    const newer = deliveryIdFor(newMessageId(1_700_000_000_001), newSubscriptionId(1));
+    expect(older < newer).toBe(true);
   });
 
   describe.each([
@@ -97,14 +125,19 @@ describe('ids', () => {
   it('isDeliveryId refuses path traversal and wrong lengths', () => {
     expect(isDeliveryId('dlv_../../../../../../../../../')).toBe(false);
     expect(isDeliveryId('dlv_abc')).toBe(false);
-    expect(isDeliveryId('dlv_abcdefghijklmnopqrstuvwxyz')).toBe(true);
-    expect(isDeliveryId('dlv_abcdefghijklmnopqrstuvwxy%')).toBe(false);
+    expect(isDeliveryId('dlv_abcdefghijklmnopqrstuvwxyz')).toBe(false); // the previous 26-character format
+    expect(isDeliveryId(`dlv_${'0'.repeat(52)}`)).toBe(true);
+    expect(isDeliveryId(`dlv_${'0'.repeat(51)}%`)).toBe(false);
+    expect(isDeliveryId(`dlv_${'0'.repeat(26)}8${'0'.repeat(25)}`)).toBe(false); // subscription time overflow
+    expect(parseDeliveryId('dlv_abc')).toBeUndefined();
   });
 
-  it('property: every delivery id is well formed', () => {
+  it('property: every delivery id of a message and a subscription is well formed and parses back', () => {
     fc.assert(
-      fc.property(fc.string(), fc.string(), (m, s) => {
+      fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), fc.integer({ min: 0, max: 2 ** 48 - 1 }), (mt, st) => {
+        const [m, s] = [newMessageId(mt), newSubscriptionId(st)];
         expect(isDeliveryId(deliveryIdFor(m, s))).toBe(true);
+        expect(parseDeliveryId(deliveryIdFor(m, s))).toEqual({ messageId: m, subscriptionId: s });
       }),
     );
   });

@@ -12,7 +12,8 @@ import {
 } from '../../../lambdas/core/services/subscriptions.js';
 import { retryDelivery } from '../../../lambdas/core/services/replay.js';
 import type { AttemptLogLine } from '../../../lambdas/core/attempt-log.js';
-import { STORED_ATTEMPTS_MAX, type DeliveryTask, type SubscriptionId } from '../../../lambdas/core/model.js';
+import { STORED_ATTEMPTS_MAX, type DeliveryId, type DeliveryTask, type SubscriptionId } from '../../../lambdas/core/model.js';
+import { deliveryIdFor } from '../../../lambdas/core/ids.js';
 import { TransientDependencyError } from '../../../lambdas/core/errors.js';
 import type { OutboundRequest, SendResult } from '../../../lambdas/core/ports.js';
 import { respond } from '../../support/memory-ports.js';
@@ -67,6 +68,19 @@ async function failOnceThenRetry(preset: string, retryStatus: number) {
 }
 
 describe('processBatch', () => {
+  it('runs a task written with the previous delivery-id format under the id derived from its (message, subscription)', async () => {
+    const w = world(() => respond(200));
+    const subscriptionId = await subscribe(w, {});
+    const { messageId } = await post(w);
+    const queued = w.deps.queue.sent.splice(0).map((s) => s.task as DeliveryTask);
+    expect(queued).toHaveLength(1);
+    const derived = deliveryIdFor(messageId, subscriptionId);
+    await w.runTask({ ...queued[0]!, deliveryId: 'dlv_laCgSDdGGsOTelMnXO8GhGqahU' as DeliveryId });
+    expect([...w.deps.deliveries.items.keys()]).toEqual([derived]);
+    expect(w.deps.deliveries.items.get(derived)).toMatchObject({ status: 'succeeded', attemptCount: 1, messageId, subscriptionId });
+    expect(w.logLines.map((l) => l.deliveryId)).toEqual([derived]);
+  });
+
   it('stores and logs a response excerpt without the credentials a receiver echoed back', async () => {
     // Prepare: a receiver that answers 500 with the request it got (headers and target).
     const echo = (request: OutboundRequest): SendResult => ({
