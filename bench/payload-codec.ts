@@ -10,7 +10,7 @@ import { brotliCompressSync, brotliDecompressSync, constants, deflateRawSync, in
 import { itemBytes, writeUnits } from '../lambdas/adapters/dynamodb/item-size.js';
 import { isQuick } from './support/env.js';
 import { isEntryPoint, runBenchmark } from './support/output.js';
-import { orderPayload } from './support/payload.js';
+import { messageItemAttributes, orderPayload } from './support/payload.js';
 import { median, round } from './support/stats.js';
 
 const hex = (seed: string, bytes: number) => createHash('sha512').update(seed).digest('hex').slice(0, bytes * 2);
@@ -66,22 +66,6 @@ const CODECS: Record<string, Codec> = {
   'brotli-6': brotli(6),
 };
 
-/** The message item's attributes besides the payload, as the cost benchmark's messages have them. */
-const ATTRIBUTES = {
-  pk: 'MSG#msg_01JEXAMPLE0000000000000000',
-  sk: 'META',
-  kind: 'message',
-  expiresAt: 1_767_225_600,
-  id: 'msg_01JEXAMPLE0000000000000000',
-  type: 'cost.first-attempt-success',
-  tenant: 'tenant-first-attempt-success',
-  eventTime: '2026-12-06T19:00:00.000Z',
-  createdAt: '2026-12-06T19:00:00.000Z',
-  routing: 'tenant',
-  subscriptionIds: ['sub_01JEXAMPLE0000000000000000'],
-  payloadBytes: 1024,
-};
-
 /** Median µs per call over `rounds` rounds of `calls` calls. */
 function microseconds(fn: () => unknown, rounds: number, calls: number): number {
   const samples: number[] = [];
@@ -98,18 +82,19 @@ function measure(): Record<string, unknown> {
   const figures: Record<string, unknown> = {};
   for (const [name, json] of Object.entries(PAYLOADS)) {
     const text = Buffer.from(json);
+    const attributes = messageItemAttributes(text.length);
     const byCodec: Record<string, unknown> = {};
     for (const [codecName, codec] of Object.entries(CODECS)) {
       const out = codec.encode(text);
       if (!codec.decode(out).equals(text)) throw new Error(`${codecName} did not round-trip ${name}`);
       byCodec[codecName] = {
         bytes: out.length,
-        itemWriteUnits: writeUnits(itemBytes({ ...ATTRIBUTES, payloadBrotli: out })),
+        itemWriteUnits: writeUnits(itemBytes({ ...attributes, payloadBrotli: out })),
         encodeUs: microseconds(() => codec.encode(text), rounds, 500),
         decodeUs: microseconds(() => codec.decode(out), rounds, 500),
       };
     }
-    figures[name] = { jsonBytes: text.length, textItemWriteUnits: writeUnits(itemBytes({ ...ATTRIBUTES, payloadJson: json })), codecs: byCodec };
+    figures[name] = { jsonBytes: text.length, textItemWriteUnits: writeUnits(itemBytes({ ...attributes, payloadJson: json })), codecs: byCodec };
   }
   return { payloads: figures };
 }

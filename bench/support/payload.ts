@@ -16,3 +16,21 @@ export function orderPayload(seq: number, bytes: number, extra: Record<string, u
   }
   return payload;
 }
+
+/** A message item's attributes besides its payload, as the cost benchmark's messages have them (DynamoDB item size arithmetic). */
+export function messageItemAttributes(payloadBytes: number): Record<string, unknown> {
+  return {
+    pk: 'MSG#msg_01JEXAMPLE0000000000000000',
+    sk: 'META',
+    kind: 'message',
+    expiresAt: 1_767_225_600,
+    id: 'msg_01JEXAMPLE0000000000000000',
+    type: 'cost.first-attempt-success',
+    tenant: 'tenant-first-attempt-success',
+    eventTime: '2026-12-06T19:00:00.000Z',
+    createdAt: '2026-12-06T19:00:00.000Z',
+    routing: 'tenant',
+    subscriptionIds: ['sub_01JEXAMPLE0000000000000000'],
+    payloadBytes,
+  };
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { itemBytes, numberBytes, valueBytes, writeUnits } from '../../../lambdas/adapters/dynamodb/item-size.js';
 import { payloadAttributes, storedPayload } from '../../../lambdas/adapters/dynamodb/message-payload.js';
-import { orderPayload } from '../../../bench/support/payload.js';
+import { messageItemAttributes, orderPayload } from '../../../bench/support/payload.js';
 
 describe('DynamoDB item size', () => {
   it('counts attribute names and string values in UTF-8 bytes', () => {
@@ -39,24 +39,10 @@ describe('DynamoDB item size', () => {
 });
 
 describe('message payload form', () => {
-  const attributes = (payloadBytes: number) => ({
-    pk: 'MSG#msg_01JEXAMPLE0000000000000000',
-    sk: 'META',
-    kind: 'message',
-    expiresAt: 1_767_225_600,
-    id: 'msg_01JEXAMPLE0000000000000000',
-    type: 'cost.first-attempt-success',
-    tenant: 'tenant-first-attempt-success',
-    eventTime: '2026-12-06T19:00:00.000Z',
-    createdAt: '2026-12-06T19:00:00.000Z',
-    routing: 'tenant',
-    subscriptionIds: ['sub_01JEXAMPLE0000000000000000'],
-    payloadBytes,
-  });
 
   it("compresses the benchmark's 1 KB order: 2 write units as text, 1 compressed", () => {
     const json = JSON.stringify(orderPayload(7, 1024));
-    const item = attributes(Buffer.byteLength(json));
+    const item = messageItemAttributes(Buffer.byteLength(json));
     expect(writeUnits(itemBytes({ ...item, payloadJson: json }))).toBe(2);
     const stored = payloadAttributes(item, json);
     expect(stored.payloadJson).toBeUndefined();
@@ -67,9 +53,9 @@ describe('message payload form', () => {
 
   it('keeps text when compressing saves no unit: a small payload, and an incompressible 1 KB one', () => {
     const small = JSON.stringify({ orderId: 42 });
-    expect(payloadAttributes(attributes(14), small)).toEqual({ payloadJson: small });
+    expect(payloadAttributes(messageItemAttributes(14), small)).toEqual({ payloadJson: small });
     const random = JSON.stringify({ blob: randomBytes(760).toString('base64') });
-    const item = attributes(Buffer.byteLength(random));
+    const item = messageItemAttributes(Buffer.byteLength(random));
     expect(payloadAttributes(item, random)).toEqual({ payloadJson: random });
     expect(writeUnits(itemBytes({ ...item, payloadJson: random }))).toBe(2);
   });
