@@ -5,13 +5,11 @@
  * route/subscription consistency under concurrent changes. Every response is validated against
  * docs/openapi.json.
  */
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../lambdas/adapters/aws-clients.js';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION, resourceNamesFor } from '../../local/engines.js';
-import { eventually, sharedEngines, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, instanceResources, type InstanceResources, type LocalInstance, type Receiver, type ReceiverHandler } from './harness.js';
 import { createSubscription, deliveryReaching, expectProblem, postEvent, type CreatedSubscription } from './support/api.js';
 import { useLocal } from './support/local.js';
 import type { CheckedApi } from './support/openapi.js';
@@ -23,21 +21,13 @@ const MAX_PAYLOAD_BYTES = 262_144;
 
 let local: LocalInstance;
 let api: CheckedApi;
-let s3: S3Client;
-let dynamo: DynamoDBDocumentClient;
-const receivers = useLocal({ timeScale: 20_000 }, (started) => ({ local, api } = started));
-
-beforeAll(() => {
-  const engines = sharedEngines();
-  expect(engines, 'the e2e project shares its engines').toBeDefined();
-  s3 = new S3Client(clientConfig(engines!.sqsEndpoint, { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
-  dynamo = createDocumentClient(clientConfig(engines!.dynamoEndpoint, { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
+/** The instance's bucket and table, read directly to see how a payload was stored. */
+let resources: InstanceResources;
+const receivers = useLocal({ timeScale: 20_000 }, (started) => {
+  ({ local, api } = started);
+  resources = instanceResources(local);
 });
-
-afterAll(() => {
-  s3?.destroy();
-  dynamo?.destroy();
-});
+afterAll(() => resources?.close());
 
 const receiver = (handler?: ReceiverHandler): Promise<Receiver> => receivers.start(handler);
 
@@ -155,16 +145,16 @@ describe('intake: payload size', () => {
     const payload = { items: Array.from({ length: 2_000 }, (_, i) => ({ sku: `SKU-${i}`, name: `Ürün ${i} ✓`, qty: i })) };
     const json = JSON.stringify(payload);
     expect(Buffer.byteLength(json)).toBeGreaterThan(64 * 1024);
-    const bucket = resourceNamesFor(local.resourcePrefix!).bucket;
+    const { bucket } = resources.names;
 
     // Act
     const big = await postEvent(api, { type: 'size.large', tenant: 'size_t', payload });
     const small = await postEvent(api, { type: 'size.large', tenant: 'size_t', payload: { tiny: true } });
 
     // Assess
-    const stored = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `payloads/${big.messageId}.json` }));
+    const stored = await resources.s3.send(new GetObjectCommand({ Bucket: bucket, Key: `payloads/${big.messageId}.json` }));
     expect(await stored.Body!.transformToString()).toBe(json);
-    await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: `payloads/${small.messageId}.json` }))).rejects.toThrow();
+    await expect(resources.s3.send(new GetObjectCommand({ Bucket: bucket, Key: `payloads/${small.messageId}.json` }))).rejects.toThrow();
     await deliveryReaching(api, big.messageId, 'succeeded');
     expect(arrivalsOf(r, big.messageId)[0]!.body).toBe(json);
     const message = await api<{ payload: unknown }>('GET', `/v1/messages/${big.messageId}`);
@@ -183,8 +173,7 @@ describe('intake: payload size', () => {
     const sent = await postEvent(api, { type: 'size.packed', tenant: 'size_t', payload });
 
     // Assess
-    const table = resourceNamesFor(local.resourcePrefix!).table;
-    const { Item: item } = await dynamo.send(new GetCommand({ TableName: table, Key: { pk: `MSG#${sent.messageId}`, sk: 'META' } }));
+    const { Item: item } = await resources.doc.send(new GetCommand({ TableName: resources.names.table, Key: { pk: `MSG#${sent.messageId}`, sk: 'META' } }));
     expect(item?.payloadJson).toBeUndefined();
     expect((item?.payloadBrotli as Uint8Array).byteLength).toBeLessThan(1024);
     await deliveryReaching(api, sent.messageId, 'succeeded');

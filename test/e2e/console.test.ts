@@ -16,9 +16,7 @@ import { launchBrowser, type TestBrowser } from './support/browser.js';
 import { receiverSet } from './support/receivers.js';
 import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../lambdas/adapters/aws-clients.js';
-import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/engines.js';
-import { eventually, instanceResources, sharedEngines, startLocal, type LocalInstance, type Receiver } from './harness.js';
+import { eventually, instanceResources, startLocal, type LocalInstance, type Receiver } from './harness.js';
 
 const SHOTS = fileURLToPath(new URL('../../docs/console/', import.meta.url));
 const CREDENTIALS = { accessKeyId: 'AKIDCONSOLETEST', secretAccessKey: 'console-test-secret-key' };
@@ -384,7 +382,6 @@ describe('console message page', () => {
     // Its own instance: deleting the queue makes intake's send fail for real (fauxqs refuses it).
     const broken = await startLocal();
     const resources = instanceResources(broken);
-    const doc = createDocumentClient(clientConfig(sharedEngines()!.dynamoEndpoint, { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
     try {
       const sub = await broken.api('POST', '/v1/subscriptions', { url: `${receiver.url}/unqueued`, eventTypes: ['stock.low'], tenant: 'shop_q' });
       expect(sub.status).toBe(201);
@@ -392,7 +389,7 @@ describe('console message page', () => {
       const posted = await broken.api('POST', '/v1/events', { type: 'stock.low', tenant: 'shop_q', payload: { sku: 'A-1' } });
       expect(posted.status).toBeGreaterThanOrEqual(500);
       // The failed request never told the producer its id: the operator finds it in the table (or the logs).
-      const scanned = await doc.send(new ScanCommand({ TableName: resources.names.table, FilterExpression: 'kind = :m', ExpressionAttributeValues: { ':m': 'message' } }));
+      const scanned = await resources.doc.send(new ScanCommand({ TableName: resources.names.table, FilterExpression: 'kind = :m', ExpressionAttributeValues: { ':m': 'message' } }));
       expect(scanned.Items).toHaveLength(1);
 
       await page.goto(`${broken.baseUrl}/console#/messages/${String(scanned.Items![0]!.id)}`);
@@ -401,7 +398,6 @@ describe('console message page', () => {
       expect(await page.getByText('No subscription received it.').count()).toBe(1);
       expect(pageProblems()).toEqual([]);
     } finally {
-      doc.destroy();
       resources.close();
       await broken.stop();
     }

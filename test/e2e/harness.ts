@@ -13,9 +13,10 @@ import { text } from 'node:stream/consumers';
 import { inject } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENGINE_ENV } from '../support/global-setup.js';
 import { spawnLocal, type LocalProcess, type StopResult } from '../../local/local-process.js';
-import { createSqsClient } from '../../lambdas/adapters/aws-clients.js';
+import { createDocumentClient, createSqsClient } from '../../lambdas/adapters/aws-clients.js';
 import { createS3Client } from '../../local/s3-sdk-client.js';
 import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION, resourceNamesFor, type ResourceNames } from '../../local/engines.js';
 
@@ -225,9 +226,10 @@ export async function eventually<T>(
 
 export interface InstanceResources {
   names: ResourceNames;
-  /** Clients for the instance's fauxqs (SQS and S3); `close()` destroys them. */
+  /** Clients for the instance's fauxqs (SQS and S3) and its table; `close()` destroys them. */
   sqs: SQSClient;
   s3: S3Client;
+  doc: DynamoDBDocumentClient;
   queueUrl(): Promise<string>;
   close(): void;
 }
@@ -240,21 +242,22 @@ export function instanceResources(instance: Pick<LocalInstance, 'resourcePrefix'
   const engines = sharedEngines();
   if (engines === undefined || instance.resourcePrefix === undefined) throw new Error('instanceResources needs an instance on the shared engines');
   const names = resourceNamesFor(instance.resourcePrefix);
-  const config = clientConfig(engines.sqsEndpoint, { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  const sqs = createSqsClient(config);
-  const s3 = createS3Client(config);
+  const configFor = (endpoint: string) => clientConfig(endpoint, { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const sqs = createSqsClient(configFor(engines.sqsEndpoint));
+  const s3 = createS3Client(configFor(engines.sqsEndpoint));
+  const doc = createDocumentClient(configFor(engines.dynamoEndpoint));
   return {
     names,
     sqs,
     s3,
+    doc,
     queueUrl: async () => {
       const out = await sqs.send(new GetQueueUrlCommand({ QueueName: names.queue }));
       if (out.QueueUrl === undefined) throw new Error(`no queue ${names.queue}`);
       return out.QueueUrl;
     },
     close: () => {
-      sqs.destroy();
-      s3.destroy();
+      for (const client of [sqs, s3, doc]) client.destroy();
     },
   };
 }
