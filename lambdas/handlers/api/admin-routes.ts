@@ -26,7 +26,12 @@ import { routeOf, type AccessClass, type ApiRoute, type Method, type RouteDetail
 
 const idParam = (description: string) => z.object({ id: z.string().meta({ description }) });
 const subscriptionIdParam = idParam('subscription id (sub_…)');
-const deliveryIdParam = idParam('delivery id (dlv_…)');
+const deliveryIdParam = z.object({
+  id: z
+    .string()
+    .regex(/^dlv_[0-9A-HJKMNP-TV-Z]{52}$/)
+    .meta({ description: 'delivery id: `dlv_` + the message\'s and the subscription\'s ULIDs (56 characters); anything else is a 404' }),
+});
 
 const admin = routeOf('admin');
 

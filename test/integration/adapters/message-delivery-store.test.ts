@@ -266,6 +266,33 @@ describe('DynamoDeliveryStore sharded index', () => {
     expect((await deliveries.list({ messageId: newMessageId(), limit: 2 })).items).toEqual([]);
   });
 
+  it('pages a rare subscription among many others without reading theirs: no empty page, no cursor past its last record', async () => {
+    const at = Date.now() - 30 * 60_000;
+    const rare = newSubscriptionId();
+    const busy = Array.from({ length: 300 }, (_, i) => delivery(newMessageId(at + i * 10), newSubscriptionId(), at + i * 10, { status: 'failed' }));
+    const mine = [50, 250].map((i) => delivery(newMessageId(at + i * 10 + 5), rare, at + i * 10 + 5, { status: 'failed' }));
+    await deliveries.putMany([...busy, ...mine]);
+    // Every item DynamoDB answers the search with is counted.
+    let itemsRead = 0;
+    const counting = {
+      send: async (command: Parameters<typeof engines.doc.send>[0]) => {
+        const out = (await engines.doc.send(command)) as { Items?: unknown[]; Responses?: Record<string, unknown[]> };
+        itemsRead += (out.Items?.length ?? 0) + Object.values(out.Responses ?? {}).flat().length;
+        return out;
+      },
+    } as unknown as typeof engines.doc;
+    const store = new DynamoDeliveryStore({ client: counting, tableName: engines.names.table, retentionDays: 30 });
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list({ subscriptionId: rare, status: 'failed', limit: 1, ...(cursor !== undefined && { cursor }) });
+      pages.push(page.items.map((d) => d.id));
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    expect(pages).toEqual([[mine[1]!.id], [mine[0]!.id]]);
+    expect(itemsRead).toBeLessThanOrEqual(2 * mine.length); // its own records only (a page reads one beyond itself)
+  });
+
   it('re-keys records of the earlier layouts (DLV#{old id} / META) under their subscription and new id, once', async () => {
     const sub = newSubscriptionId();
     const at = Date.now() - 60_000;
