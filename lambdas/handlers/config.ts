@@ -95,6 +95,11 @@ export const HOOKLINE_VERSION = '0.1.0';
  */
 export class ConfigError extends problemError(500, 'Configuration error') {}
 
+/** The fields that have a value: an unset optional variable leaves its key out rather than `undefined`. */
+function definedOnly<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -107,37 +112,38 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     region: e.AWS_REGION,
     tableName: e.TABLE_NAME,
     queueUrl: e.QUEUE_URL,
-    ...(e.QUEUE_ARN !== undefined && { queueArn: e.QUEUE_ARN }),
     payloadBucket: e.PAYLOAD_BUCKET,
-    ...(e.ALERT_TOPIC_ARN !== undefined && { alertTopicArn: e.ALERT_TOPIC_ARN }),
-    ...(e.SCHEDULE_GROUP !== undefined && { scheduleGroup: e.SCHEDULE_GROUP }),
-    ...(e.SCHEDULER_ROLE_ARN !== undefined && { schedulerRoleArn: e.SCHEDULER_ROLE_ARN }),
-    ...(e.SCHEDULER_DLQ_ARN !== undefined && { schedulerDlqArn: e.SCHEDULER_DLQ_ARN }),
-    ...(e.SECRETS_KEY_ARN !== undefined && { secretsKeyArn: e.SECRETS_KEY_ARN }),
     maxPayloadBytes: e.MAX_PAYLOAD_BYTES,
     retentionDays: e.RETENTION_DAYS,
     uniqueTenantEvent: e.UNIQUE_TENANT_EVENT,
     successRecords: e.SUCCESS_RECORDS,
     deliveryIndexShards: e.DELIVERY_INDEX_SHARDS,
-    ...(e.SHOP_DOMAIN !== undefined && { shopDomain: e.SHOP_DOMAIN }),
     allowedPorts: e.ALLOWED_PORTS,
     local: e.HOOKLINE_LOCAL,
     timeScale: e.HOOKLINE_TIME_SCALE,
     workerConcurrency: e.HOOKLINE_WORKER_CONCURRENCY,
-    ...(e.HOOKLINE_EXTRA_CA_FILE !== undefined && { extraCaFile: e.HOOKLINE_EXTRA_CA_FILE }),
     endpoints: endpointsOf(e),
     version: HOOKLINE_VERSION,
+    ...definedOnly({
+      queueArn: e.QUEUE_ARN,
+      alertTopicArn: e.ALERT_TOPIC_ARN,
+      scheduleGroup: e.SCHEDULE_GROUP,
+      schedulerRoleArn: e.SCHEDULER_ROLE_ARN,
+      schedulerDlqArn: e.SCHEDULER_DLQ_ARN,
+      secretsKeyArn: e.SECRETS_KEY_ARN,
+      shopDomain: e.SHOP_DOMAIN,
+      extraCaFile: e.HOOKLINE_EXTRA_CA_FILE,
+    }),
   };
 }
 
 function endpointsOf(e: z.infer<typeof envSchema>): Config['endpoints'] {
   const pick = (specific: string | undefined) => specific ?? e.AWS_ENDPOINT_URL;
-  const entries = {
+  return definedOnly({
     dynamodb: pick(e.AWS_ENDPOINT_URL_DYNAMODB),
     sqs: pick(e.AWS_ENDPOINT_URL_SQS),
     s3: pick(e.AWS_ENDPOINT_URL_S3),
     sns: pick(e.AWS_ENDPOINT_URL_SNS),
     kms: pick(e.AWS_ENDPOINT_URL_KMS),
-  };
-  return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
+  });
 }

@@ -19,6 +19,27 @@ describe('ConfigError', () => {
     }
   });
 
+  it('maps each optional variable to its field when set, and leaves the field out when not', () => {
+    const base = { TABLE_NAME: 't', QUEUE_URL: 'https://sqs.example.com/q', PAYLOAD_BUCKET: 'b' };
+    const optional = {
+      QUEUE_ARN: ['queueArn', 'arn:aws:sqs:eu-west-1:123456789012:q'],
+      ALERT_TOPIC_ARN: ['alertTopicArn', 'arn:aws:sns:eu-west-1:123456789012:alerts'],
+      SCHEDULE_GROUP: ['scheduleGroup', 'hookline'],
+      SCHEDULER_ROLE_ARN: ['schedulerRoleArn', 'arn:aws:iam::123456789012:role/scheduler'],
+      SCHEDULER_DLQ_ARN: ['schedulerDlqArn', 'arn:aws:sqs:eu-west-1:123456789012:dlq'],
+      SECRETS_KEY_ARN: ['secretsKeyArn', 'arn:aws:kms:eu-west-1:123456789012:key/k'],
+      SHOP_DOMAIN: ['shopDomain', 'shop.myshopify.com'],
+      HOOKLINE_EXTRA_CA_FILE: ['extraCaFile', '/tmp/ca.pem'],
+    } as const;
+    const set = loadConfig({ ...base, ...Object.fromEntries(Object.entries(optional).map(([name, [, value]]) => [name, value])) });
+    const unset = loadConfig(base);
+    for (const [field, value] of Object.values(optional)) {
+      expect(set[field], field).toBe(value);
+      expect(unset, field).not.toHaveProperty(field);
+    }
+    expect(set).toMatchObject({ tableName: 't', queueUrl: 'https://sqs.example.com/q', payloadBucket: 'b' });
+  });
+
   it('is a HooklineError the API answers as a 500 problem naming the misconfiguration', () => {
     const error = new ConfigError('SECRETS_KEY_ARN is required to seal subscription secrets');
     expect(error).toBeInstanceOf(HooklineError);
