@@ -111,7 +111,8 @@ export class WorkerLoop {
             AttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
-          { abortSignal: this.abort.signal },
+          // A long poll may wait longer than the clients' 10 s request timeout.
+          { abortSignal: this.abort.signal, requestTimeout: (this.waitTimeSeconds + 10) * 1000 },
         );
         messages = out.Messages ?? [];
       } catch (error) {

@@ -43,8 +43,19 @@ function sharedAgents(): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
   return agents;
 }
 
+/**
+ * Without `throwOnRequestTimeout` smithy only logs a warning when `requestTimeout` passes, and no
+ * socket timeout applies: a call whose answer never comes would hold the invocation until Lambda's
+ * own timeout. With it, the call fails with a `TimeoutError` (transient: the standard retries apply).
+ * A long poll passes its own, longer `requestTimeout` per call (local/worker-loop.ts).
+ */
 function requestHandlerOptions(config: AwsClientConfig) {
-  return { ...sharedAgents(), connectionTimeout: config.connectionTimeoutMs ?? 3000, requestTimeout: config.requestTimeoutMs ?? 10_000 };
+  return {
+    ...sharedAgents(),
+    connectionTimeout: config.connectionTimeoutMs ?? 3000,
+    requestTimeout: config.requestTimeoutMs ?? 10_000,
+    throwOnRequestTimeout: true,
+  };
 }
 
 /** The settings every SDK client gets (exported for local mode's and the tests' full S3 client). */
