@@ -9,6 +9,7 @@ import { deliveryRecordKey } from '../../../lambdas/adapters/dynamodb/table-sche
 import { deliveryIdFor, newMessageId, newSubscriptionId } from '../../../lambdas/core/ids.js';
 import type { Delivery } from '../../../lambdas/core/model.js';
 import { testEngines, type TestEngines } from '../../support/engines.js';
+import { allPages } from '../../support/pages.js';
 
 let engines: TestEngines;
 
@@ -43,14 +44,7 @@ function deliveries(count: number, tenant: string, t0: number): Delivery[] {
 }
 
 async function walk(store: DynamoDeliveryStore, query: Parameters<DynamoDeliveryStore['list']>[0]): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.list({ ...query, ...(cursor !== undefined && { cursor }) });
-    ids.push(...page.items.map((d) => d.id));
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
-  return ids;
+  return (await allPages((q) => store.list(q), query)).flat().map((d) => d.id);
 }
 
 /** The tenant-index entry of each record's subscription: more than a tenant search merges, so it walks the month index. */

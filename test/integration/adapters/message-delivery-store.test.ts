@@ -8,6 +8,7 @@ import { DynamoMessageStore } from '../../../lambdas/adapters/dynamodb/message-s
 import { deliveryIdFor, newMessageId, newReplayJobId, newSubscriptionId } from '../../../lambdas/core/ids.js';
 import type { Delivery, Message, MessageId, SubscriptionId } from '../../../lambdas/core/model.js';
 import { testEngines, type TestEngines } from '../../support/engines.js';
+import { allPages } from '../../support/pages.js';
 
 let engines: TestEngines;
 let messages: DynamoMessageStore;
@@ -158,16 +159,7 @@ describe('DynamoDeliveryStore', () => {
     const window = { since: new Date(t0).toISOString(), until: new Date(t0 + 4 * 3_600_000).toISOString() };
     const newestFirst = [...all].reverse().map((d) => d.id);
 
-    const walk = async (query: Parameters<DynamoDeliveryStore['list']>[0]) => {
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await deliveries.list({ ...query, ...(cursor !== undefined && { cursor }) });
-        ids.push(...page.items.map((d) => d.id));
-        cursor = page.nextCursor;
-      } while (cursor !== undefined);
-      return ids;
-    };
+    const walk = async (query: Parameters<DynamoDeliveryStore['list']>[0]) => (await allPages((q) => deliveries.list(q), query)).flat().map((d) => d.id);
     expect(await walk({ subscriptionId: sub, limit: 2 })).toEqual(newestFirst);
     expect(await walk({ ...window, limit: 4 })).toEqual(newestFirst); // day buckets, no subscription
     expect(await walk({ subscriptionId: sub, limit: 4, ascending: true })).toEqual(all.map((d) => d.id));
@@ -181,14 +173,8 @@ describe('DynamoDeliveryStore', () => {
     const exactly = await deliveries.list({ subscriptionId: sub, limit: 9 });
     expect(exactly.items).toHaveLength(9);
     expect(exactly.nextCursor).toBeUndefined();
-    const pages: number[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await deliveries.list({ subscriptionId: sub, limit: 3, ...(cursor !== undefined && { cursor }) });
-      pages.push(page.items.length);
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
-    expect(pages).toEqual([3, 3, 3]);
+    const pages = await allPages((q) => deliveries.list(q), { subscriptionId: sub, limit: 3 });
+    expect(pages.map((page) => page.length)).toEqual([3, 3, 3]);
     const failedOnly = await deliveries.list({ subscriptionId: sub, status: 'failed', limit: 3 });
     expect([failedOnly.items.length, failedOnly.nextCursor]).toEqual([3, undefined]);
   });
@@ -196,15 +182,9 @@ describe('DynamoDeliveryStore', () => {
 
 describe('DynamoDeliveryStore sharded index', () => {
   const walk = async (query: Parameters<DynamoDeliveryStore['list']>[0]) => {
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await deliveries.list({ ...query, ...(cursor !== undefined && { cursor }) });
-      expect(page.items.length).toBeLessThanOrEqual(query.limit);
-      ids.push(...page.items.map((d) => d.id));
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
-    return ids;
+    const pages = await allPages((q) => deliveries.list(q), query);
+    for (const page of pages) expect(page.length).toBeLessThanOrEqual(query.limit);
+    return pages.flat().map((d) => d.id);
   };
 
   it('merges the shards of both status sets by time, across a month boundary, with cursors that resume exactly', async () => {
@@ -282,14 +262,8 @@ describe('DynamoDeliveryStore sharded index', () => {
       },
     } as unknown as typeof engines.doc;
     const store = new DynamoDeliveryStore({ client: counting, tableName: engines.names.table, retentionDays: 30 });
-    const pages: string[][] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.list({ subscriptionId: rare, status: 'failed', limit: 1, ...(cursor !== undefined && { cursor }) });
-      pages.push(page.items.map((d) => d.id));
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
-    expect(pages).toEqual([[mine[1]!.id], [mine[0]!.id]]);
+    const pages = await allPages((q) => store.list(q), { subscriptionId: rare, status: 'failed' as const, limit: 1 });
+    expect(pages.map((page) => page.map((d) => d.id))).toEqual([[mine[1]!.id], [mine[0]!.id]]);
     expect(itemsRead).toBeLessThanOrEqual(2 * mine.length); // its own records only (a page reads one beyond itself)
   });
 
