@@ -91,6 +91,11 @@ export function isDeliveryId(value: unknown): value is DeliveryId {
   return typeof value === 'string' && DELIVERY_ID.test(value);
 }
 
+/** The delivery-id format before records were keyed by subscription (`dlv_` + 26 base64url characters of a hash). */
+export function isPreviousDeliveryId(value: string): boolean {
+  return /^dlv_[A-Za-z0-9_-]{26}$/.test(value);
+}
+
 export function isReplayJobId(value: unknown): value is ReplayJobId {
   return typeof value === 'string' && REPLAY_JOB_ID.test(value);
 }

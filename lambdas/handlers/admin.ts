@@ -1,5 +1,5 @@
 /** `admin` Lambda: every route of DESIGN §4 but intake. Wiring only: parse, call a service, map the result. */
-import { isDeliveryId, isMessageId, isReplayJobId, isSubscriptionId } from '../core/ids.js';
+import { isDeliveryId, isMessageId, isPreviousDeliveryId, isReplayJobId, isSubscriptionId } from '../core/ids.js';
 import { maskSubscription } from '../core/auth.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { DeliveryId, MessageId, ReplayJobId, SubscriptionId } from '../core/model.js';
@@ -105,6 +105,9 @@ function replayId(params: Record<string, string>): ReplayJobId {
 
 function deliveryId(params: Record<string, string>): DeliveryId {
   const id = params.id ?? '';
+  if (isPreviousDeliveryId(id)) {
+    throw new NotFoundError(`delivery ${id} has an id of the format before delivery records were keyed by subscription: records written before that upgrade are not re-keyed in AWS (README, Upgrading); its attempts are in the attempt log`);
+  }
   if (!isDeliveryId(id)) throw new NotFoundError(`delivery ${JSON.stringify(id)} does not exist`);
   return id;
 }

@@ -78,7 +78,9 @@ describe('local mode start with delivery records of the previous layout', () => 
       };
       const expected = { ...legacy, id: newId };
       expect((await get(`/v1/deliveries/${newId}`)).body).toEqual(expected);
-      expect((await get(`/v1/deliveries/${oldId}`)).status).toBe(404);
+      const byOldId = await get(`/v1/deliveries/${oldId}`);
+      expect(byOldId.status).toBe(404);
+      expect((byOldId.body as { detail?: string }).detail).toMatch(/format before delivery records were keyed by subscription/);
       for (const query of [`subscriptionId=${subscription.id}`, `tenant=${tenant}`, 'status=failed', `eventType=order.created&tenant=${tenant}`]) {
         expect((await get(`/v1/deliveries?${query}`)).body.items?.map((d) => d.id), query).toEqual([newId]);
       }

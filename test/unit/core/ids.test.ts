@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   deliveryIdFor,
   isDeliveryId,
+  isPreviousDeliveryId,
   messageIdsBetween,
   parseDeliveryId,
   ulidTime,
@@ -130,6 +131,12 @@ describe('ids', () => {
     expect(isDeliveryId(`dlv_${'0'.repeat(51)}%`)).toBe(false);
     expect(isDeliveryId(`dlv_${'0'.repeat(26)}8${'0'.repeat(25)}`)).toBe(false); // subscription time overflow
     expect(parseDeliveryId('dlv_abc')).toBeUndefined();
+  });
+
+  it('recognises the previous delivery-id format, which is never a current id', () => {
+    expect(isPreviousDeliveryId('dlv_laCgSDdGGsOTelMnXO8GhGqahU')).toBe(true);
+    expect(isPreviousDeliveryId(deliveryIdFor(newMessageId(), newSubscriptionId()))).toBe(false);
+    expect(isDeliveryId('dlv_laCgSDdGGsOTelMnXO8GhGqahU')).toBe(false);
   });
 
   it('property: every delivery id of a message and a subscription is well formed and parses back', () => {
