@@ -1,8 +1,9 @@
 /**
  * Metrics from log lines: CloudWatch Logs metric filters on the attempt line (the worker's log
  * group) and on the receiver's count line publish the per-delivery and per-event metrics, so a
- * delivery writes no EMF document. Same namespace, names and `service` dimension the worker's and
- * receiver's EMF documents used, so the dashboard and alarms (lib/alarms.ts) read them unchanged.
+ * delivery writes no EMF document. Same namespace and names as the EMF documents before, and the
+ * worker's `service` dimension, so the dashboard and alarms (lib/alarms.ts) read them unchanged;
+ * the receiver's two counts have no dimension now (lambdas/adapters/cloudwatch-logs/intake-line.ts).
  * Rare events (breakers, deferrals, disabled subscriptions, redeliveries) stay EMF
  * (lambdas/handlers/observability.ts).
  *
@@ -13,7 +14,6 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { INTAKE_LOG_SERVICE } from '../lambdas/adapters/cloudwatch-logs/intake-line.js';
 import { ATTEMPT_LOG_KIND, ATTEMPT_LOG_SERVICE } from '../lambdas/core/attempt-log.js';
 import { METRICS_NAMESPACE } from './alarms.js';
 
@@ -36,7 +36,6 @@ export interface LogMetric {
 
 const is = (field: string, value: string): Condition => ({ field, op: '=', value });
 const ATTEMPT = [is('kind', ATTEMPT_LOG_KIND), is('service', ATTEMPT_LOG_SERVICE)];
-const INTAKE = [is('service', INTAKE_LOG_SERVICE)];
 const SERVICE = { service: 'service' };
 const count = (metricName: string, ...when: Condition[]): LogMetric => ({ metricName, when: [...ATTEMPT, ...when], unit: cloudwatch.Unit.COUNT, dimensions: SERVICE });
 const FAILED: Condition = { field: 'outcome', op: '!=', value: 'success' };
@@ -58,13 +57,13 @@ export const ATTEMPT_METRICS: readonly LogMetric[] = [
   },
 ];
 
-/** From the receiver's count line (lambdas/adapters/cloudwatch-logs/intake-line.ts), keyed by the metric's name. */
+/** From the receiver's count line (lambdas/adapters/cloudwatch-logs/intake-line.ts), keyed by the metric's name; no dimension. */
 export const INTAKE_METRICS: readonly LogMetric[] = (['EventAccepted', 'EventDuplicate'] as const).map((metricName) => ({
   metricName,
-  when: [...INTAKE, { field: metricName, op: '>', value: 0 }],
+  when: [{ field: metricName, op: '>', value: 0 }],
   valueField: metricName,
   unit: cloudwatch.Unit.COUNT,
-  dimensions: SERVICE,
+  dimensions: {},
 }));
 
 function jsonPattern(c: Condition): logs.JsonPattern {
@@ -106,7 +105,9 @@ export class LogMetrics extends Construct {
           filterPattern: filterPattern(metric),
           metricValue: metric.valueField !== undefined ? `$.${metric.valueField}` : '1',
           unit: metric.unit,
-          dimensions: Object.fromEntries(Object.entries(metric.dimensions).map(([name, field]) => [name, `$.${field}`])),
+          ...(Object.keys(metric.dimensions).length > 0 && {
+            dimensions: Object.fromEntries(Object.entries(metric.dimensions).map(([name, field]) => [name, `$.${field}`])),
+          }),
         });
       }
     };

@@ -68,7 +68,7 @@ export const ACCESS_LOG_SAMPLE = JSON.stringify({
   status: '202',
   responseLatency: '23',
   integrationError: '-',
-  authorizerError: '-',
+  error: '-',
 });
 
 /**

@@ -82,10 +82,10 @@ describe('HTTP API stage', () => {
       userArn: '$context.identity.userArn',
       sourceIp: '$context.identity.sourceIp',
       integrationError: '$context.integrationErrorMessage',
-      authorizerError: '$context.authorizer.error',
+      error: '$context.error.message',
     });
     // Every request writes one line: only these fields (bench/support/cost-model.ts prices a sample of it).
-    expect(Object.keys(format).sort()).toEqual(['authorizerError', 'integrationError', 'requestId', 'responseLatency', 'routeKey', 'sourceIp', 'status', 'userArn']);
+    expect(Object.keys(format).sort()).toEqual(['error', 'integrationError', 'requestId', 'responseLatency', 'routeKey', 'sourceIp', 'status', 'userArn']);
     expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 80 });
     expect(synth.props('Api/AccessLogs').RetentionInDays).toBe(90);
   });

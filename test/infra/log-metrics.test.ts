@@ -16,7 +16,7 @@ beforeAllSynths((loaded) => ({ defaults: synth } = loaded));
 type Line = Record<string, unknown>;
 
 /**
- * Evaluates a rendered JSON filter pattern of the form CDK writes, `{ (c1) && (c2) ... }`, each
+ * Evaluates a rendered JSON filter pattern of the form CDK writes, `{ (c1) && (c2) ... }` or `{ c1 }`, each
  * condition `$.field OP value` on a top-level field, with CloudWatch's meaning: a quoted "*"
  * matches any present value, `IS TRUE` only the JSON literal true, numbers compare numerically.
  */
@@ -24,7 +24,7 @@ function matches(pattern: string, line: Line): boolean {
   const body = /^\{ (.*) \}$/.exec(pattern)?.[1];
   if (body === undefined) throw new Error(`not a JSON pattern: ${pattern}`);
   return body.split(' && ').every((part) => {
-    const m = /^\(\$\.(\w+) (=|!=|>=|>|IS) (.+)\)$/.exec(part);
+    const m = /^\(\$\.(\w+) (=|!=|>=|>|IS) (.+)\)$/.exec(part) ?? /^\$\.(\w+) (=|!=|>=|>|IS) (.+)$/.exec(part);
     if (m === null) throw new Error(`condition not understood: ${part}`);
     const [, field, op, raw] = m as unknown as [string, string, string, string];
     const value = line[field];
@@ -95,7 +95,7 @@ describe('metric filter patterns against the lines', () => {
   });
 
   it('the intake line: accepted and duplicate events as their counts; nothing for a zero, no line for nothing', () => {
-    expect(published(receiver('EventAccepted'), asLogged(intakeLogLine(1, 0)!))).toEqual({ value: 1, dimensions: { service: 'receiver' } });
+    expect(published(receiver('EventAccepted'), asLogged(intakeLogLine(1, 0)!))).toEqual({ value: 1, dimensions: {} });
     expect(published(receiver('EventDuplicate'), asLogged(intakeLogLine(1, 0)!))).toBeUndefined();
     const batch = asLogged(intakeLogLine(7, 3)!);
     expect([published(receiver('EventAccepted'), batch)?.value, published(receiver('EventDuplicate'), batch)?.value]).toEqual([7, 3]);
@@ -114,7 +114,7 @@ describe('metric filter patterns against the lines', () => {
 describe('metric filters in the template', () => {
   const filters = () => Object.values(synth.ofType('AWS::Logs::MetricFilter')).map((r) => r.Properties as Record<string, unknown>);
 
-  it('one per metric, on the worker (attempt) and receiver log groups, in the dashboard’s namespace and dimension', () => {
+  it('one per metric, on the worker (attempt) and receiver log groups, in the dashboard’s namespace and dimension (none for the receiver’s)', () => {
     const byName = new Map(filters().map((f) => [(f.MetricTransformations as { MetricName: string }[])[0]!.MetricName, f]));
     expect([...byName.keys()].sort()).toEqual([...ATTEMPT_METRICS, ...INTAKE_METRICS].map((m) => m.metricName).sort());
     for (const metric of ATTEMPT_METRICS) expect(byName.get(metric.metricName)!.LogGroupName, metric.metricName).toEqual(synth.ref('Archive/AttemptLogs'));
@@ -130,9 +130,10 @@ describe('metric filters in the template', () => {
     expect(byName.get('DeliveryFailedByClass')).toMatchObject({
       MetricTransformations: [{ Dimensions: [{ Key: 'service', Value: '$.service' }, { Key: 'FailureClass', Value: '$.outcome' }] }],
     });
+    expect((byName.get('EventDuplicate')!.MetricTransformations as object[])[0]).not.toHaveProperty('Dimensions');
     expect(byName.get('EventAccepted')).toMatchObject({
-      FilterPattern: '{ ($.service = "receiver") && ($.EventAccepted > 0) }',
-      MetricTransformations: [{ MetricValue: '$.EventAccepted', Dimensions: [{ Key: 'service', Value: '$.service' }] }],
+      FilterPattern: '{ $.EventAccepted > 0 }',
+      MetricTransformations: [{ MetricNamespace: 'Hookline', MetricValue: '$.EventAccepted', Unit: 'Count' }],
     });
   });
 });
