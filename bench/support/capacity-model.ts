@@ -8,6 +8,7 @@
  * requests of one batch run concurrently), so worker concurrency = batches/s × E[slowest of B].
  */
 import { DELIVERY_INDEX_SHARD_CHOICES, SUBSCRIPTION_RECORD_SHARDS } from '../../lambdas/adapters/dynamodb/table-schema.js';
+import { STREAK_COUNTED_EXACTLY } from '../../lambdas/core/failure-policy.js';
 import { PRESETS } from '../../lambdas/core/presets.js';
 import { scheduleOf } from '../../lambdas/core/retry-policy.js';
 import { PRICES } from '../prices.js';
@@ -217,12 +218,16 @@ export function largestSubscriptionRecordWrites(load: number, condition: Conditi
 
 /**
  * Write units/s on the largest subscription's own item (`SUB#{id}`, one key that cannot be
- * sharded): every failed attempt adds one to its failure streak with an `UpdateItem`. Zero when its
- * endpoint is healthy (a success resets the streak only when it is not already zero).
+ * sharded) in the worst second of a failure streak: a failed attempt adds to the streak with an
+ * `UpdateItem` only within its exactly-counted range (`STREAK_COUNTED_EXACTLY`, then only the
+ * failure that may fire the action), so a streak writes at most that many, all in its first second
+ * at worst. Zero when its endpoint is healthy (a success resets the streak only when it is not
+ * already zero). Not modelled: batches that read the streak before it reached the range's end.
  */
 export function largestSubscriptionItemWrites(counted: Counted, load: number, condition: Condition, workload: Workload): number {
   if (condition.failing === 0) return 0;
-  return load * workload.largestSubscriptionShare * (1 + LADDER.length) * counted.subscriptionUpdateUnits;
+  const failedAttemptsPerSecond = load * workload.largestSubscriptionShare * (1 + LADDER.length);
+  return Math.min(failedAttemptsPerSecond, STREAK_COUNTED_EXACTLY) * counted.subscriptionUpdateUnits;
 }
 
 /** The largest share of the deliveries one subscription may take in this row (both of its per-subscription keys within `PARTITION_TARGET`); 1 when any share fits. */

@@ -20,3 +20,18 @@ export function failureDecision(policy: FailurePolicy, streak: FailureStreak, no
   if (policy.warnAt !== undefined && streak.count === policy.warnAt) return 'warn';
   return 'none';
 }
+
+/** A streak is counted exactly up to this many failures, or up to the policy's thresholds if higher. */
+export const STREAK_COUNTED_EXACTLY = 100;
+
+/**
+ * Whether a failure must be added to the stored streak. Past the exact range, a failure is written
+ * only when it may fire the action: the count then changes no decision, and skipping its write
+ * keeps a high-volume failing endpoint from making its subscription item a hot key (one update per
+ * failed attempt, issue 23's capacity model). `read` is the streak as the batch read it.
+ */
+export function streakWriteNeeded(policy: FailurePolicy, read: FailureStreak | undefined, now: number, timeScale = 1): boolean {
+  if (read === undefined) return true;
+  if (read.count < Math.max(STREAK_COUNTED_EXACTLY, policy.afterConsecutiveFailures ?? 0, policy.warnAt ?? 0)) return true;
+  return failureDecision(policy, { count: read.count + 1, startedAt: read.startedAt }, now, timeScale) !== 'none';
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { STREAK_COUNTED_EXACTLY } from '../../../lambdas/core/failure-policy.js';
 import { PRICES } from '../../../bench/prices.js';
 import {
   attemptRates,
@@ -100,21 +101,24 @@ describe('capacity model arithmetic', () => {
     expect(sizeKnobs(counted, knobs, 10_000).deliveryIndexShards).toBe(16);
   });
 
-  it('largest subscription: one record write per attempt against its 4 record partitions, one streak update per failed attempt on its own item', () => {
+  it('largest subscription: one record write per attempt against its 4 record partitions, at most STREAK_COUNTED_EXACTLY streak updates a streak on its own item', () => {
     const healthy = evaluate(counted, knobs, 50_000, '1:1', condition('healthy'), { largestSubscriptionShare: 0.01 });
     expect(demandOf(healthy, 'subscriptionRecordKeys')).toMatchObject({ demand: 500, limit: 4_000 });
     expect(demandOf(healthy, 'subscriptionItem')?.demand).toBe(0); // a success writes its item only to end a streak
     expect(healthy.largestSubscriptionShareMax).toBeCloseTo(3_200 / 50_000, 9);
     expect(evaluate(counted, knobs, 1_000, '1:1', condition('healthy')).largestSubscriptionShareMax).toBe(1); // 3,200 of 1,000/s: any share fits
     const down = evaluate(counted, knobs, 10_000, '1:1', condition('30% down'), { largestSubscriptionShare: 0.01 });
-    // 100 deliveries/s × (1 + 8 retries of the standard ladder) = 900 record writes/s (of 4,000)
-    // and 900 failed attempts/s × 2 units = 1,800 units/s on the one subscription item (of 1,000).
+    // 100 deliveries/s × (1 + 8 retries of the standard ladder) = 900 record writes/s (of 4,000);
+    // of the 900 failed attempts/s, at most the streak's first 100 update the item: 100 × 2 units.
     expect(demandOf(down, 'subscriptionRecordKeys')?.demand).toBeCloseTo(900, 9);
     expect(demandOf(down, 'subscriptionItem')).toMatchObject({ limit: 1_000 });
-    expect(demandOf(down, 'subscriptionItem')?.demand).toBeCloseTo(1_800, 9);
-    expect(down.exceeded.map((d) => d.name)).toEqual(expect.arrayContaining(['subscriptionItem']));
+    expect(demandOf(down, 'subscriptionItem')?.demand).toBeCloseTo(STREAK_COUNTED_EXACTLY * 2, 9);
+    expect(down.exceeded.map((d) => d.name)).not.toContain('subscriptionItem');
     expect(down.exceeded.map((d) => d.name)).not.toContain('subscriptionRecordKeys');
-    // The item binds first: 800 units/s ÷ (10,000 × 9 × 2) of the deliveries.
-    expect(down.largestSubscriptionShareMax).toBeCloseTo(800 / (10_000 * 9 * 2), 9);
+    // A small subscription's streak writes every failure: 10 deliveries/s × 9 attempts × 2 units.
+    const small = evaluate(counted, knobs, 1_000, '1:1', condition('30% down'), { largestSubscriptionShare: 0.01 });
+    expect(demandOf(small, 'subscriptionItem')?.demand).toBeCloseTo(10 * 9 * 2, 9);
+    // The record partitions bind now: 4 × 800 writes/s ÷ (10,000 × 9) of the deliveries.
+    expect(down.largestSubscriptionShareMax).toBeCloseTo((4 * 800) / (10_000 * 9), 9);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { failureDecision } from '../../../lambdas/core/failure-policy.js';
+import { failureDecision, STREAK_COUNTED_EXACTLY, streakWriteNeeded } from '../../../lambdas/core/failure-policy.js';
 import type { FailurePolicy } from '../../../lambdas/core/model.js';
 
 const T0 = Date.parse('2026-12-06T10:00:00.000Z');
@@ -55,5 +55,31 @@ describe('failure policy', () => {
         expect(decisions.filter((d) => d === 'warn')).toHaveLength(1);
       }),
     );
+  });
+
+  describe('streakWriteNeeded', () => {
+    const shopify: FailurePolicy = { afterConsecutiveFailures: 19, action: 'delete', warnAt: 15, minStreakSeconds: 48 * 3600 };
+    const read = (count: number) => ({ count, startedAt: started });
+
+    it('writes every failure of the exact range: a new streak, the warning, the threshold', () => {
+      expect(streakWriteNeeded(shopify, undefined, T0)).toBe(true);
+      for (const count of [1, 14, 15, 18, 19, STREAK_COUNTED_EXACTLY - 1]) expect(streakWriteNeeded(shopify, read(count), T0 + 1000), String(count)).toBe(true);
+    });
+
+    it('past it, writes only a failure that may fire the action (the streak has lasted minStreakSeconds)', () => {
+      expect(streakWriteNeeded(shopify, read(STREAK_COUNTED_EXACTLY), T0 + 48 * 3_600_000 - 1)).toBe(false);
+      expect(streakWriteNeeded(shopify, read(5_000), T0 + 3_600_000)).toBe(false);
+      expect(streakWriteNeeded(shopify, read(STREAK_COUNTED_EXACTLY), T0 + 48 * 3_600_000)).toBe(true);
+      // Local mode's time scale shortens the wait the same way the decision does.
+      expect(streakWriteNeeded(shopify, read(STREAK_COUNTED_EXACTLY), T0 + 48 * 36_000, 100)).toBe(true);
+    });
+
+    it('counts exactly up to a threshold above the default range, and never past it without an action', () => {
+      const high: FailurePolicy = { afterConsecutiveFailures: 500, action: 'disable', warnAt: 450 };
+      expect(streakWriteNeeded(high, read(449), T0)).toBe(true);
+      expect(streakWriteNeeded(high, read(499), T0)).toBe(true);
+      expect(streakWriteNeeded(high, read(500), T0)).toBe(true); // acts (no minimum duration)
+      expect(streakWriteNeeded({ afterConsecutiveFailures: null, action: 'none' }, read(STREAK_COUNTED_EXACTLY), T0)).toBe(false);
+    });
   });
 });

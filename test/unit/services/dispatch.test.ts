@@ -15,6 +15,7 @@ import type { AttemptLogLine } from '../../../lambdas/core/attempt-log.js';
 import { STORED_ATTEMPTS_MAX, type DeliveryId, type DeliveryTask, type SubscriptionId } from '../../../lambdas/core/model.js';
 import { deliveryIdFor } from '../../../lambdas/core/ids.js';
 import { TransientDependencyError } from '../../../lambdas/core/errors.js';
+import { STREAK_COUNTED_EXACTLY } from '../../../lambdas/core/failure-policy.js';
 import type { OutboundRequest, SendResult } from '../../../lambdas/core/ports.js';
 import { respond } from '../../support/memory-ports.js';
 import { memoryServiceDeps, T0 } from '../../support/service-world.js';
@@ -408,6 +409,33 @@ describe('processBatch', () => {
     expect(w.deps.subscriptions.items.get(id)).toMatchObject({ status: 'active', consecutiveFailures: 30, failureStreakStartedAt: firstFailureEnd });
     expect(w.deps.alerts.published.map((a) => a.kind)).toEqual(['subscription-failing']);
     expect([...w.deps.deliveries.items.values()].every((d) => d.status === 'pending')).toBe(true);
+  });
+
+  it('past the exact range, adds to a streak only the failure that may fire the action (no item write per failed attempt)', async () => {
+    const w = world(() => respond(500));
+    const id = await subscribe(w, { preset: 'shopify' });
+    const startedAt = new Date(T0).toISOString();
+    Object.assign(w.deps.subscriptions.items.get(id)!, { consecutiveFailures: STREAK_COUNTED_EXACTLY, failureStreakStartedAt: startedAt });
+    let writes = 0;
+    const recordFailure = w.deps.subscriptions.recordFailure.bind(w.deps.subscriptions);
+    w.deps.subscriptions.recordFailure = (...args) => (writes++, recordFailure(...args));
+    for (let i = 0; i < 5; i++) {
+      await post(w);
+      await w.drainQueue();
+      w.clock.t += 100;
+    }
+    expect(w.deps.sender.requests).toHaveLength(5);
+    expect(writes).toBe(0);
+    expect(w.deps.subscriptions.items.get(id)).toMatchObject({ status: 'active', consecutiveFailures: STREAK_COUNTED_EXACTLY, failureStreakStartedAt: startedAt });
+    // 48 h into the streak the next failure may delete: it is written, and the policy acts.
+    w.clock.t = T0 + 48 * 3_600_000;
+    await post(w);
+    await w.drainQueue();
+    expect(writes).toBe(1);
+    expect(w.deps.subscriptions.items.get(id)).toMatchObject({
+      status: 'deleted',
+      disabledReason: `subscription_deleted_by_policy: ${STREAK_COUNTED_EXACTLY + 1} consecutive failed attempts since ${startedAt}`,
+    });
   });
 
   it('a single failing shopify event gets its first attempt and all 19 retries over 48 h, then the deletion (warned first)', async () => {

@@ -1,11 +1,12 @@
 /**
- * Step 5, subscription health: a success ends the failure streak; a failure extends it and may
- * warn, then disable or (softly) delete the subscription (DESIGN §6 "Failure policy"). The action's
+ * Step 5, subscription health: a success ends the failure streak; a failure extends it (counted
+ * exactly up to `STREAK_COUNTED_EXACTLY`, then only when it may fire the action) and may warn,
+ * then disable or (softly) delete the subscription (DESIGN §6 "Failure policy"). The action's
  * threshold is `>=`, so it may be decided more than once; it is announced only by the caller
  * whose write changed the subscription.
  */
 import { ConcurrentUpdateError } from '../../errors.js';
-import { failureDecision } from '../../failure-policy.js';
+import { failureDecision, streakWriteNeeded } from '../../failure-policy.js';
 import { urlHost } from '../../url-policy.js';
 import { DELETED_BY_POLICY, type Attempt, type FailureStreak, type Subscription } from '../../model.js';
 import type { BatchContext, DispatchDeps } from './types.js';
@@ -17,7 +18,10 @@ export async function recordSuccess(deps: DispatchDeps, context: BatchContext, s
 }
 
 export async function recordFailure(deps: DispatchDeps, context: BatchContext, subscription: Subscription, attempt: Attempt): Promise<void> {
-  context.failuresReset.delete(subscription.id);
+  // A streak this batch ended is over, whatever the batch read.
+  const resetHere = context.failuresReset.delete(subscription.id);
+  const read = resetHere ? undefined : streakAsRead(subscription);
+  if (!streakWriteNeeded(subscription.failurePolicy, read, Date.parse(attempt.endedAt), deps.timeScale)) return;
   const streak = await deps.subscriptions.recordFailure(subscription.id, attempt.endedAt);
   if (streak === undefined) return; // deleted meanwhile
   const decision = failureDecision(subscription.failurePolicy, streak, Date.parse(attempt.endedAt), deps.timeScale);
@@ -43,6 +47,11 @@ export async function recordFailure(deps: DispatchDeps, context: BatchContext, s
     subject: `Hookline: endpoint ${done} (${subscription.id})`,
     message: `Subscription ${subscription.id} (${urlHost(subscription.url) ?? 'invalid url'}) was ${done} after ${reason}. ${restore}`,
   });
+}
+
+function streakAsRead(subscription: Subscription): FailureStreak | undefined {
+  const { consecutiveFailures: count, failureStreakStartedAt: startedAt } = subscription;
+  return count > 0 && startedAt !== undefined ? { count, startedAt } : undefined;
 }
 
 function warning(subscription: Subscription, streak: FailureStreak) {
