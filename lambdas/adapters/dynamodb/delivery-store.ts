@@ -7,9 +7,10 @@
  * Searches, by the most selective filter given:
  * - `messageId`: the message's subscriptions give the record keys (BatchGet, paged over that list);
  * - `subscriptionId`: that subscription's record partitions, merged by delivery id;
- * - `tenant`: the same over the tenant's subscriptions (soft-deleted ones too) when it has at most
- *   `TENANT_SUBSCRIPTIONS_MERGED`; above that, like the rest, the month index with the filters
- *   applied to the items.
+ * - the rest (tenant, event type, status, none): the month index, filters applied to the items.
+ *   Not the tenant's subscriptions: a fallback subscription (routing.ts) receives the events of
+ *   tenants that matched no route, so a tenant's records may lie under any fallback subscription,
+ *   and no key lists those (nor the ones deleted or no longer fallback since).
  * The other filters are applied to the items. A cursor names its path and is refused on another.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -18,7 +19,6 @@ import { deliveryIdFor, messageIdsBetween, parseDeliveryId } from '../../core/id
 import type { Delivery, DeliveryId, MessageId, SubscriptionId } from '../../core/model.js';
 import type { DeliveryQuery, DeliveryStore, Page } from '../../core/ports.js';
 import { getRecords } from './batch.js';
-import { walkIndex } from './index-pages.js';
 import { cursorPosition, pageFromShards, pageOfKeys, type PagedKey } from './sharded-pages.js';
 import { dynamo, expiryAfter, getRecord, isConditionFailure, withoutKeys, type Item, type Key, type StoreOptions } from './table-access.js';
 import {
@@ -36,11 +36,6 @@ import {
 const CREATE_CONCURRENCY = 16;
 /** A delivery index sort key: `{createdAt}#{id}` (what a month-index cursor may point at). */
 const INDEX_SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z#dlv_[0-9A-Z]{52}$/;
-/**
- * A tenant search merges its subscriptions' record partitions (4 each: 32 queries a page at 8)
- * when it has at most this many; a bigger tenant is searched on the month index, filtered.
- */
-export const TENANT_SUBSCRIPTIONS_MERGED = 8;
 /** Records written before message ids took intake's clock may carry an id a few ms past `createdAt`: key ranges are widened by this, items filtered exactly. */
 const ID_TIME_MARGIN_MS = 1_000;
 
@@ -146,14 +141,11 @@ export class DynamoDeliveryStore implements DeliveryStore {
     });
   }
 
+  /** Async so that a bad cursor is a rejected promise, never a synchronous throw. */
   async list(query: DeliveryQuery): Promise<Page<Delivery>> {
     const window = this.window(query);
     if (query.messageId !== undefined) return this.listByMessage(query, query.messageId, window);
     if (query.subscriptionId !== undefined) return this.listBySubscriptions(query, [query.subscriptionId], window);
-    if (query.tenant !== undefined) {
-      const subscriptions = await this.tenantSubscriptions(query.tenant, TENANT_SUBSCRIPTIONS_MERGED + 1);
-      if (subscriptions.length <= TENANT_SUBSCRIPTIONS_MERGED) return this.listBySubscriptions(query, subscriptions, window);
-    }
     return this.listByMonth(query, window);
   }
 
@@ -178,7 +170,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
     return { since, until, ascending: query.ascending ?? false, accept };
   }
 
-  /** Unfiltered and status searches (and big tenants): the month index's shards, merged by `{createdAt}#{id}`. */
+  /** Searches without subscription or message: the month index's shards, merged by `{createdAt}#{id}`. */
   private listByMonth(query: DeliveryQuery, window: Window): Promise<Page<Delivery>> {
     return pageFromShards(this.options, {
       index: DELIVERY_INDEX,
@@ -247,16 +239,6 @@ export class DynamoDeliveryStore implements DeliveryStore {
     );
     const ids: unknown = out.Item?.subscriptionIds;
     return Array.isArray(ids) ? (ids as SubscriptionId[]) : [];
-  }
-
-  /** Up to `max` of the tenant's subscriptions, soft-deleted ones included (keys of the tenant index). */
-  private async tenantSubscriptions(tenant: string, max: number): Promise<SubscriptionId[]> {
-    const ids: SubscriptionId[] = [];
-    for await (const { key } of walkIndex(this.options, { index: 'gsi2', partition: `${KEY_PREFIX.subscription}TENANT#${tenant}`, ascending: true }, max)) {
-      ids.push(key.pk.slice(KEY_PREFIX.subscription.length) as SubscriptionId);
-      if (ids.length >= max) break;
-    }
-    return ids;
   }
 
   private item(delivery: Delivery): Item {

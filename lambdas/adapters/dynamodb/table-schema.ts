@@ -32,8 +32,9 @@
  * A delivery record has exactly one index entry (one write unit): its month bucket, split into
  * `deliveryIndexShards` shards by a hash of the delivery id, in the `OK` set when it succeeded
  * and the `NOK` set otherwise (pending, failed, paused, dropped: the sparse set that status,
- * cancel and replay-failed searches walk). Unfiltered and status searches merge the month shards by
- * sort key; subscription, tenant, type and message searches go by the record keys (delivery-store.ts).
+ * cancel and replay-failed searches walk). Searches without subscription or message merge its shards by
+ * sort key with the other filters applied to the items; subscription and message searches go by the
+ * record keys (delivery-store.ts).
  */
 export const TABLE_NAME_DEFAULT = 'hookline';
 
