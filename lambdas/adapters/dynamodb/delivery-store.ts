@@ -47,12 +47,14 @@ function deliveryKey(id: string): Key | undefined {
 
 const decodeDelivery = (item: Item): Delivery | undefined => (item.kind === 'delivery' ? withoutKeys<Delivery>(item) : undefined);
 
-interface Window {
+/** A search's clamped time window, order and item filter. */
+interface SearchWindow {
   since: string;
   until: string;
   ascending: boolean;
   accept: (d: Delivery) => boolean;
 }
+
 /** The UTC months (yyyy-mm) that [since, until] touches, oldest first. */
 export function utcMonths(since: string, until: string): string[] {
   const months: string[] = [];
@@ -150,7 +152,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   /** The query's time window and filters. */
-  private window(query: DeliveryQuery): Window {
+  private window(query: DeliveryQuery): SearchWindow {
     // Clamped to the retention window (plus TTL's deletion lag): nothing lives outside it, and an
     // unbounded range would mean millions of buckets built for one request.
     const now = Date.now();
@@ -171,7 +173,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   /** Searches without subscription or message: the month index's shards, merged by `{createdAt}#{id}`. */
-  private listByMonth(query: DeliveryQuery, window: Window): Promise<Page<Delivery>> {
+  private listByMonth(query: DeliveryQuery, window: SearchWindow): Promise<Page<Delivery>> {
     return pageFromShards(this.options, {
       index: DELIVERY_INDEX,
       via: 'i',
@@ -188,7 +190,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   /** The record partitions of `subscriptions`, merged by delivery id (message time, then subscription). */
-  private listBySubscriptions(query: DeliveryQuery, subscriptions: readonly string[], window: Window): Promise<Page<Delivery>> {
+  private listBySubscriptions(query: DeliveryQuery, subscriptions: readonly string[], window: SearchWindow): Promise<Page<Delivery>> {
     const ids = messageIdsBetween(Date.parse(window.since) - ID_TIME_MARGIN_MS, Date.parse(window.until) + ID_TIME_MARGIN_MS);
     return pageFromShards(this.options, {
       via: 's',
@@ -207,7 +209,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   /** The records of one message: its subscriptions give their keys, read in delivery-id order. */
-  private async listByMessage(query: DeliveryQuery, messageId: MessageId, window: Window): Promise<Page<Delivery>> {
+  private async listByMessage(query: DeliveryQuery, messageId: MessageId, window: SearchWindow): Promise<Page<Delivery>> {
     const spec = {
       via: 'm',
       limit: query.limit,
