@@ -8,10 +8,10 @@
  *
  * Brotli at quality 5 (bench/payload-codec.ts, ~1 KB payloads): the smallest of the cheap
  * settings on every payload measured (the benchmark's order 181 B, a varied order 683 B, an
- * incompressible one 807 B; raw DEFLATE 204 / 711 / 812, Brotli 1-4 larger still), for ~40 µs
- * to encode and ~6 µs to decode. Bytes only count where they cross a KB: on the varied order,
- * Brotli 5 is 1 unit where DEFLATE stays at 2, and a unit ($0.625 per million) outweighs the
- * ~20 µs of receiver CPU it costs over DEFLATE many times.
+ * incompressible one 807 B; raw DEFLATE 204 / 711 / 812, Brotli 1-4 larger still), for 17-37 µs
+ * to encode (DEFLATE 12-18) and ~6 µs to decode. Bytes only count where they cross a KB: on the
+ * varied order, Brotli 5 is 1 unit where DEFLATE stays at 2, and a unit ($0.625 per million)
+ * outweighs the 10-20 µs of receiver CPU it costs over DEFLATE (~$0.0001 per million) by far.
  */
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { itemBytes, writeUnits } from './item-size.js';
