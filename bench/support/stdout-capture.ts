@@ -1,6 +1,7 @@
 /**
- * Swallows what in-process local mode writes to stdout (the attempt log, Powertools logs and EMF
- * metrics: in Lambda all of it goes to CloudWatch Logs) so the benchmark's stdout keeps its one
+ * Swallows what in-process local mode writes to stdout (the attempt log, the receiver's intake
+ * lines, Powertools logs and the EMF metrics of rare events: in Lambda all of it goes to
+ * CloudWatch Logs) so the benchmark's stdout keeps its one
  * JSON line, and measures it: bytes and lines, attempt lines apart.
  */
 import { ATTEMPT_LOG_KIND } from '../../lambdas/core/attempt-log.js';
