@@ -74,14 +74,14 @@ describe('delivery index keys', () => {
     expect(failed.gsi3pk).toBe(succeeded.gsi3pk.replace('#OK#', '#NOK#'));
   });
 
-  it('spread one subscription\'s records evenly over its 4 record partitions, sorted by message id', () => {
+  it('spread one subscription\'s records evenly over its 8 record partitions, sorted by message id', () => {
     const subscriptionId = newSubscriptionId();
     const start = Date.parse('2026-12-06T00:00:00Z');
-    const count = 100_000; // 25 s of one subscription at 4,000 records/s
+    const count = 100_000; // 12.5 s of one subscription at 8,000 records/s
     const perKey = new Map<string, number>();
     let sortKeyIsMessage = true;
     for (let i = 0; i < count; i++) {
-      const messageId = newMessageId(start + Math.floor(i / 4));
+      const messageId = newMessageId(start + Math.floor(i / 8));
       const { pk, sk } = deliveryRecordKey({ messageId, subscriptionId });
       sortKeyIsMessage &&= sk === messageId;
       perKey.set(pk, (perKey.get(pk) ?? 0) + 1);
@@ -89,7 +89,7 @@ describe('delivery index keys', () => {
     expect(sortKeyIsMessage).toBe(true);
     expect([...perKey.keys()].sort()).toEqual(Array.from({ length: SUBSCRIPTION_RECORD_SHARDS }, (_, n) => `DLV#${subscriptionId}#${n}`));
     for (const [pk, n] of perKey) {
-      // Each shard takes a quarter (within 2 %): at 4,000 records/s about 1,000 writes/s, a partition's limit.
+      // Each shard takes an eighth (within 2 %): at 8,000 records/s about 1,000 writes/s, a partition's limit.
       expect(Math.abs(n / count - 1 / SUBSCRIPTION_RECORD_SHARDS), pk).toBeLessThan(0.02 / SUBSCRIPTION_RECORD_SHARDS);
     }
   });

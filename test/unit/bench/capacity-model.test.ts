@@ -101,14 +101,14 @@ describe('capacity model arithmetic', () => {
     expect(sizeKnobs(counted, knobs, 10_000).deliveryIndexShards).toBe(16);
   });
 
-  it('largest subscription: one record write per attempt against its 4 record partitions, at most STREAK_COUNTED_EXACTLY streak updates a streak on its own item', () => {
+  it('largest subscription: one record write per attempt against its 8 record partitions, at most STREAK_COUNTED_EXACTLY streak updates a streak on its own item', () => {
     const healthy = evaluate(counted, knobs, 50_000, '1:1', condition('healthy'), { largestSubscriptionShare: 0.01 });
-    expect(demandOf(healthy, 'subscriptionRecordKeys')).toMatchObject({ demand: 500, limit: 4_000 });
+    expect(demandOf(healthy, 'subscriptionRecordKeys')).toMatchObject({ demand: 500, limit: 8_000 });
     expect(demandOf(healthy, 'subscriptionItem')?.demand).toBe(0); // a success writes its item only to end a streak
-    expect(healthy.largestSubscriptionShareMax).toBeCloseTo(3_200 / 50_000, 9);
-    expect(evaluate(counted, knobs, 1_000, '1:1', condition('healthy')).largestSubscriptionShareMax).toBe(1); // 3,200 of 1,000/s: any share fits
+    expect(healthy.largestSubscriptionShareMax).toBeCloseTo(6_400 / 50_000, 9);
+    expect(evaluate(counted, knobs, 1_000, '1:1', condition('healthy')).largestSubscriptionShareMax).toBe(1); // 6,400 of 1,000/s: any share fits
     const down = evaluate(counted, knobs, 10_000, '1:1', condition('30% down'), { largestSubscriptionShare: 0.01 });
-    // 100 deliveries/s × (1 + 8 retries of the standard ladder) = 900 record writes/s (of 4,000);
+    // 100 deliveries/s × (1 + 8 retries of the standard ladder) = 900 record writes/s (of 8,000);
     // of the 900 failed attempts/s, at most the streak's first 100 update the item: 100 × 2 units.
     expect(demandOf(down, 'subscriptionRecordKeys')?.demand).toBeCloseTo(900, 9);
     expect(demandOf(down, 'subscriptionItem')).toMatchObject({ limit: 1_000 });
@@ -118,7 +118,7 @@ describe('capacity model arithmetic', () => {
     // A small subscription's streak writes every failure: 10 deliveries/s × 9 attempts × 2 units.
     const small = evaluate(counted, knobs, 1_000, '1:1', condition('30% down'), { largestSubscriptionShare: 0.01 });
     expect(demandOf(small, 'subscriptionItem')?.demand).toBeCloseTo(10 * 9 * 2, 9);
-    // The record partitions bind now: 4 × 800 writes/s ÷ (10,000 × 9) of the deliveries.
-    expect(down.largestSubscriptionShareMax).toBeCloseTo((4 * 800) / (10_000 * 9), 9);
+    // The record partitions bind now: 8 × 800 writes/s ÷ (10,000 × 9) of the deliveries.
+    expect(down.largestSubscriptionShareMax).toBeCloseTo((8 * 800) / (10_000 * 9), 9);
   });
 });
