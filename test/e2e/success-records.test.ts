@@ -28,7 +28,8 @@ describe('successRecords log-only', () => {
     const down = await receivers.start(() => ({ status: 503 }));
     const tenant = `log-only-${Date.now()}`;
     const good = await createSubscription(api, { url: urlOf(ok, '/ok'), eventTypes: ['order.created'], tenant });
-    const bad = await createSubscription(api, { url: urlOf(down, '/down'), eventTypes: ['order.created'], tenant });
+    // Its retry waits an hour (36 s at this time scale), so it is still on attempt 1 when read below.
+    const bad = await createSubscription(api, { url: urlOf(down, '/down'), eventTypes: ['order.created'], tenant, retryPolicy: { type: 'fixed', delays: [3600] } });
     const { messageId } = await postEvent(api, { type: 'order.created', tenant, payload: { orderId: 7 } });
 
     const lines = await eventually(async () => attemptLines(messageId), (l) => l.length >= 2, 20_000, 'both first attempts logged');

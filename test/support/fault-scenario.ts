@@ -77,18 +77,31 @@ export async function publish(api: Api, count: number, subs: readonly ScenarioSu
   return pairs;
 }
 
-/** Polls the API until every pair's delivery is `succeeded` (bounded); returns the messages that are not, with their deliveries. */
+/** How long past its `nextAttemptAt` a pending delivery may stay unattempted before it counts as stuck. */
+const OVERDUE_GRACE_MS = 30_000;
+
+/**
+ * Polls the API until every pair's delivery is `succeeded`; returns the messages that are not, with
+ * their deliveries. Waits `timeoutMs`, and beyond it only for deliveries whose next attempt is
+ * still scheduled (until `OVERDUE_GRACE_MS` past it, at most `timeoutMs` more): a retry the
+ * schedule puts after the deadline is not stuck, one overdue by more than the grace is.
+ */
 export async function waitAllSucceeded(api: Api, pairs: readonly Pair[], timeoutMs: number): Promise<string[]> {
   const messageIds = [...new Set(pairs.map((p) => p.messageId))];
   const done = new Set<string>();
-  const end = Date.now() + timeoutMs;
+  const started = Date.now();
+  const [end, hardEnd] = [started + timeoutMs, started + 2 * timeoutMs];
   for (;;) {
+    let scheduledUntil = 0;
     for (const id of messageIds) {
       if (done.has(id)) continue;
       const r = await api('GET', `/v1/messages/${id}`);
-      if (r.status === 200 && (r.body.deliveries as { status: string }[]).every((d) => d.status === 'succeeded')) done.add(id);
+      const deliveries = (r.body?.deliveries ?? []) as { status: string; nextAttemptAt?: string }[];
+      if (r.status === 200 && deliveries.every((d) => d.status === 'succeeded')) done.add(id);
+      for (const d of deliveries) if (d.status === 'pending' && d.nextAttemptAt !== undefined) scheduledUntil = Math.max(scheduledUntil, Date.parse(d.nextAttemptAt) + OVERDUE_GRACE_MS);
     }
-    if (done.size === messageIds.length || Date.now() > end) {
+    const now = Date.now();
+    if (done.size === messageIds.length || (now > end && (now > scheduledUntil || now > hardEnd))) {
       const stuck: string[] = [];
       for (const id of messageIds.filter((m) => !done.has(m))) stuck.push(`${id}: ${JSON.stringify((await api('GET', `/v1/messages/${id}`)).body?.deliveries)}`);
       return stuck;
