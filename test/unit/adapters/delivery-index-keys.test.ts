@@ -89,8 +89,9 @@ describe('delivery index keys', () => {
     expect(sortKeyIsMessage).toBe(true);
     expect([...perKey.keys()].sort()).toEqual(Array.from({ length: SUBSCRIPTION_RECORD_SHARDS }, (_, n) => `DLV#${subscriptionId}#${n}`));
     for (const [pk, n] of perKey) {
-      // Each shard takes an eighth (within 2 %): at 8,000 records/s about 1,000 writes/s, a partition's limit.
-      expect(Math.abs(n / count - 1 / SUBSCRIPTION_RECORD_SHARDS), pk).toBeLessThan(0.02 / SUBSCRIPTION_RECORD_SHARDS);
+      // Each shard takes an eighth (within 5 % of it, about 6 standard deviations of a fair spread over
+      // 100,000 random ids): at 8,000 records/s about 1,000 writes/s, a partition's limit.
+      expect(Math.abs(n / count - 1 / SUBSCRIPTION_RECORD_SHARDS), pk).toBeLessThan(0.05 / SUBSCRIPTION_RECORD_SHARDS);
     }
   });
 
