@@ -39,6 +39,8 @@ type StoredSubscription = Omit<Subscription, keyof SealedPart> & { sealed?: stri
 
 const decodeStored = (item: Item): StoredSubscription | undefined => (item.kind === 'subscription' ? withoutKeys<StoredSubscription>(item) : undefined);
 
+const sealedPartOf = ({ secrets, auth, customHeaders }: Subscription): SealedPart => ({ secrets, auth, customHeaders });
+
 /** The item's attributes but its key and the sealed part, with the index keys and TTL derived from `sub`. */
 function plainAttributes(sub: Subscription): Item {
   const { secrets: _secrets, auth: _auth, customHeaders: _customHeaders, ...rest } = sub;
@@ -187,8 +189,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   private async subscriptionItem(sub: Subscription): Promise<Item> {
-    const { secrets, auth, customHeaders } = sub;
-    return { ...subscriptionKey(sub.id), ...plainAttributes(sub), sealed: await this.seal(sub.id, { secrets, auth, customHeaders }) };
+    return { ...subscriptionKey(sub.id), ...plainAttributes(sub), sealed: await this.seal(sub.id, sealedPartOf(sub)) };
   }
 
   /**
@@ -201,7 +202,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     const names: Record<string, string> = { '#version': 'version', '#sealed': 'sealed', '#secrets': 'secrets', '#auth': 'auth', '#customHeaders': 'customHeaders' };
     const values: Record<string, unknown> = {
       ':prevVersion': prev.version,
-      ':sealed': await this.seal(next.id, { secrets: next.secrets, auth: next.auth, customHeaders: next.customHeaders }),
+      ':sealed': await this.seal(next.id, sealedPartOf(next)),
     };
     const set = ['#sealed = :sealed'];
     // Plaintext copies of the sealed part exist only in items written before sealing.

@@ -25,7 +25,7 @@
  * A delivery record's own key is its subscription's search: `DLV#{subscriptionId}#{shard}`, the
  * shard (0–7) a hash of the message id, and the message id as sort key. Message ids are ULIDs and a
  * delivery's `createdAt` is its message's, so a subscription's records sort by time and a time
- * window is a key range (`subscriptionRecordRange`). Eight shards let one subscription take 8,000
+ * window is a key range (`messageIdsBetween`, ids.ts). Eight shards let one subscription take 8,000
  * record writes/s before a partition binds (1,000 write units/s each): a failing endpoint's
  * deliveries write their record after each of up to 9 attempts, so ~700 deliveries/s at 80 %. The delivery id
  * (`dlv_{message ULID}{subscription ULID}`, ids.ts) carries both halves of the key.
